@@ -1,0 +1,14 @@
+//! ssecat: curl for Server-Sent Events.
+//!
+//! The binary is a thin shell over this library: [`sse`] is the pure decoder,
+//! [`output`] the writers, [`extract`] the LLM text extractors and
+//! [`pipeline`] the loop that joins a byte source to them.
+
+pub mod app;
+pub mod cli;
+pub mod exit;
+pub mod extract;
+pub mod input;
+pub mod output;
+pub mod pipeline;
+pub mod sse;

@@ -1,0 +1,54 @@
+use std::io::{self, Write};
+
+use serde::de::IgnoredAny;
+
+use super::EventWriter;
+use crate::sse::Event;
+
+/// `--format jsonl`: one object per event with the keys `event`, `data`,
+/// `id` (null when empty), `retry` (null until set) and, when the data is
+/// valid JSON, `json` holding it as parsed.
+pub struct JsonlWriter;
+
+impl EventWriter for JsonlWriter {
+    fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
+        out.write_all(b"{\"event\":")?;
+        serde_json::to_writer(&mut *out, event.event_type)?;
+        out.write_all(b",\"data\":")?;
+        serde_json::to_writer(&mut *out, event.data)?;
+        out.write_all(b",\"id\":")?;
+        if event.id.is_empty() {
+            out.write_all(b"null")?;
+        } else {
+            serde_json::to_writer(&mut *out, event.id)?;
+        }
+        match event.retry {
+            Some(retry) => write!(out, ",\"retry\":{retry}")?,
+            None => out.write_all(b",\"retry\":null")?,
+        }
+        if is_json(event.data) {
+            out.write_all(b",\"json\":")?;
+            write_json_on_one_line(out, event.data)?;
+        }
+        out.write_all(b"}\n")
+    }
+}
+
+fn is_json(data: &str) -> bool {
+    serde_json::from_str::<IgnoredAny>(data).is_ok()
+}
+
+/// Embeds valid JSON as it is, without re-serialising. Data lines are joined
+/// with LF, and in valid JSON a LF can only be white space (strings cannot
+/// hold one raw), so it becomes a space to keep the record on one line.
+fn write_json_on_one_line<W: Write>(out: &mut W, json: &str) -> io::Result<()> {
+    let mut lines = json.split('\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first.as_bytes())?;
+    }
+    for line in lines {
+        out.write_all(b" ")?;
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}

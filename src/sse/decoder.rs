@@ -1,0 +1,313 @@
+//! The grammar being decoded (WHATWG HTML, "Parsing an event stream"):
+//!
+//! ```text
+//! stream        = [ bom ] *event
+//! event         = *( comment / field ) end-of-line
+//! comment       = colon *any-char end-of-line
+//! field         = 1*name-char [ colon [ space ] *any-char ] end-of-line
+//! end-of-line   = ( cr lf / cr / lf )
+//! ```
+//!
+//! Lines are split on bytes, so a UTF-8 sequence is never cut; each field
+//! value is decoded on its own with invalid sequences becoming U+FFFD, which
+//! gives the same text as decoding the whole stream first because CR, LF and
+//! `:` are ASCII and can never be part of a multibyte sequence.
+
+use std::fmt;
+use std::ops::ControlFlow;
+
+use memchr::{memchr, memchr2};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One dispatched event, borrowed from the decoder until the callback returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The event type: the last `event` field of the block, or `message`.
+    pub event_type: &'a str,
+    /// The `data` lines of the block joined with LF.
+    pub data: &'a str,
+    /// The last event ID in effect ("" when none was set or it was reset).
+    pub id: &'a str,
+    /// The reconnection time in effect, in milliseconds, once a valid `retry` was seen.
+    pub retry: Option<u64>,
+}
+
+/// Why decoding stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A line, or the data of one event, grew past the configured limit.
+    TooLarge { limit: usize },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::TooLarge { limit } => {
+                write!(
+                    f,
+                    "a line or event is larger than the limit of {limit} bytes"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// What was left undispatched when the stream ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unfinished {
+    /// Bytes of the event block that no blank line closed.
+    pub bytes: u64,
+}
+
+/// Incremental decoder: call [`Decoder::feed`] with each chunk as it arrives
+/// and [`Decoder::finish`] at the end of the stream.
+#[derive(Debug)]
+pub struct Decoder {
+    /// The unfinished last line of the previous chunks (only its bytes are kept,
+    /// they are never rescanned).
+    tail: Vec<u8>,
+    /// The previous chunk ended in CR: a LF starting the next chunk belongs to it.
+    skip_lf: bool,
+    /// No byte after a possible BOM has been seen yet.
+    at_start: bool,
+    /// Data buffer: each `data` value followed by LF.
+    data: String,
+    event_type: String,
+    last_event_id: String,
+    retry: Option<u64>,
+    /// Bytes of the current, not yet closed, event block.
+    block_bytes: u64,
+    /// The current block has a field line (not only comments).
+    block_has_field: bool,
+    max_size: usize,
+}
+
+impl Decoder {
+    /// A decoder that refuses lines and events larger than `max_size` bytes.
+    pub fn new(max_size: usize) -> Self {
+        Decoder {
+            tail: Vec::new(),
+            skip_lf: false,
+            at_start: true,
+            data: String::new(),
+            event_type: String::new(),
+            last_event_id: String::new(),
+            retry: None,
+            block_bytes: 0,
+            block_has_field: false,
+            max_size,
+        }
+    }
+
+    /// Decodes `chunk`, calling `on_event` for every event it completes.
+    ///
+    /// Stops as soon as `on_event` returns `Break`: the rest of the chunk is
+    /// then left undecoded and the decoder should not be fed again.
+    pub fn feed<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), DecodeError>
+    where
+        F: FnMut(&Event<'_>) -> ControlFlow<()>,
+    {
+        let mut chunk = chunk;
+        if self.at_start {
+            match self.strip_bom(chunk) {
+                Some(rest) => chunk = rest,
+                None => return Ok(()),
+            }
+        }
+        if self.skip_lf && !chunk.is_empty() {
+            self.skip_lf = false;
+            if chunk[0] == b'\n' {
+                chunk = &chunk[1..];
+                if self.block_bytes > 0 {
+                    self.block_bytes += 1;
+                }
+            }
+        }
+
+        let mut pos = 0;
+        while let Some(offset) = memchr2(b'\n', b'\r', &chunk[pos..]) {
+            let end = pos + offset;
+            let terminator = if chunk[end] == b'\r' {
+                match chunk.get(end + 1) {
+                    Some(b'\n') => 2,
+                    Some(_) => 1,
+                    None => {
+                        // Dispatch now; the LF, if one follows, comes with the next chunk.
+                        self.skip_lf = true;
+                        1
+                    }
+                }
+            } else {
+                1
+            };
+            self.check_line_size(end - pos)?;
+            let flow = if self.tail.is_empty() {
+                self.line(&chunk[pos..end], terminator, &mut on_event)?
+            } else {
+                let mut line = std::mem::take(&mut self.tail);
+                line.extend_from_slice(&chunk[pos..end]);
+                let flow = self.line(&line, terminator, &mut on_event);
+                line.clear();
+                self.tail = line;
+                flow?
+            };
+            pos = end + terminator;
+            if flow.is_break() {
+                return Ok(());
+            }
+        }
+
+        let rest = &chunk[pos..];
+        self.check_line_size(rest.len())?;
+        self.tail.extend_from_slice(rest);
+        Ok(())
+    }
+
+    /// Ends the stream: a block that no blank line closed is discarded, as the
+    /// standard requires, and reported so the caller can tell the user.
+    pub fn finish(&mut self) -> Option<Unfinished> {
+        let partial_line_is_field = self.tail.first().is_some_and(|&b| b != b':');
+        let unfinished = (self.block_has_field || partial_line_is_field).then_some(Unfinished {
+            bytes: self.block_bytes + self.tail.len() as u64,
+        });
+        self.tail.clear();
+        self.data.clear();
+        self.event_type.clear();
+        self.block_bytes = 0;
+        self.block_has_field = false;
+        unfinished
+    }
+
+    /// Drops one UTF-8 BOM at the very start, holding back a chunk that is
+    /// only a prefix of one. Returns the bytes to decode, if any yet.
+    fn strip_bom<'c>(&mut self, chunk: &'c [u8]) -> Option<&'c [u8]> {
+        let held = self.tail.len();
+        let wanted = (BOM.len() - held).min(chunk.len());
+        if chunk[..wanted] != BOM[held..held + wanted] {
+            // Not a BOM: whatever was held back is the start of the first line.
+            self.at_start = false;
+            return Some(chunk);
+        }
+        if held + wanted < BOM.len() {
+            self.tail.extend_from_slice(chunk);
+            return None;
+        }
+        self.at_start = false;
+        self.tail.clear();
+        Some(&chunk[wanted..])
+    }
+
+    fn check_line_size(&self, more: usize) -> Result<(), DecodeError> {
+        if self.tail.len().saturating_add(more) > self.max_size {
+            return Err(DecodeError::TooLarge {
+                limit: self.max_size,
+            });
+        }
+        Ok(())
+    }
+
+    fn line<F>(
+        &mut self,
+        line: &[u8],
+        terminator: usize,
+        on_event: &mut F,
+    ) -> Result<ControlFlow<()>, DecodeError>
+    where
+        F: FnMut(&Event<'_>) -> ControlFlow<()>,
+    {
+        if line.is_empty() {
+            self.block_bytes = 0;
+            self.block_has_field = false;
+            return Ok(self.dispatch(on_event));
+        }
+        self.block_bytes += (line.len() + terminator) as u64;
+        if line[0] == b':' {
+            return Ok(ControlFlow::Continue(()));
+        }
+        self.block_has_field = true;
+        let (name, value) = match memchr(b':', line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        match name {
+            b"data" => {
+                if self.data.len().saturating_add(value.len() + 1) > self.max_size {
+                    return Err(DecodeError::TooLarge {
+                        limit: self.max_size,
+                    });
+                }
+                push_lossy(&mut self.data, value);
+                self.data.push('\n');
+            }
+            b"event" => {
+                self.event_type.clear();
+                push_lossy(&mut self.event_type, value);
+            }
+            b"id" => {
+                if memchr(0, value).is_none() {
+                    self.last_event_id.clear();
+                    push_lossy(&mut self.last_event_id, value);
+                }
+            }
+            b"retry" => {
+                if let Some(millis) = parse_retry(value) {
+                    self.retry = Some(millis);
+                }
+            }
+            _ => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn dispatch<F>(&mut self, on_event: &mut F) -> ControlFlow<()>
+    where
+        F: FnMut(&Event<'_>) -> ControlFlow<()>,
+    {
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return ControlFlow::Continue(());
+        }
+        let event_type = if self.event_type.is_empty() {
+            "message"
+        } else {
+            &self.event_type
+        };
+        let flow = on_event(&Event {
+            event_type,
+            data: &self.data[..self.data.len() - 1],
+            id: &self.last_event_id,
+            retry: self.retry,
+        });
+        self.data.clear();
+        self.event_type.clear();
+        flow
+    }
+}
+
+fn push_lossy(dst: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => dst.push_str(text),
+        Err(_) => dst.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// `retry` counts only when its value is one or more ASCII digits: no sign,
+/// no white space, no other digits; a value that overflows is ignored.
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u64, |acc, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        acc.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+use super::*;
+
+/// An event copied out of the decoder, for comparing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Owned {
+    event_type: String,
+    data: String,
+    id: String,
+    retry: Option<u64>,
+}
+
+fn ev(event_type: &str, data: &str) -> Owned {
+    Owned {
+        event_type: event_type.into(),
+        data: data.into(),
+        id: String::new(),
+        retry: None,
+    }
+}
+
+fn msg(data: &str) -> Owned {
+    ev("message", data)
+}
+
+impl Owned {
+    fn id(mut self, id: &str) -> Self {
+        self.id = id.into();
+        self
+    }
+    fn retry(mut self, retry: u64) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+}
+
+type Outcome = (Vec<Owned>, Option<Unfinished>);
+
+fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Outcome, DecodeError> {
+    let mut decoder = Decoder::new(1 << 20);
+    let mut events = Vec::new();
+    for chunk in chunks {
+        decoder.feed(chunk, |e| {
+            events.push(Owned {
+                event_type: e.event_type.into(),
+                data: e.data.into(),
+                id: e.id.into(),
+                retry: e.retry,
+            });
+            ControlFlow::Continue(())
+        })?;
+    }
+    Ok((events, decoder.finish()))
+}
+
+/// Every way of cutting `input` that the tests try: whole, one cut at every
+/// position, two cuts at every pair of positions (short inputs), 1-byte pieces.
+fn chunkings(input: &[u8]) -> Vec<Vec<&[u8]>> {
+    let n = input.len();
+    let mut all = vec![vec![input], input.chunks(1).collect()];
+    for i in 0..=n {
+        all.push(vec![&input[..i], &input[i..]]);
+    }
+    if n <= 48 {
+        for i in 0..=n {
+            for j in i..=n {
+                all.push(vec![&input[..i], &input[i..j], &input[j..]]);
+            }
+        }
+    }
+    all
+}
+
+/// Decodes `input` in every chunking and checks each gives `expected`.
+fn check(input: &[u8], expected: &[Owned], unfinished: Option<u64>) {
+    for chunks in chunkings(input) {
+        let (events, rest) = decode_chunks(chunks.iter().copied()).unwrap();
+        assert_eq!(events, expected, "input {input:?} cut as {chunks:?}");
+        assert_eq!(
+            rest.map(|u| u.bytes),
+            unfinished,
+            "unfinished bytes, input {input:?} cut as {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn every_line_ending_ends_a_line() {
+    let expected = [msg("a"), msg("b")];
+    check(b"data: a\n\ndata: b\n\n", &expected, None);
+    check(b"data: a\r\n\r\ndata: b\r\n\r\n", &expected, None);
+    check(b"data: a\r\rdata: b\r\r", &expected, None);
+    check(b"data: a\r\n\rdata: b\n\r\n", &expected, None);
+}
+
+#[test]
+fn crlf_is_one_line_end_not_two() {
+    check(b"data: a\r\ndata: b\r\n\r\n", &[msg("a\nb")], None);
+}
+
+#[test]
+fn a_final_cr_dispatches_without_waiting_for_more_bytes() {
+    let mut decoder = Decoder::new(1024);
+    let mut seen = Vec::new();
+    for chunk in [&b"data: x\r\n\r"[..], b"\ndata: y\r\n\r"] {
+        decoder
+            .feed(chunk, |e| {
+                seen.push(e.data.to_owned());
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        // Each chunk's event is out before the next chunk (and its LF) arrives.
+        assert_eq!(seen.len(), if chunk.starts_with(b"\n") { 2 } else { 1 });
+    }
+    assert_eq!(decoder.finish(), None);
+}
+
+#[test]
+fn lf_after_a_chunk_final_cr_is_not_a_blank_line() {
+    let mut decoder = Decoder::new(1024);
+    let mut count = 0;
+    for chunk in [&b"data: a\r"[..], b"\n", b"data: b\r", b"\n", b"\r", b"\n"] {
+        decoder
+            .feed(chunk, |e| {
+                assert_eq!(e.data, "a\nb");
+                count += 1;
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+    }
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn one_leading_bom_is_dropped() {
+    check(b"\xEF\xBB\xBFdata: a\n\n", &[msg("a")], None);
+    // Only the first: a second BOM makes the field name unknown.
+    check(
+        b"\xEF\xBB\xBF\xEF\xBB\xBFdata: a\n\ndata: b\n\n",
+        &[msg("b")],
+        None,
+    );
+    // Not at the start: part of the value.
+    check(b"data: \xEF\xBB\xBFa\n\n", &[msg("\u{FEFF}a")], None);
+}
+
+#[test]
+fn a_partial_bom_is_part_of_the_first_line() {
+    check(b"\xEF\xBBdata: a\n\ndata: b\n\n", &[msg("b")], None);
+    check(b"\xEF\xBB", &[], Some(2));
+    check(b"\xEF", &[], Some(1));
+    check(b"\xEF\n\ndata: b\n\n", &[msg("b")], None);
+}
+
+#[test]
+fn invalid_utf8_becomes_replacement_characters() {
+    check(b"data: a\xFFb\xC3\n\n", &[msg("a\u{FFFD}b\u{FFFD}")], None);
+    check(
+        b"event: \xE2\x82\ndata: \xF0\x9F\x98\x80\xF0\x9F\x98\n\n",
+        &[ev("\u{FFFD}", "\u{1F600}\u{FFFD}")],
+        None,
+    );
+    // Invalid bytes before a field name make it unknown, as the standard decodes first.
+    check(b"\xF0\x9F\x98data: a\n\ndata: b\n\n", &[msg("b")], None);
+    check(
+        b"id: \xC0\xAF\ndata: x\n\n",
+        &[msg("x").id("\u{FFFD}\u{FFFD}")],
+        None,
+    );
+}
+
+#[test]
+fn multibyte_characters_survive_any_cut() {
+    let text = "Ça va très bien 🇫🇷 日本";
+    let input = format!("data: {text}\r\n\r\n");
+    check(input.as_bytes(), &[msg(text)], None);
+}
+
+#[test]
+fn comments_and_unknown_fields_are_ignored() {
+    check(
+        b": hello\ndata: a\n:\nfoo: bar\nData: no\n\n",
+        &[msg("a")],
+        None,
+    );
+}
+
+#[test]
+fn a_field_without_colon_has_an_empty_value() {
+    check(b"data\ndata\n\n", &[msg("\n")], None);
+    check(b"data\n\n", &[msg("")], None);
+    check(b"event\ndata: a\n\n", &[msg("a")], None);
+    check(b"id\ndata: a\n\n", &[msg("a")], None);
+}
+
+#[test]
+fn only_one_leading_space_is_removed() {
+    check(b"data:a\n\n", &[msg("a")], None);
+    check(b"data:  a \n\n", &[msg(" a ")], None);
+    check(b"data:\ta\n\n", &[msg("\ta")], None);
+    check(b"event:  x\ndata: a\n\n", &[ev(" x", "a")], None);
+    check(b"data: a:b: c\n\n", &[msg("a:b: c")], None);
+}
+
+#[test]
+fn data_lines_join_with_lf() {
+    check(b"data: a\ndata:\ndata: b\n\n", &[msg("a\n\nb")], None);
+}
+
+#[test]
+fn a_blank_line_without_data_dispatches_nothing_and_clears_the_type() {
+    check(b"event: x\n\ndata: a\n\n", &[msg("a")], None);
+    check(b"\n\n\n", &[], None);
+    check(b"event: x\nid: 1\n\ndata: a\n\n", &[msg("a").id("1")], None);
+}
+
+#[test]
+fn type_defaults_to_message_and_is_per_event() {
+    check(
+        b"event: add\ndata: 1\n\ndata: 2\n\nevent:\ndata: 3\n\n",
+        &[ev("add", "1"), msg("2"), msg("3")],
+        None,
+    );
+}
+
+#[test]
+fn the_last_id_persists_until_changed_or_reset() {
+    check(
+        b"id: 7\ndata: a\n\ndata: b\n\nid:\ndata: c\n\nid: 8\ndata: d\n\n",
+        &[
+            msg("a").id("7"),
+            msg("b").id("7"),
+            msg("c"),
+            msg("d").id("8"),
+        ],
+        None,
+    );
+}
+
+#[test]
+fn an_id_with_nul_is_ignored() {
+    check(
+        b"id: 1\n\nid: 2\x003\ndata: a\n\n",
+        &[msg("a").id("1")],
+        None,
+    );
+}
+
+#[test]
+fn retry_takes_only_ascii_digits() {
+    check(b"retry: 1500\ndata: a\n\n", &[msg("a").retry(1500)], None);
+    for bad in [
+        &b"+5"[..],
+        b" 7",
+        b"7 ",
+        b"-1",
+        b"",
+        b"1.5",
+        b"\xD9\xA3",     // ARABIC-INDIC DIGIT THREE
+        b"\xEF\xBC\x93", // FULLWIDTH DIGIT THREE
+        b"99999999999999999999999",
+    ] {
+        let mut input = b"retry: 10\n\nretry: ".to_vec();
+        input.extend_from_slice(bad);
+        input.extend_from_slice(b"\ndata: a\n\n");
+        check(&input, &[msg("a").retry(10)], None);
+    }
+    check(
+        b"retry: 0\ndata: a\n\nretry: 18446744073709551615\ndata: b\n\n",
+        &[msg("a").retry(0), msg("b").retry(u64::MAX)],
+        None,
+    );
+}
+
+#[test]
+fn an_unfinished_block_is_not_dispatched_and_is_measured() {
+    check(b"data: a\n\ndata: b\n", &[msg("a")], Some(8));
+    check(b"data: a\n\ndata: b", &[msg("a")], Some(7));
+    check(
+        b"data: a\r\n\r\nid: 1\r\ndata: b\r\n",
+        &[msg("a")],
+        Some(16),
+    );
+    check(b"data: a\n", &[], Some(8));
+    check(b"event: x\r\n", &[], Some(10));
+}
+
+#[test]
+fn trailing_comments_are_not_an_unfinished_event() {
+    check(b"data: a\n\n: keep-alive\n", &[msg("a")], None);
+    check(b"data: a\n\n: keep-al", &[msg("a")], None);
+    check(b"data: a\n\n: c\ndata: b\n", &[msg("a")], Some(12));
+}
+
+#[test]
+fn the_callback_can_stop_decoding() {
+    let mut decoder = Decoder::new(1024);
+    let mut seen = Vec::new();
+    decoder
+        .feed(b"data: 1\n\ndata: 2\n\ndata: 3\n\n", |e| {
+            seen.push(e.data.to_owned());
+            if e.data == "2" {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(seen, ["1", "2"]);
+}
+
+#[test]
+fn lines_and_events_over_the_limit_are_errors_in_every_chunking() {
+    let long_line = [b"data: ".as_slice(), &[b'x'; 40], b"\n\n"].concat();
+    let many_lines = b"data: 0123456789\n".repeat(5);
+    let unfinished = [b"data: ".as_slice(), &[b'x'; 40]].concat();
+    for input in [&long_line[..], &many_lines[..], &unfinished[..]] {
+        for chunks in chunkings(input) {
+            let mut decoder = Decoder::new(32);
+            let result = chunks
+                .iter()
+                .try_for_each(|c| decoder.feed(c, |_| ControlFlow::Continue(())));
+            assert_eq!(
+                result,
+                Err(DecodeError::TooLarge { limit: 32 }),
+                "cut as {chunks:?}"
+            );
+        }
+    }
+    // Exactly at the limit is fine.
+    let mut decoder = Decoder::new(32);
+    let at_limit = [b"data: ".as_slice(), &[b'x'; 26], b"\n\n"].concat();
+    let mut got = 0;
+    decoder
+        .feed(&at_limit, |_| {
+            got += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(got, 1);
+}
+
+#[test]
+fn a_long_line_in_small_chunks_is_not_rescanned() {
+    // Linear cost shows as the held tail growing by exactly each chunk.
+    let mut decoder = Decoder::new(8 << 20);
+    let piece = vec![b'x'; 4096];
+    decoder
+        .feed(b"data: ", |_| ControlFlow::Continue(()))
+        .unwrap();
+    for _ in 0..256 {
+        decoder.feed(&piece, |_| ControlFlow::Continue(())).unwrap();
+    }
+    assert_eq!(decoder.tail.len(), 6 + 256 * 4096);
+    let mut len = 0;
+    decoder
+        .feed(b"\n\n", |e| {
+            len = e.data.len();
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(len, 1 << 20);
+}
+
+#[test]
+fn every_llm_fixture_decodes_the_same_in_any_chunking() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "sse") {
+            continue;
+        }
+        files += 1;
+        let input = std::fs::read(&path).unwrap();
+        let whole = decode_chunks([&input[..]]).unwrap();
+        assert!(
+            !whole.0.is_empty() || path.ends_with("llamacpp-legacy-error.sse"),
+            "{path:?} gave no events"
+        );
+        assert_eq!(whole.1, None, "{path:?} ends inside an event");
+        for size in [1, 2, 3, 7, 64] {
+            assert_eq!(
+                decode_chunks(input.chunks(size)).unwrap(),
+                whole,
+                "{path:?} in {size}-byte chunks"
+            );
+        }
+    }
+    assert!(files >= 10, "found only {files} fixtures in {dir:?}");
+}
