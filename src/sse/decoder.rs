@@ -249,11 +249,9 @@ impl Decoder {
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);
             }
-            b"id" => {
-                if memchr(0, value).is_none() {
-                    self.last_event_id.clear();
-                    push_lossy(&mut self.last_event_id, value);
-                }
+            b"id" if memchr(0, value).is_none() => {
+                self.last_event_id.clear();
+                push_lossy(&mut self.last_event_id, value);
             }
             b"retry" => {
                 if let Some(millis) = parse_retry(value) {

@@ -1,0 +1,264 @@
+//! A live pipe: output per chunk as it arrives, [DONE] without EOF, and a
+//! reader that goes away.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::Instant;
+
+use super::support::TIMEOUT;
+
+/// ssecat running on a pipe we write to, with its stdout read by a thread.
+struct Live {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    chunks: Receiver<Vec<u8>>,
+    /// Output received but not yet matched.
+    pending: Vec<u8>,
+}
+
+impl Live {
+    fn spawn(args: &[&str]) -> Live {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ssecat"))
+            .args(args)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ssecat starts");
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().unwrap();
+        let (sender, chunks) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0; 64 * 1024];
+            loop {
+                match stdout.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if sender.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Live {
+            child,
+            stdin,
+            chunks,
+            pending: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).expect("ssecat reads its stdin");
+        stdin.flush().unwrap();
+    }
+
+    /// Waits until `expected` has been printed, while stdin is still open.
+    fn expect_output(&mut self, expected: &[u8]) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.pending.len() < expected.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "after {TIMEOUT:?} ssecat had printed only {:?}, expected {:?}",
+                        String::from_utf8_lossy(&self.pending),
+                        String::from_utf8_lossy(expected)
+                    );
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "ssecat closed its stdout after {:?}, expected {:?}",
+                    String::from_utf8_lossy(&self.pending),
+                    String::from_utf8_lossy(expected)
+                ),
+            }
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&self.pending),
+            String::from_utf8_lossy(expected)
+        );
+        self.pending.clear();
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for ssecat to exit by itself, then returns its exit code, the
+    /// rest of its stdout and its stderr.
+    fn wait(mut self) -> (Option<i32>, Vec<u8>, String) {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("ssecat did not exit within {TIMEOUT:?}");
+            }
+            thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let mut rest = std::mem::take(&mut self.pending);
+        while let Ok(chunk) = self.chunks.recv_timeout(TIMEOUT) {
+            rest.extend_from_slice(&chunk);
+        }
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status.code(), rest, stderr)
+    }
+}
+
+#[test]
+fn each_event_is_printed_before_the_next_one_is_sent() {
+    let first = br#"data: {"choices":[{"delta":{"content":"Hel"}}]}"#;
+    let second = br#"data: {"choices":[{"delta":{"content":"lo"}}]}"#;
+    let cases: [(&str, &[u8], &[u8]); 5] = [
+        (
+            "sse",
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n",
+        ),
+        (
+            "data",
+            b"{\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n",
+            b"{\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n",
+        ),
+        (
+            "jsonl",
+            b"{\"event\":\"message\",\"data\":\"{\\\"choices\\\":[{\\\"delta\\\":{\\\"content\\\":\\\"Hel\\\"}}]}\",\"id\":null,\"retry\":null,\"json\":{\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}}\n",
+            b"{\"event\":\"message\",\"data\":\"{\\\"choices\\\":[{\\\"delta\\\":{\\\"content\\\":\\\"lo\\\"}}]}\",\"id\":null,\"retry\":null,\"json\":{\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}}\n",
+        ),
+        ("text", b"Hel", b"lo"),
+        ("raw", b"", b""),
+    ];
+    for (format, first_out, second_out) in cases {
+        let mut live = Live::spawn(&["--format", format]);
+        let first_in = [&first[..], b"\n\n"].concat();
+        let second_in = [&second[..], b"\n\n"].concat();
+        live.send(&first_in);
+        live.expect_output(if format == "raw" {
+            &first_in
+        } else {
+            first_out
+        });
+        live.send(&second_in);
+        live.expect_output(if format == "raw" {
+            &second_in
+        } else {
+            second_out
+        });
+        live.close_stdin();
+        let (code, rest, stderr) = live.wait();
+        assert_eq!(
+            (code, String::from_utf8_lossy(&rest).into_owned(), stderr),
+            (Some(0), String::new(), String::new()),
+            "--format {format}"
+        );
+    }
+}
+
+#[test]
+fn an_event_split_across_writes_is_printed_when_it_completes() {
+    let mut live = Live::spawn(&["--format", "data"]);
+    live.send(b"data: a\n\ndata: par");
+    live.expect_output(b"a\n");
+    live.send(b"tial\r");
+    live.send(b"\n\r\n");
+    live.expect_output(b"partial\n");
+    live.close_stdin();
+    let (code, rest, stderr) = live.wait();
+    assert_eq!((code, rest, stderr), (Some(0), Vec::new(), String::new()));
+}
+
+#[test]
+fn done_ends_the_run_while_the_pipe_is_still_open() {
+    for (format, first_out, done_out) in [
+        ("data", &b"a\n"[..], &b""[..]),
+        ("sse", b"data: a\n\n", b"data: [DONE]\n\n"),
+        ("raw", b"data: a\n\n", b"data: [DONE]\n\n"),
+    ] {
+        let mut live = Live::spawn(&["--format", format]);
+        live.send(b"data: a\n\n");
+        live.expect_output(first_out);
+        live.send(b"data: [DONE]\n\n");
+        // stdin stays open: ssecat must stop on its own.
+        let (code, rest, stderr) = live.wait();
+        assert_eq!(
+            (code, String::from_utf8_lossy(&rest).into_owned(), stderr),
+            (
+                Some(0),
+                String::from_utf8_lossy(done_out).into_owned(),
+                String::new()
+            ),
+            "--format {format}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_a_quiet_normal_end() {
+    // About 20 MB of events, far more than a pipe holds.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.sse");
+    let event = format!("data: {{\"n\":1,\"text\":\"{}\"}}\n\n", "x".repeat(200));
+    let count = 20_000_000 / event.len();
+    std::fs::write(&path, event.repeat(count)).unwrap();
+
+    for format in ["sse", "data", "raw"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ssecat"))
+            .args(["--format", format])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ssecat starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let expected = match format {
+            "data" => event.strip_prefix("data: ").unwrap().trim_end().to_owned() + "\n",
+            _ => event.trim_end().to_owned() + "\n",
+        };
+        assert_eq!(line, expected, "--format {format}");
+        drop(stdout);
+
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("ssecat --format {format} did not exit after its stdout closed");
+            }
+            thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(
+            (status.code(), stderr.as_str()),
+            (Some(0), ""),
+            "--format {format}: {status}"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Helpers shared by the test modules.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::assert::Assert;
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// No run of the binary may take longer than this; a hang fails the test.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The warning for a stream cut short inside an event of `bytes` bytes.
+pub fn unfinished_warning(bytes: u64) -> String {
+    format!("ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped\n")
+}
+
+/// The real binary, with a timeout.
+pub fn ssecat() -> Command {
+    let mut cmd = Command::cargo_bin("ssecat").expect("the ssecat binary is built");
+    cmd.timeout(TIMEOUT);
+    cmd
+}
+
+/// Runs `ssecat ARGS -` with `input` on standard input.
+pub fn with_stdin(args: &[&str], input: impl Into<Vec<u8>>) -> Assert {
+    ssecat().args(args).arg("-").write_stdin(input).assert()
+}
+
+/// The path of a file in `tests/fixtures/llm`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/llm")
+        .join(name)
+}
+
+pub fn read_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).expect("fixture is readable")
+}
+
+/// Every `*.sse` file in `tests/fixtures/llm`, sorted.
+pub fn sse_fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixture directory is readable")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sse"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 12 && files.iter().any(|f| f.ends_with("openai-chat.sse")),
+        "expected the LLM fixtures in {}, found {files:?}",
+        dir.display()
+    );
+    files
+}
+
+/// The standard output of a successful run (exit 0, empty stderr).
+pub fn stdout_of(assert: Assert) -> Vec<u8> {
+    assert.code(0).stderr("").get_output().stdout.clone()
+}
+
+/// Parses every line of a `--format jsonl` output, checking that each one is
+/// a record of the documented shape.
+pub fn jsonl_records(stdout: &[u8]) -> Vec<Value> {
+    let text = std::str::from_utf8(stdout).expect("jsonl output is UTF-8");
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "jsonl output does not end with a newline: {text:?}"
+    );
+    text.split_terminator('\n')
+        .map(|line| {
+            let record: Value = serde_json::from_str(line)
+                .unwrap_or_else(|err| panic!("output line is not JSON ({err}): {line}"));
+            check_record(&record, line);
+            record
+        })
+        .collect()
+}
+
+/// Exactly the keys `event`, `data`, `id`, `retry`, plus `json` when (and
+/// only when) `data` parses as JSON, holding the same value.
+fn check_record(record: &Value, line: &str) {
+    let object = record
+        .as_object()
+        .unwrap_or_else(|| panic!("record is not an object: {line}"));
+    let data = object
+        .get("data")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("data is not a string: {line}"));
+    let mut expected_keys = vec!["data", "event", "id", "retry"];
+    match serde_json::from_str::<Value>(data) {
+        Ok(parsed) => {
+            expected_keys.push("json");
+            assert_eq!(object.get("json"), Some(&parsed), "json != data in {line}");
+        }
+        Err(_) => assert!(
+            !object.contains_key("json"),
+            "json present although data is not JSON: {line}"
+        ),
+    }
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    expected_keys.sort_unstable();
+    assert_eq!(keys, expected_keys, "keys of {line}");
+    let event = object["event"]
+        .as_str()
+        .unwrap_or_else(|| panic!("event is not a string: {line}"));
+    assert!(!event.is_empty(), "empty event type: {line}");
+    match &object["id"] {
+        Value::Null => {}
+        Value::String(id) => assert!(!id.is_empty(), "empty id must be null: {line}"),
+        other => panic!("id is {other}: {line}"),
+    }
+    assert!(
+        object["retry"].is_null() || object["retry"].is_u64(),
+        "retry is neither null nor a whole number: {line}"
+    );
+}

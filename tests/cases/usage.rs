@@ -1,0 +1,135 @@
+//! Flags: help, version, conflicting formats, sizes.
+
+use predicates::prelude::*;
+
+use super::support::{fixture, ssecat, with_stdin};
+
+#[test]
+fn help_mentions_every_flag() {
+    let assert = ssecat().arg("--help").assert().code(0).stderr("");
+    let help = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for flag in [
+        "--format",
+        "--jsonl",
+        "--text",
+        "--raw",
+        "--event",
+        "--no-done",
+        "--max-event-size",
+        "--help",
+        "--version",
+    ] {
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
+    }
+    for format in ["sse", "data", "jsonl", "text", "raw"] {
+        assert!(help.contains(format), "--help does not list {format}");
+    }
+}
+
+#[test]
+fn version_prints_name_and_version() {
+    ssecat()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout("ssecat 0.1.0\n")
+        .stderr("");
+}
+
+fn usage_error(args: &[&str], message: &str) {
+    ssecat()
+        .args(args)
+        .arg(fixture("openai-chat.sse"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains(message)));
+}
+
+#[test]
+fn conflicting_format_flags_are_usage_errors() {
+    usage_error(&["--jsonl", "--text"], "cannot be used with");
+    usage_error(&["--format", "data", "--raw"], "cannot be used with");
+    usage_error(&["--format", "text", "--jsonl"], "cannot be used with");
+    usage_error(&["--raw", "--text"], "cannot be used with");
+}
+
+#[test]
+fn raw_with_an_event_filter_is_a_usage_error() {
+    usage_error(&["--raw", "--event", "x"], "cannot be used with");
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    usage_error(&["--format", "xml"], "'xml'");
+}
+
+#[test]
+fn a_missing_input_argument_is_a_usage_error() {
+    ssecat()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("<FILE>")));
+}
+
+#[test]
+fn bad_sizes_are_usage_errors() {
+    for size in [
+        "0",
+        "1.5M",
+        "5T",
+        "-1",
+        "M",
+        "",
+        "10 M",
+        "16G0",
+        "99999999999999999999G",
+    ] {
+        ssecat()
+            .arg(format!("--max-event-size={size}"))
+            .arg(fixture("openai-chat.sse"))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                predicate::str::starts_with("error: ")
+                    .and(predicate::str::contains("--max-event-size")),
+            );
+    }
+}
+
+#[test]
+fn size_suffixes_are_powers_of_1024() {
+    // A 1024-byte line fits 1K (and 1k, 1KiB); a 1025-byte line does not.
+    let fits = format!("data:{}\n\n", "x".repeat(1019));
+    let too_long = format!("data:{}\n\n", "x".repeat(1020));
+    for size in ["1K", "1k", "1KiB", "1024"] {
+        with_stdin(
+            &["--max-event-size", size, "--format", "data"],
+            fits.clone(),
+        )
+        .code(0)
+        .stdout(format!("{}\n", "x".repeat(1019)))
+        .stderr("");
+        with_stdin(
+            &["--max-event-size", size, "--format", "data"],
+            too_long.clone(),
+        )
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("--max-event-size"));
+    }
+    for size in ["64MiB", "64M", "1g", "1GiB", "8b", "8B"] {
+        with_stdin(
+            &["--max-event-size", size, "--format", "data"],
+            "data: ok\n\n",
+        )
+        .code(0)
+        .stdout("ok\n")
+        .stderr("");
+    }
+}
