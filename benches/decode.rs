@@ -102,6 +102,29 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // One 16 MiB line in 4 KiB reads: linear cost means the same rate as above.
+    let long_line = [b"data: ".as_slice(), &vec![b'x'; 16 << 20], b"\n\n"].concat();
+    let mut group = c.benchmark_group("long-line-4KiB-reads");
+    group
+        .throughput(Throughput::Bytes(long_line.len() as u64))
+        .sample_size(10);
+    group.bench_function("ssecat", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(64 << 20);
+            let mut len = 0;
+            for chunk in long_line.chunks(4096) {
+                decoder
+                    .feed(chunk, |event| {
+                        len = event.data.len();
+                        ControlFlow::Continue(())
+                    })
+                    .unwrap();
+            }
+            assert_eq!(len, 16 << 20);
+        })
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("text");
     group
         .throughput(Throughput::Bytes(input.len() as u64))

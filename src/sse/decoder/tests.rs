@@ -360,31 +360,3 @@ fn a_long_line_in_small_chunks_is_not_rescanned() {
         .unwrap();
     assert_eq!(len, 1 << 20);
 }
-
-#[test]
-fn every_llm_fixture_decodes_the_same_in_any_chunking() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm");
-    let mut files = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "sse") {
-            continue;
-        }
-        files += 1;
-        let input = std::fs::read(&path).unwrap();
-        let whole = decode_chunks([&input[..]]).unwrap();
-        assert!(
-            !whole.0.is_empty() || path.ends_with("llamacpp-legacy-error.sse"),
-            "{path:?} gave no events"
-        );
-        assert_eq!(whole.1, None, "{path:?} ends inside an event");
-        for size in [1, 2, 3, 7, 64] {
-            assert_eq!(
-                decode_chunks(input.chunks(size)).unwrap(),
-                whole,
-                "{path:?} in {size}-byte chunks"
-            );
-        }
-    }
-    assert!(files >= 10, "found only {files} fixtures in {dir:?}");
-}
