@@ -1,5 +1,6 @@
-//! The one loop from a byte source to the output: read a chunk, decode it,
-//! write its events, flush. Every source (file, stdin, HTTP body) goes through here.
+//! The one path from received bytes to the output: decode a chunk, write its
+//! events, flush. Every source (file, stdin, HTTP body) pushes its chunks
+//! through a [`Pipeline`].
 
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
@@ -39,30 +40,34 @@ pub enum Ending {
     Unfinished { bytes: u64 },
 }
 
-/// Reads `source` to its end (or to `[DONE]`), writing each event with `writer`
-/// and flushing `out` after every chunk read.
-pub fn run<R, W, E>(
-    mut source: R,
-    mut out: W,
-    mut writer: E,
-    options: &Options,
-) -> anyhow::Result<Ending>
-where
-    R: Read,
-    W: Write,
-    E: EventWriter,
-{
-    let mut decoder = Decoder::new(options.max_event_size);
-    let mut buf = vec![0; READ_BUFFER];
-    loop {
-        let n = match source.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err).context("reading input"),
-        };
-        let chunk = &buf[..n];
-        writer.write_chunk(&mut out, chunk).map_err(OutputError)?;
+/// Decoder, filters and writer for one stream.
+pub struct Pipeline<'o, W, E> {
+    decoder: Decoder,
+    out: W,
+    writer: E,
+    options: &'o Options,
+}
+
+impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
+    pub fn new(out: W, writer: E, options: &'o Options) -> Self {
+        Pipeline {
+            decoder: Decoder::new(options.max_event_size),
+            out,
+            writer,
+            options,
+        }
+    }
+
+    /// Decodes and writes one received chunk, then flushes the output.
+    /// Returns `Break` once the stream is done (`[DONE]`): stop reading.
+    pub fn push(&mut self, chunk: &[u8]) -> anyhow::Result<ControlFlow<()>> {
+        let Pipeline {
+            decoder,
+            out,
+            writer,
+            options,
+        } = self;
+        writer.write_chunk(out, chunk).map_err(OutputError)?;
 
         let mut done = false;
         let mut write_result = Ok(());
@@ -71,7 +76,7 @@ where
             let wanted = options.event_types.is_empty()
                 || options.event_types.iter().any(|t| t == event.event_type);
             if wanted && (!is_done || E::PRINTS_DONE) {
-                write_result = writer.write_event(&mut out, event);
+                write_result = writer.write_event(out, event);
             }
             done = is_done;
             if done || write_result.is_err() {
@@ -84,14 +89,51 @@ where
         // Whatever was decoded before a decoding error still reaches the output.
         out.flush().map_err(OutputError)?;
         decoded.map_err(|err| anyhow::anyhow!("{err}; --max-event-size sets the limit"))?;
-        if done {
-            return Ok(Ending::Done);
+        Ok(if done {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    }
+
+    /// The stream ended without `[DONE]`: says whether it ended inside an event.
+    pub fn finish(mut self) -> Ending {
+        match self.decoder.finish() {
+            Some(unfinished) => Ending::Unfinished {
+                bytes: unfinished.bytes,
+            },
+            None => Ending::EndOfInput,
         }
     }
-    Ok(match decoder.finish() {
-        Some(unfinished) => Ending::Unfinished {
-            bytes: unfinished.bytes,
-        },
-        None => Ending::EndOfInput,
-    })
+}
+
+/// Something that pushes a stream's chunks through a pipeline until it ends.
+pub trait Source {
+    fn drive<W: Write, E: EventWriter>(
+        self,
+        pipeline: Pipeline<'_, W, E>,
+    ) -> anyhow::Result<Ending>;
+}
+
+/// A blocking byte source: a file or standard input.
+pub struct ReadSource<R>(pub R);
+
+impl<R: Read> Source for ReadSource<R> {
+    fn drive<W: Write, E: EventWriter>(
+        mut self,
+        mut pipeline: Pipeline<'_, W, E>,
+    ) -> anyhow::Result<Ending> {
+        let mut buf = vec![0; READ_BUFFER];
+        loop {
+            let n = match self.0.read(&mut buf) {
+                Ok(0) => return Ok(pipeline.finish()),
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err).context("reading input"),
+            };
+            if pipeline.push(&buf[..n])?.is_break() {
+                return Ok(Ending::Done);
+            }
+        }
+    }
 }
