@@ -1,26 +1,81 @@
 //! Wires the command line to a source, the pipeline and a writer.
 
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
+use anyhow::Context;
+
 use crate::cli::{Cli, Format};
+use crate::exit::Failure;
 use crate::extract::OpenAiChat;
-use crate::input;
+use crate::http;
 use crate::output::{DataWriter, JsonlWriter, RawWriter, SseWriter, TextWriter};
-use crate::pipeline::{Ending, Options, Pipeline, ReadSource, Source};
+use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
+use crate::target::Target;
+use crate::verbose;
 
 /// Output is flushed once per input chunk, so this only bounds one chunk's output per write.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks.
 pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
-    let source = ReadSource(input::open(&cli.input)?);
-    let out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let options = Options {
+    let target = Target::parse(&cli.first, cli.second.as_deref())?;
+    let body_from_stdin = [&cli.data, &cli.json]
+        .into_iter()
+        .flatten()
+        .any(|arg| arg == "@-");
+    if body_from_stdin && target == Target::Stdin {
+        return Err(Failure::Usage(
+            "standard input cannot be both the request body and the stream".into(),
+        )
+        .into());
+    }
+    // Opened first, so a bad path fails before a request is spent.
+    let out = output(cli)?;
+    let mut options = Options {
+        framing: Framing::Sse,
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    drive(source, out, cli.format(), &options)
+    match target {
+        Target::Stdin => drive(ReadSource(io::stdin().lock()), out, cli.format(), &options),
+        Target::File(path) => {
+            let file =
+                File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+            drive(ReadSource(file), out, cli.format(), &options)
+        }
+        Target::Http { method, url } => {
+            let verbose = cli.verbose;
+            let mut trace = |step: http::Trace<'_>| {
+                if verbose {
+                    verbose::print(step);
+                }
+            };
+            let source = http::open(cli, method, url, &mut trace)?;
+            options.framing = source.framing();
+            let format = if source.framing() == Framing::Opaque {
+                eprintln!(
+                    "ssecat: warning: the response is {}, not an event stream; printing it as received",
+                    source.content_type()
+                );
+                Format::Raw
+            } else {
+                cli.format()
+            };
+            drive(source, out, format, &options)
+        }
+    }
+}
+
+fn output(cli: &Cli) -> anyhow::Result<BufWriter<Box<dyn Write>>> {
+    let sink: Box<dyn Write> = match &cli.output {
+        Some(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => Box::new(io::stdout().lock()),
+    };
+    Ok(BufWriter::with_capacity(OUTPUT_BUFFER, sink))
 }
 
 /// Drives `source` through a pipeline that writes `format` to `out`.

@@ -1,57 +1,145 @@
 //! The command line, as clap parses it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit status:
-  0  the stream ended normally ([DONE] or end of input after a complete event)
+  0  the stream ended normally ([DONE], or the end after a complete event)
   1  any other error (unreadable input, an event over --max-event-size, ...)
-  2  usage error (bad flag or value)
-  9  the stream was cut short: it ended inside an event
+  2  usage error (bad flag or value, invalid --json, bad header)
+  3  HTTP 3xx not followed (see -L), or too many redirects
+  4  HTTP 4xx
+  5  HTTP 5xx
+  6  could not connect (DNS, refused, TLS)
+  7  timeout (--connect-timeout, --idle-timeout or --max-time)
+  9  the stream was cut short: connection lost, or it ended inside an event
 
 Examples:
-  ssecat --text recorded.sse
-  curl -sN https://host/events | ssecat --jsonl - | jq -c .json
-  ssecat --format data --event update --no-done saved.sse";
+  ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text
+  ssecat --jsonl :8080/events | jq -c .json
+  ssecat --text recorded.sse";
 
-/// curl for Server-Sent Events: decode a stream and print its events as they arrive.
+/// curl for Server-Sent Events: request or read a stream and print its events as they arrive.
 #[derive(Parser, Debug)]
 #[command(name = "ssecat", version, about, after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("output").args(["format", "jsonl", "text", "raw"])))]
+#[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>")]
+#[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
+#[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {
-    /// A recorded stream to read, or - for standard input
-    #[arg(value_name = "FILE")]
-    pub input: PathBuf,
+    /// [METHOD] URL to request (http:// is implied, :PORT/path means localhost),
+    /// or a recorded stream FILE, or - for standard input
+    #[arg(value_name = "URL|FILE")]
+    pub first: String,
+
+    /// The URL, when a method comes first
+    #[arg(value_name = "URL", hide = true)]
+    pub second: Option<String>,
+
+    /// A request header, 'Name: value' (repeatable). 'Name:' removes a default
+    /// header; a value env:VAR is read from the environment variable VAR
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        help_heading = "Request"
+    )]
+    pub headers: Vec<String>,
+
+    /// Request body: TEXT, @FILE, or @- for standard input (POST by default)
+    #[arg(short = 'd', long, value_name = "TEXT|@FILE", help_heading = "Request")]
+    pub data: Option<String>,
+
+    /// JSON request body, checked before sending; sets Content-Type: application/json
+    #[arg(long, value_name = "TEXT|@FILE", help_heading = "Request")]
+    pub json: Option<String>,
+
+    /// Send 'Authorization: Bearer TOKEN'; env:VAR reads the token from VAR
+    #[arg(long, value_name = "TOKEN|env:VAR", help_heading = "Request")]
+    pub bearer: Option<String>,
+
+    /// Basic authentication; PASS may be env:VAR
+    #[arg(short = 'u', long, value_name = "USER:PASS", help_heading = "Request")]
+    pub user: Option<String>,
+
+    /// Send this Last-Event-ID, to resume a stream
+    #[arg(long, value_name = "ID", help_heading = "Request")]
+    pub last_event_id: Option<String>,
+
+    /// Use this proxy (the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY variables are honoured otherwise)
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub proxy: Option<String>,
+
+    /// Do not verify the server's TLS certificate
+    #[arg(short = 'k', long, help_heading = "Request")]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file too
+    #[arg(long, value_name = "FILE", help_heading = "Request")]
+    pub cacert: Option<PathBuf>,
+
+    /// Follow redirects (credentials are never sent on to another host)
+    #[arg(short = 'L', long, help_heading = "Request")]
+    pub location: bool,
+
+    /// Most redirects followed with -L
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Request")]
+    pub max_redirs: u32,
+
+    /// Give up connecting after SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub connect_timeout: Option<Duration>,
+
+    /// Give up when no byte arrives for SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub idle_timeout: Option<Duration>,
+
+    /// Give up when the whole transfer takes more than SECS seconds
+    #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub max_time: Option<Duration>,
 
     /// How to print each event
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Sse)]
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Sse, help_heading = "Output")]
     pub format: Format,
 
     /// Print one JSON object per event (same as --format jsonl)
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub jsonl: bool,
 
     /// Print only the LLM answer text (same as --format text)
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub text: bool,
 
     /// Print the received bytes untouched (same as --format raw)
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
     /// Keep only events of this type (repeatable; "message" is the default type)
-    #[arg(long = "event", value_name = "TYPE", conflicts_with = "raw")]
+    #[arg(
+        long = "event",
+        value_name = "TYPE",
+        conflicts_with = "raw",
+        help_heading = "Output"
+    )]
     pub events: Vec<String>,
 
     /// Do not stop at a `data: [DONE]` event; read to the end of the stream
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_done: bool,
 
     /// Largest line or event accepted, in bytes or with a K, M or G suffix (powers of 1024)
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size, help_heading = "Output")]
     pub max_event_size: usize,
+
+    /// Write the output to FILE instead of standard output
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Show the request and response headers on standard error (secrets masked)
+    #[arg(short = 'v', long, help_heading = "Diagnostics")]
+    pub verbose: bool,
 }
 
 /// The output formats.
@@ -82,6 +170,17 @@ impl Cli {
             self.format
         }
     }
+}
+
+/// Parses a positive, finite number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err("must be more than 0 seconds".to_owned());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} seconds is too long"))
 }
 
 /// Parses `4096`, `512K`, `64MiB`, `1g`: bytes, or binary multiples.
@@ -139,6 +238,15 @@ mod tests {
             "99999999999999999999",
         ] {
             assert!(parse_size(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn seconds_take_fractions_and_must_be_positive() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("3"), Ok(Duration::from_secs(3)));
+        for bad in ["0", "-1", "abc", "", "nan", "inf", "1e300"] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?} was accepted");
         }
     }
 

@@ -1,4 +1,5 @@
-//! Exit codes, and the one place that turns a run's result into one.
+//! Exit codes, the errors that choose them, and the one place that turns a
+//! run's result into a code.
 
 use std::fmt;
 use std::io;
@@ -9,8 +10,68 @@ use crate::pipeline::Ending;
 pub const SUCCESS: u8 = 0;
 /// Any error without a code of its own.
 pub const FAILURE: u8 = 1;
-/// The stream was cut short: it ended inside an event.
+/// A bad flag or value (clap uses the same code for its own errors).
+pub const USAGE: u8 = 2;
+/// A redirect that was not followed, or too many of them.
+pub const REDIRECT: u8 = 3;
+/// The server could not be reached.
+pub const CONNECT: u8 = 6;
+/// A connect, idle or whole-transfer timeout fired.
+pub const TIMEOUT: u8 = 7;
+/// The stream was cut short: connection lost, or it ended inside an event.
 pub const CUT_SHORT: u8 = 9;
+
+/// Errors with an exit code of their own. Attached to an `anyhow::Error` as
+/// its root or as context, and found again by [`report`].
+#[derive(Debug)]
+pub enum Failure {
+    /// A bad value on the command line.
+    Usage(String),
+    /// A non-2xx response; `report` is the full, already formatted stderr text.
+    Status {
+        code: u16,
+        report: String,
+    },
+    /// Too many redirects.
+    Redirects(String),
+    Connect(String),
+    Timeout(String),
+    /// The connection broke mid-stream.
+    CutShort(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => USAGE,
+            Failure::Status { code, .. } => match code / 100 {
+                3 => REDIRECT,
+                4 => 4,
+                5 => 5,
+                _ => FAILURE,
+            },
+            Failure::Redirects(_) => REDIRECT,
+            Failure::Connect(_) => CONNECT,
+            Failure::Timeout(_) => TIMEOUT,
+            Failure::CutShort(_) => CUT_SHORT,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Status { report, .. } => f.write_str(report),
+            Failure::Usage(message)
+            | Failure::Redirects(message)
+            | Failure::Connect(message)
+            | Failure::Timeout(message)
+            | Failure::CutShort(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
 
 /// Writing the output failed. Kept apart from other I/O errors because a
 /// closed stdout (`ssecat … | head -1`) is a normal way to stop.
@@ -31,20 +92,29 @@ impl std::error::Error for OutputError {
 
 /// Prints what the user must know about `result` on stderr and returns the exit code.
 pub fn report(result: anyhow::Result<Ending>) -> u8 {
-    match result {
-        Ok(Ending::Done | Ending::EndOfInput) => SUCCESS,
+    let err = match result {
+        Ok(Ending::Done | Ending::EndOfInput) => return SUCCESS,
         Ok(Ending::Unfinished { bytes }) => {
             eprintln!(
                 "ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped"
             );
-            CUT_SHORT
+            return CUT_SHORT;
         }
-        Err(err) => match err.downcast_ref::<OutputError>() {
-            Some(OutputError(io_err)) if io_err.kind() == io::ErrorKind::BrokenPipe => SUCCESS,
-            _ => {
-                eprintln!("ssecat: error: {err:#}");
-                FAILURE
-            }
-        },
+        Err(err) => err,
+    };
+    if let Some(OutputError(io_err)) = err.downcast_ref::<OutputError>() {
+        if io_err.kind() == io::ErrorKind::BrokenPipe {
+            return SUCCESS;
+        }
+    }
+    match err.downcast_ref::<Failure>() {
+        Some(failure @ Failure::Status { .. }) => {
+            eprint!("{failure}");
+            failure.exit_code()
+        }
+        failure => {
+            eprintln!("ssecat: error: {err:#}");
+            failure.map_or(FAILURE, Failure::exit_code)
+        }
     }
 }

@@ -18,9 +18,21 @@ const READ_BUFFER: usize = 256 * 1024;
 /// The data of the event that ends an OpenAI-style stream.
 pub const DONE_MARKER: &str = "[DONE]";
 
+/// How the received bytes are cut into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Server-Sent Events.
+    Sse,
+    /// Newline-delimited JSON: each line is one event's data.
+    JsonLines,
+    /// Not an event stream: only `--raw` output makes sense, nothing is decoded.
+    Opaque,
+}
+
 /// What the pipeline does besides decoding.
 #[derive(Debug, Clone)]
 pub struct Options {
+    pub framing: Framing,
     /// Only events of these types are written; all when empty.
     pub event_types: Vec<String>,
     /// Stop at an event whose data is `[DONE]`.
@@ -50,25 +62,40 @@ pub struct Pipeline<'o, W, E> {
 
 impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     pub fn new(out: W, writer: E, options: &'o Options) -> Self {
+        let decoder = match options.framing {
+            Framing::JsonLines => Decoder::json_lines(options.max_event_size),
+            Framing::Sse | Framing::Opaque => Decoder::new(options.max_event_size),
+        };
         Pipeline {
-            decoder: Decoder::new(options.max_event_size),
+            decoder,
             out,
             writer,
             options,
         }
     }
 
-    /// Decodes and writes one received chunk, then flushes the output.
+    /// Writes and decodes one received chunk, then flushes the output.
     /// Returns `Break` once the stream is done (`[DONE]`): stop reading.
     pub fn push(&mut self, chunk: &[u8]) -> anyhow::Result<ControlFlow<()>> {
+        self.writer
+            .write_chunk(&mut self.out, chunk)
+            .map_err(OutputError)?;
+        let flow = self.decode(chunk);
+        // Whatever was decoded before an error still reaches the output.
+        self.out.flush().map_err(OutputError)?;
+        flow
+    }
+
+    fn decode(&mut self, chunk: &[u8]) -> anyhow::Result<ControlFlow<()>> {
         let Pipeline {
             decoder,
             out,
             writer,
             options,
         } = self;
-        writer.write_chunk(out, chunk).map_err(OutputError)?;
-
+        if options.framing == Framing::Opaque {
+            return Ok(ControlFlow::Continue(()));
+        }
         let mut done = false;
         let mut write_result = Ok(());
         let decoded = decoder.feed(chunk, |event| {
@@ -86,8 +113,6 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             }
         });
         write_result.map_err(OutputError)?;
-        // Whatever was decoded before a decoding error still reaches the output.
-        out.flush().map_err(OutputError)?;
         decoded.map_err(|err| anyhow::anyhow!("{err}; --max-event-size sets the limit"))?;
         Ok(if done {
             ControlFlow::Break(())
@@ -97,13 +122,21 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     }
 
     /// The stream ended without `[DONE]`: says whether it ended inside an event.
-    pub fn finish(mut self) -> Ending {
-        match self.decoder.finish() {
+    pub fn finish(mut self) -> anyhow::Result<Ending> {
+        if self.options.framing == Framing::JsonLines {
+            // A last JSON line needs no newline after it.
+            let flow = self.decode(b"\n");
+            self.out.flush().map_err(OutputError)?;
+            if flow?.is_break() {
+                return Ok(Ending::Done);
+            }
+        }
+        Ok(match self.decoder.finish() {
             Some(unfinished) => Ending::Unfinished {
                 bytes: unfinished.bytes,
             },
             None => Ending::EndOfInput,
-        }
+        })
     }
 }
 
@@ -126,7 +159,7 @@ impl<R: Read> Source for ReadSource<R> {
         let mut buf = vec![0; READ_BUFFER];
         loop {
             let n = match self.0.read(&mut buf) {
-                Ok(0) => return Ok(pipeline.finish()),
+                Ok(0) => return pipeline.finish(),
                 Ok(n) => n,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(err).context("reading input"),

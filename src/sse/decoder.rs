@@ -82,6 +82,8 @@ pub struct Decoder {
     block_bytes: u64,
     /// The current block has a field line (not only comments).
     block_has_field: bool,
+    /// JSON Lines mode: every non-empty line is the data of one event.
+    json_lines: bool,
     max_size: usize,
 }
 
@@ -98,7 +100,18 @@ impl Decoder {
             retry: None,
             block_bytes: 0,
             block_has_field: false,
+            json_lines: false,
             max_size,
+        }
+    }
+
+    /// A decoder for newline-delimited JSON (`application/x-ndjson`, as
+    /// Ollama streams): each non-empty line is dispatched at once as the data
+    /// of one `message` event, with the same line splitting and limits.
+    pub fn json_lines(max_size: usize) -> Self {
+        Decoder {
+            json_lines: true,
+            ..Decoder::new(max_size)
         }
     }
 
@@ -218,6 +231,13 @@ impl Decoder {
     where
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
+        if self.json_lines {
+            if line.is_empty() {
+                return Ok(ControlFlow::Continue(()));
+            }
+            self.push_data(line)?;
+            return Ok(self.dispatch(on_event));
+        }
         if line.is_empty() {
             self.block_bytes = 0;
             self.block_has_field = false;
@@ -261,6 +281,18 @@ impl Decoder {
             _ => {}
         }
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// Appends one data line (and the LF that joins it to the next).
+    fn push_data(&mut self, value: &[u8]) -> Result<(), DecodeError> {
+        if self.data.len().saturating_add(value.len() + 1) > self.max_size {
+            return Err(DecodeError::TooLarge {
+                limit: self.max_size,
+            });
+        }
+        push_lossy(&mut self.data, value);
+        self.data.push('\n');
+        Ok(())
     }
 
     fn dispatch<F>(&mut self, on_event: &mut F) -> ControlFlow<()>

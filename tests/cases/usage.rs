@@ -73,7 +73,7 @@ fn a_missing_input_argument_is_a_usage_error() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("<FILE>")));
+        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("URL|FILE")));
 }
 
 #[test]

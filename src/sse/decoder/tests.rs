@@ -360,3 +360,24 @@ fn a_long_line_in_small_chunks_is_not_rescanned() {
         .unwrap();
     assert_eq!(len, 1 << 20);
 }
+
+#[test]
+fn json_lines_mode_makes_each_line_an_event() {
+    let input = b"{\"a\":1}\n\n{\"b\":\r\n2}\r[3]\n";
+    for chunks in chunkings(input) {
+        let mut decoder = Decoder::json_lines(1024);
+        let mut got = Vec::new();
+        for chunk in &chunks {
+            decoder
+                .feed(chunk, |e| {
+                    got.push((e.event_type.to_owned(), e.data.to_owned()));
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+        }
+        let expected =
+            ["{\"a\":1}", "{\"b\":", "2}", "[3]"].map(|d| ("message".to_owned(), d.to_owned()));
+        assert_eq!(got, expected, "cut as {chunks:?}");
+        assert_eq!(decoder.finish(), None);
+    }
+}

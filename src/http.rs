@@ -1,0 +1,565 @@
+//! The HTTP side: builds the request from the command line, sends it
+//! (following redirects only when asked, and never carrying credentials to
+//! another host), turns failures into [`Failure`]s and streams the body into
+//! the pipeline. It never prints: what `-v` shows goes through a [`Trace`].
+
+use std::fs;
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Client, Method, Request, Response, StatusCode, Url};
+use tokio::runtime::Runtime;
+use tokio::time::Instant;
+
+use crate::cli::Cli;
+use crate::exit::Failure;
+use crate::output::EventWriter;
+use crate::pipeline::{Ending, Framing, Pipeline, Source};
+
+/// How much of an error response's body is shown.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Headers that carry credentials: never sent on to another host, masked by `-v`.
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+    "api-key",
+];
+
+/// One step of the exchange, for `-v`.
+pub enum Trace<'a> {
+    Request(&'a Request),
+    Response(&'a Response),
+}
+
+/// The request as the command line describes it, re-sendable on redirect.
+struct RequestSpec {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    /// Headers whose value came from the environment: secrets, like SECRET_HEADERS.
+    env_headers: Vec<HeaderName>,
+    body: Option<Vec<u8>>,
+}
+
+/// Limits on waiting: for the next byte, and for the whole transfer.
+#[derive(Clone, Copy)]
+struct Limits {
+    idle: Option<Duration>,
+    deadline: Option<(Instant, Duration)>,
+}
+
+impl Limits {
+    /// Runs `future` unless a limit fires first.
+    async fn within<T>(&self, future: impl Future<Output = T>) -> Result<T, Failure> {
+        let idle = self.idle.map(|idle| {
+            (
+                Instant::now() + idle,
+                idle,
+                "no data arrived for",
+                "--idle-timeout",
+            )
+        });
+        let whole = self
+            .deadline
+            .map(|(at, total)| (at, total, "the transfer took longer than", "--max-time"));
+        let first = match (idle, whole) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        match first {
+            None => Ok(future.await),
+            Some((at, limit, what, flag)) => {
+                tokio::time::timeout_at(at, future).await.map_err(|_| {
+                    Failure::Timeout(format!(
+                        "timed out: {what} {} s ({flag})",
+                        limit.as_secs_f64()
+                    ))
+                })
+            }
+        }
+    }
+}
+
+/// A response that is streaming: the body is read chunk by chunk as it arrives.
+pub struct HttpSource {
+    runtime: Runtime,
+    response: Response,
+    limits: Limits,
+    framing: Framing,
+}
+
+impl HttpSource {
+    /// How the body is framed, from its content type.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// The response's content type, for messages.
+    pub fn content_type(&self) -> &str {
+        content_type(&self.response)
+    }
+}
+
+impl Source for HttpSource {
+    fn drive<W: Write, E: EventWriter>(
+        self,
+        mut pipeline: Pipeline<'_, W, E>,
+    ) -> anyhow::Result<Ending> {
+        let HttpSource {
+            runtime,
+            mut response,
+            limits,
+            ..
+        } = self;
+        runtime.block_on(async {
+            loop {
+                let chunk = limits.within(response.chunk()).await?;
+                match chunk {
+                    Ok(Some(bytes)) => {
+                        if pipeline.push(&bytes)?.is_break() {
+                            return Ok(Ending::Done);
+                        }
+                    }
+                    Ok(None) => return pipeline.finish(),
+                    Err(err) if err.is_decode() => {
+                        return Err(anyhow::Error::new(err)
+                            .context("the response body could not be decoded"))
+                    }
+                    Err(err) => {
+                        let message =
+                            format!("connection lost mid-stream: {:#}", anyhow::Error::new(err));
+                        return Err(Failure::CutShort(message).into());
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Sends the request `cli` describes and waits for a successful response.
+pub fn open(
+    cli: &Cli,
+    method: Option<Method>,
+    url: Url,
+    trace: &mut dyn FnMut(Trace<'_>),
+) -> anyhow::Result<HttpSource> {
+    let spec = request_spec(cli, method, url)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let client = client(cli)?;
+    let limits = Limits {
+        idle: cli.idle_timeout,
+        deadline: cli.max_time.map(|total| (Instant::now() + total, total)),
+    };
+    let max_redirects = cli.location.then_some(cli.max_redirs);
+    let response = runtime.block_on(send(&client, spec, limits, max_redirects, trace))?;
+    let framing = framing_of(content_type(&response));
+    Ok(HttpSource {
+        runtime,
+        response,
+        limits,
+        framing,
+    })
+}
+
+fn content_type(response: &Response) -> &str {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+}
+
+fn framing_of(content_type: &str) -> Framing {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "" | "text/event-stream" => Framing::Sse,
+        "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
+            Framing::JsonLines
+        }
+        _ => Framing::Opaque,
+    }
+}
+
+fn client(cli: &Cli) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_danger_accept_invalid_certs(cli.insecure);
+    if let Some(timeout) = cli.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(proxy) = &cli.proxy {
+        let proxy = reqwest::Proxy::all(proxy)
+            .map_err(|err| Failure::Usage(format!("invalid --proxy {proxy:?}: {err}")))?;
+        builder = builder.proxy(proxy);
+    }
+    if let Some(path) = &cli.cacert {
+        let pem =
+            fs::read(path).with_context(|| format!("cannot read --cacert {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+            Failure::Usage(format!(
+                "no certificate in --cacert {}: {err}",
+                path.display()
+            ))
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().context("setting up the HTTP client")
+}
+
+/// Sends `spec`, following up to `max_redirects` redirects when given.
+async fn send(
+    client: &Client,
+    mut spec: RequestSpec,
+    limits: Limits,
+    max_redirects: Option<u32>,
+    trace: &mut dyn FnMut(Trace<'_>),
+) -> anyhow::Result<Response> {
+    let mut redirects = 0;
+    loop {
+        let request = spec.build(client)?;
+        trace(Trace::Request(&request));
+        let response = limits
+            .within(client.execute(request))
+            .await?
+            .map_err(|err| request_error(err, &spec.url))?;
+        trace(Trace::Response(&response));
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|location| spec.url.join(location).ok());
+        match (status.is_redirection(), location, max_redirects) {
+            (true, Some(next), Some(max)) => {
+                if redirects == max {
+                    return Err(Failure::Redirects(format!(
+                        "too many redirects (--max-redirs {max})"
+                    ))
+                    .into());
+                }
+                redirects += 1;
+                spec.redirect(status, next);
+            }
+            (true, Some(next), None) => {
+                let report = format!(
+                    "ssecat: HTTP {}\nssecat: redirect to {next} not followed (use -L to follow it)\n",
+                    status_line(status)
+                );
+                return Err(Failure::Status {
+                    code: status.as_u16(),
+                    report,
+                }
+                .into());
+            }
+            _ => return Err(status_failure(response, limits).await.into()),
+        }
+    }
+}
+
+fn status_line(status: StatusCode) -> String {
+    format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// A failed request, by cause: timeout, could not connect, or anything else.
+fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
+    let host = url.host_str().unwrap_or("the server");
+    let port = url
+        .port_or_known_default()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    let cause = format!("{:#}", anyhow::Error::new(err_source_chain(&err)));
+    if err.is_timeout() {
+        Failure::Timeout(format!(
+            "timed out connecting to {host}{port} (--connect-timeout): {cause}"
+        ))
+        .into()
+    } else if err.is_connect() {
+        Failure::Connect(format!("could not connect to {host}{port}: {cause}")).into()
+    } else {
+        anyhow::Error::new(err).context(format!("request to {host}{port} failed"))
+    }
+}
+
+/// The causes under reqwest's own "error sending request for url (…)" line,
+/// which repeats the URL and hides the reason.
+fn err_source_chain(err: &reqwest::Error) -> io::Error {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    if causes.is_empty() {
+        causes.push(err.to_string());
+    }
+    io::Error::other(causes.join(": "))
+}
+
+/// Reads (part of) an error response's body into the report the user sees.
+async fn status_failure(mut response: Response, limits: Limits) -> Failure {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    let mut truncated = false;
+    // A body that fails or stalls is shown as far as it came.
+    while let Ok(Ok(Some(chunk))) = limits.within(response.chunk()).await {
+        body.extend_from_slice(&chunk);
+        if body.len() > ERROR_BODY_LIMIT {
+            body.truncate(ERROR_BODY_LIMIT);
+            truncated = true;
+            break;
+        }
+    }
+    let mut report = format!("ssecat: HTTP {}\n", status_line(status));
+    if let Some(message) = error_message(&body) {
+        report.push_str(&format!("ssecat: message: {message}\n"));
+    }
+    if let Some(retry_after) = retry_after {
+        report.push_str(&format!("ssecat: Retry-After: {retry_after}\n"));
+    }
+    if !body.is_empty() {
+        report.push_str(&String::from_utf8_lossy(&body));
+        if !report.ends_with('\n') {
+            report.push('\n');
+        }
+    }
+    if truncated {
+        report.push_str("ssecat: (body cut at 64 KiB)\n");
+    }
+    Failure::Status {
+        code: status.as_u16(),
+        report,
+    }
+}
+
+/// The message of a JSON error body, in the shapes providers use:
+/// `{"error":{"message":…}}`, `{"error":"…"}`, `{"message":"…"}`, `{"detail":"…"}`.
+fn error_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let message = [
+        value.pointer("/error/message"),
+        value.get("error"),
+        value.get("message"),
+        value.get("detail"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| v.as_str())
+    .map(str::to_owned);
+    message
+}
+
+impl RequestSpec {
+    fn build(&self, client: &Client) -> anyhow::Result<Request> {
+        let mut builder = client
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        if let Some(body) = &self.body {
+            builder = builder.body(body.clone());
+        }
+        builder.build().context("building the request")
+    }
+
+    /// Turns this request into the one that follows a redirect to `next`.
+    fn redirect(&mut self, status: StatusCode, next: Url) {
+        // As browsers and curl do: 303 always, and 301/302 after a POST, become a GET without body.
+        let to_get = status == StatusCode::SEE_OTHER && self.method != Method::HEAD
+            || matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
+                && self.method == Method::POST;
+        if to_get {
+            self.method = Method::GET;
+            self.body = None;
+            self.headers.remove(header::CONTENT_TYPE);
+        }
+        if next.origin() != self.url.origin() {
+            for name in SECRET_HEADERS {
+                self.headers.remove(*name);
+            }
+            for name in &self.env_headers {
+                self.headers.remove(name);
+            }
+        }
+        self.url = next;
+    }
+}
+
+fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<RequestSpec> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::ACCEPT,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::USER_AGENT,
+        HeaderValue::from_static(concat!("ssecat/", env!("CARGO_PKG_VERSION"))),
+    );
+
+    let body = match (&cli.data, &cli.json) {
+        (Some(data), _) => Some(read_body(data, "--data")?),
+        (None, Some(json)) => {
+            let body = read_body(json, "--json")?;
+            if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+                return Err(Failure::Usage(format!("--json is not valid JSON: {err}")).into());
+            }
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(body)
+        }
+        (None, None) => None,
+    };
+    if let Some(token) = &cli.bearer {
+        let token = secret_value(token, "--bearer")?;
+        headers.insert(
+            header::AUTHORIZATION,
+            header_value(&format!("Bearer {token}"), "--bearer")?,
+        );
+    }
+    if let Some(user) = &cli.user {
+        let (name, password) = user.split_once(':').unwrap_or((user, ""));
+        let password = secret_value(password, "--user")?;
+        let credentials = BASE64.encode(format!("{name}:{password}"));
+        headers.insert(
+            header::AUTHORIZATION,
+            header_value(&format!("Basic {credentials}"), "--user")?,
+        );
+    }
+    if let Some(id) = &cli.last_event_id {
+        headers.insert("last-event-id", header_value(id, "--last-event-id")?);
+    }
+    let mut env_headers = Vec::new();
+    for line in &cli.headers {
+        let (name, value) = line.split_once(':').ok_or_else(|| {
+            Failure::Usage(format!("bad header {line:?}: expected 'Name: value'"))
+        })?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| Failure::Usage(format!("bad header name in {line:?}")))?;
+        let value = value.trim_start();
+        if value.is_empty() {
+            headers.remove(&name);
+            continue;
+        }
+        if value.starts_with("env:") {
+            env_headers.push(name.clone());
+        }
+        let value = secret_value(value, "--header")?;
+        headers.append(name, header_value(&value, "--header")?);
+    }
+    let method = method.unwrap_or(if body.is_some() {
+        Method::POST
+    } else {
+        Method::GET
+    });
+    Ok(RequestSpec {
+        method,
+        url,
+        headers,
+        env_headers,
+        body,
+    })
+}
+
+fn header_value(text: &str, flag: &str) -> Result<HeaderValue, Failure> {
+    HeaderValue::from_str(text)
+        .map_err(|_| Failure::Usage(format!("{flag}: the value is not a valid header value")))
+}
+
+/// `env:NAME` is read from the environment, so secrets stay out of shell
+/// history and `ps`; anything else is taken as it is.
+fn secret_value(text: &str, flag: &str) -> Result<String, Failure> {
+    let Some(name) = text.strip_prefix("env:") else {
+        return Ok(text.to_owned());
+    };
+    std::env::var(name).map_err(|_| {
+        Failure::Usage(format!(
+            "{flag}: the environment variable {name} is not set"
+        ))
+    })
+}
+
+/// `TEXT`, `@FILE`, or `@-` for standard input.
+fn read_body(arg: &str, flag: &str) -> anyhow::Result<Vec<u8>> {
+    match arg.strip_prefix('@') {
+        None => Ok(arg.as_bytes().to_vec()),
+        Some("-") => {
+            let mut body = Vec::new();
+            io::stdin()
+                .read_to_end(&mut body)
+                .with_context(|| format!("reading {flag} from standard input"))?;
+            Ok(body)
+        }
+        Some(path) => fs::read(path)
+            .map_err(|err| Failure::Usage(format!("{flag}: cannot read {path}: {err}")).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_choose_the_framing() {
+        assert_eq!(framing_of("text/event-stream; charset=utf-8"), Framing::Sse);
+        assert_eq!(framing_of("Text/Event-Stream"), Framing::Sse);
+        assert_eq!(framing_of(""), Framing::Sse);
+        assert_eq!(framing_of("application/x-ndjson"), Framing::JsonLines);
+        assert_eq!(framing_of("application/jsonl"), Framing::JsonLines);
+        assert_eq!(framing_of("text/html"), Framing::Opaque);
+        assert_eq!(framing_of("application/json"), Framing::Opaque);
+    }
+
+    #[test]
+    fn error_messages_are_found_in_provider_shapes() {
+        assert_eq!(
+            error_message(br#"{"error":{"message":"quota","type":"x"}}"#).as_deref(),
+            Some("quota")
+        );
+        assert_eq!(
+            error_message(br#"{"error":"bad model"}"#).as_deref(),
+            Some("bad model")
+        );
+        assert_eq!(
+            error_message(br#"{"object":"error","message":"too long"}"#).as_deref(),
+            Some("too long")
+        );
+        assert_eq!(
+            error_message(br#"{"detail":"Not Found"}"#).as_deref(),
+            Some("Not Found")
+        );
+        assert_eq!(error_message(b"<html>"), None);
+        assert_eq!(error_message(br#"{"error":{"code":5}}"#), None);
+    }
+}
