@@ -129,19 +129,33 @@ impl Source for HttpSource {
                         }
                     }
                     Ok(None) => return pipeline.finish(),
-                    Err(err) if err.is_decode() => {
-                        return Err(anyhow::Error::new(err)
-                            .context("the response body could not be decoded"))
-                    }
-                    Err(err) => {
+                    Err(err) if is_connection_error(&err) => {
                         let message =
                             format!("connection lost mid-stream: {:#}", anyhow::Error::new(err));
                         return Err(Failure::CutShort(message).into());
+                    }
+                    Err(err) => {
+                        return Err(anyhow::Error::new(err)
+                            .context("the response body could not be decompressed"))
                     }
                 }
             }
         })
     }
+}
+
+/// reqwest reports every body error as a decode error: one that hyper (the
+/// connection) raised is a lost connection, any other a body that does not
+/// decompress.
+fn is_connection_error(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<hyper::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Sends the request `cli` describes and waits for a successful response.
@@ -461,6 +475,7 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
         headers.insert("last-event-id", header_value(id, "--last-event-id")?);
     }
     let mut env_headers = Vec::new();
+    let mut user_names: Vec<HeaderName> = Vec::new();
     for line in &cli.headers {
         let (name, value) = line.split_once(':').ok_or_else(|| {
             Failure::Usage(format!("bad header {line:?}: expected 'Name: value'"))
@@ -475,8 +490,14 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
         if value.starts_with("env:") {
             env_headers.push(name.clone());
         }
-        let value = secret_value(value, "--header")?;
-        headers.append(name, header_value(&value, "--header")?);
+        let value = header_value(&secret_value(value, "--header")?, "--header")?;
+        // The first value given for a name replaces a default; more values add to it.
+        if user_names.contains(&name) {
+            headers.append(name, value);
+        } else {
+            user_names.push(name.clone());
+            headers.insert(name, value);
+        }
     }
     let method = method.unwrap_or(if body.is_some() {
         Method::POST

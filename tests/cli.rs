@@ -4,3 +4,5 @@
 //! The tests live in `cases/`, one module per area.
 
 mod cases;
+
+mod server;
