@@ -222,15 +222,19 @@ fn client(cli: &Cli) -> anyhow::Result<Client> {
             .map_err(|err| Failure::Usage(format!("invalid --proxy {proxy:?}: {err}")))?;
         builder = builder.proxy(proxy);
     }
-    if let Some(path) = &cli.cacert {
-        let pem =
-            fs::read(path).with_context(|| format!("cannot read --cacert {}", path.display()))?;
+    if let Some(cacert) = &cli.cacert {
+        let path = cacert.display();
+        let pem = fs::read(cacert)
+            .map_err(|err| Failure::Usage(format!("cannot read --cacert {path}: {err}")))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
             Failure::Usage(format!(
-                "no certificate in --cacert {}: {err}",
-                path.display()
+                "--cacert {path} is not a PEM file: {}",
+                cause_chain(&err)
             ))
         })?;
+        if certs.is_empty() {
+            return Err(Failure::Usage(format!("--cacert {path} holds no PEM certificate")).into());
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
@@ -308,22 +312,27 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
         .port_or_known_default()
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
-    let cause = format!("{:#}", anyhow::Error::new(err_source_chain(&err)));
+    let cause = cause_chain(&err);
     if err.is_timeout() {
         Failure::Timeout(format!(
             "timed out connecting to {host}{port} (--connect-timeout): {cause}"
         ))
         .into()
     } else if err.is_connect() {
-        Failure::Connect(format!("could not connect to {host}{port}: {cause}")).into()
+        let hint = if cause.contains("certificate") {
+            " (--cacert FILE trusts another CA, -k skips the check)"
+        } else {
+            ""
+        };
+        Failure::Connect(format!("could not connect to {host}{port}: {cause}{hint}")).into()
     } else {
         anyhow::Error::new(err).context(format!("request to {host}{port} failed"))
     }
 }
 
-/// The causes under reqwest's own "error sending request for url (…)" line,
-/// which repeats the URL and hides the reason.
-fn err_source_chain(err: &reqwest::Error) -> io::Error {
+/// The causes under reqwest's own top line ("error sending request for url
+/// (…)", "builder error"), which repeats the URL and hides the reason.
+fn cause_chain(err: &reqwest::Error) -> String {
     let mut causes = Vec::new();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
@@ -333,7 +342,7 @@ fn err_source_chain(err: &reqwest::Error) -> io::Error {
     if causes.is_empty() {
         causes.push(err.to_string());
     }
-    io::Error::other(causes.join(": "))
+    causes.join(": ")
 }
 
 /// Reads (part of) an error response's body into the report the user sees.

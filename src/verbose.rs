@@ -17,15 +17,10 @@ pub fn print(step: Trace<'_>) {
             let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             let host = url.host_str().unwrap_or_default();
-            writeln!(
-                err,
-                "> {} {}{query} {:?}",
-                request.method(),
-                url.path(),
-                request.version()
-            )
-            .and_then(|()| writeln!(err, "> host: {host}{port}"))
-            .and_then(|()| print_headers(&mut err, '>', request.headers()))
+            // No version: HTTP/1.1 or HTTP/2 is only settled when connecting.
+            writeln!(err, "> {} {}{query}", request.method(), url.path())
+                .and_then(|()| writeln!(err, "> host: {host}{port}"))
+                .and_then(|()| print_headers(&mut err, '>', request.headers()))
         }
         Trace::Response(response) => {
             let status = response.status();

@@ -12,6 +12,7 @@ mod http_server;
 mod http_status;
 mod http_stream;
 mod http_support;
+mod http_tls;
 mod input;
 mod jsonl;
 mod raw;

@@ -2,6 +2,10 @@
 //! port, HTTP/1.1 and h2c (prior knowledge), run on its own thread with its
 //! own tokio runtime and shut down when the `Server` is dropped.
 //!
+//! `Server::start_tls` serves HTTPS instead (rustls, HTTP/2 offered by ALPN)
+//! with a certificate for `localhost` and `127.0.0.1` issued by a CA made
+//! at test time: see `TestCert`.
+//!
 //! Every request is recorded (method, target, headers, body, version) and
 //! answered by a handler with a `Reply` whose body is a list of `Step`s,
 //! each carried out as it comes: a `Send` reaches the client as one flushed
@@ -11,6 +15,7 @@
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -25,7 +30,15 @@ use hyper::service::service_fn;
 use hyper::{StatusCode, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{oneshot, watch};
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::{self, ServerConfig};
+use tokio_rustls::TlsAcceptor;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Handler = dyn Fn(&Request) -> Reply + Send + Sync + 'static;
@@ -213,6 +226,70 @@ pub fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// A certificate authority made at test time and a server certificate it
+/// issued. Nothing on the machine trusts the CA: a client must be given
+/// `ca_pem` (`--cacert`) or told not to verify (`-k`).
+pub struct TestCert {
+    /// The CA's certificate, PEM: what `--cacert` takes.
+    pub ca_pem: String,
+    /// The server's certificate (not the CA's: servers do not send the root).
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivatePkcs8KeyDer<'static>,
+}
+
+impl TestCert {
+    /// A fresh CA and a server certificate for `names`: DNS names or IP
+    /// addresses, e.g. `["localhost", "127.0.0.1"]`.
+    pub fn new(names: &[&str]) -> TestCert {
+        let ca_key = KeyPair::generate().expect("a CA key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // A name of its own, as distinct CAs have: a client that trusts
+        // another TestCert's CA finds no issuer for this one's certificates.
+        static SERIAL: AtomicUsize = AtomicUsize::new(1);
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+        ca.distinguished_name
+            .push(DnType::CommonName, format!("ssecat test CA {serial}"));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca.self_signed(&ca_key).expect("the CA certificate");
+
+        let key = KeyPair::generate().expect("a server key");
+        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        let mut leaf = CertificateParams::new(names).expect("valid names");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "ssecat test server");
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let leaf_cert = leaf
+            .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+            .expect("the server certificate");
+
+        TestCert {
+            ca_pem: ca_cert.pem(),
+            chain: vec![leaf_cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        }
+    }
+
+    /// A rustls acceptor serving this certificate and offering `alpn`
+    /// (e.g. `[b"h2", b"http/1.1"]`; empty: no ALPN).
+    fn acceptor(&self, alpn: &[&[u8]]) -> TlsAcceptor {
+        // The provider reqwest uses, named so that no process default is needed.
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                self.chain.clone(),
+                PrivateKeyDer::Pkcs8(self.key.clone_key()),
+            )
+            .expect("a usable certificate and key");
+        config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+        TlsAcceptor::from(Arc::new(config))
+    }
+}
+
 struct Shared {
     handler: Box<Handler>,
     requests: Mutex<Vec<Request>>,
@@ -221,6 +298,8 @@ struct Shared {
 /// The running server; dropping it stops it.
 pub struct Server {
     addr: SocketAddr,
+    /// `http` or `https`.
+    scheme: &'static str,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
@@ -229,6 +308,34 @@ pub struct Server {
 impl Server {
     /// Starts a server answering every request with `handler`.
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        Server::launch(None, handler)
+    }
+
+    /// Starts an HTTPS server answering every request with `handler`, with
+    /// a certificate for `localhost` and `127.0.0.1` and HTTP/2 and
+    /// HTTP/1.1 offered by ALPN. Returns it with its CA's certificate (PEM).
+    pub fn start_tls(
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> (Server, String) {
+        let cert = TestCert::new(&["localhost", "127.0.0.1"]);
+        let server = Server::start_tls_with(&cert, &[b"h2", b"http/1.1"], handler);
+        (server, cert.ca_pem)
+    }
+
+    /// Starts an HTTPS server with `cert`, offering the protocols in `alpn`.
+    pub fn start_tls_with(
+        cert: &TestCert,
+        alpn: &[&[u8]],
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        Server::launch(Some(cert.acceptor(alpn)), handler)
+    }
+
+    fn launch(
+        tls: Option<TlsAcceptor>,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = StdTcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -246,13 +353,14 @@ impl Server {
                     .enable_all()
                     .build()
                     .expect("tokio runtime");
-                runtime.block_on(serve(listener, thread_shared, shutdown_rx));
+                runtime.block_on(serve(listener, tls, thread_shared, shutdown_rx));
                 // Stalled bodies never end: drop their tasks without waiting.
                 runtime.shutdown_background();
             })
             .expect("spawn the server thread");
         Server {
             addr,
+            scheme,
             shared,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -264,12 +372,12 @@ impl Server {
         Server::start(move |_| Reply::sse(body))
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` for a TLS server)
     pub fn base(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
-    /// `http://127.0.0.1:PORT` + `path`
+    /// `http://127.0.0.1:PORT` (`https://` for a TLS server) + `path`
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base())
     }
@@ -312,7 +420,12 @@ impl Drop for Server {
     }
 }
 
-async fn serve(listener: StdTcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
+async fn serve(
+    listener: StdTcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     loop {
         let stream = tokio::select! {
@@ -324,17 +437,35 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>, mut shutdown: ones
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(respond(&shared, request).await) }
-            });
-            // Errors here are the client going away or a Drop step.
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            match tls {
+                None => serve_connection(stream, shared).await,
+                // A failed handshake (e.g. the client rejects the
+                // certificate) ends the connection before any request.
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve_connection(stream, shared).await;
+                    }
+                }
+            }
         });
     }
+}
+
+/// Serves HTTP/1.1 or HTTP/2 (whichever the client speaks) on one connection.
+async fn serve_connection(
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    shared: Arc<Shared>,
+) {
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(respond(&shared, request).await) }
+    });
+    // Errors here are the client going away or a Drop step.
+    let _ = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn respond(
