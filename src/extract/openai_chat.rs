@@ -2,12 +2,8 @@
 //! `choices[0].delta.content`.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
-use serde::Deserialize;
-
+use super::json_path::{self, Step};
 use super::Extractor;
 use crate::sse::Event;
 
@@ -23,92 +19,16 @@ impl Extractor for OpenAiChat {
     }
 }
 
-/// Only the path to the text is typed; every other field is skipped without
-/// being built, and the text is borrowed unless it holds escapes.
-#[derive(Deserialize)]
-struct Chunk<'a> {
-    #[serde(borrow, default)]
-    choices: First<Choice<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Choice<'a> {
-    #[serde(borrow)]
-    delta: Option<Delta<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Delta<'a> {
-    #[serde(borrow)]
-    content: Option<Text<'a>>,
-}
+/// Where the answer text is in each chunk.
+const CONTENT: &[Step<'static>] = &[
+    Step::Key("choices"),
+    Step::Index(0),
+    Step::Key("delta"),
+    Step::Key("content"),
+];
 
 fn delta_content(data: &str) -> Option<Cow<'_, str>> {
-    let chunk: Chunk<'_> = serde_json::from_str(data).ok()?;
-    Some(chunk.choices.0?.delta?.content?.0)
-}
-
-/// A JSON string borrowed from the input when it has no escapes. (serde's own
-/// `Cow<str>` always copies when wrapped in an `Option`.)
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(text)))
-            }
-
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text.to_owned())))
-            }
-        }
-
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-/// The first element of a JSON array (or `null`), the rest skipped: no Vec per event.
-struct First<T>(Option<T>);
-
-impl<T> Default for First<T> {
-    fn default() -> Self {
-        First(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for First<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FirstVisitor<T>(PhantomData<T>);
-
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for FirstVisitor<T> {
-            type Value = First<T>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array or null")
-            }
-
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(First(None))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let first = seq.next_element()?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(First(first))
-            }
-        }
-
-        deserializer.deserialize_any(FirstVisitor(PhantomData))
-    }
+    json_path::string_value(json_path::lookup(data, CONTENT)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,341 @@
+//! A lazy JSON path lookup: one pass over the text finds the value at a
+//! path without building anything, while checking that the whole document
+//! is valid JSON (RFC 8259 grammar, depth limited). Much faster than a typed
+//! serde parse for LLM chunks, where most of each event is fields nobody
+//! reads.
+
+use std::borrow::Cow;
+
+/// One step of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+/// Nesting deeper than this is refused, as serde_json does, so hostile input
+/// cannot exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+/// The raw text of the value at `path` in `json`, or `None` when the path is
+/// absent or the document is not valid JSON. With duplicate keys the last
+/// one wins, as in `serde_json::Value` and JavaScript.
+pub fn lookup<'a>(json: &'a str, path: &[Step<'_>]) -> Option<&'a str> {
+    let mut scanner = Scanner {
+        bytes: json.as_bytes(),
+        pos: 0,
+        depth: 0,
+        found: None,
+    };
+    scanner.value(Some(path))?;
+    scanner.skip_whitespace();
+    if scanner.pos != json.len() {
+        return None;
+    }
+    // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
+    scanner.found.map(|(start, end)| &json[start..end])
+}
+
+/// The text of a raw JSON string (quotes included) as `lookup` returns it;
+/// `None` when the value is not a string. Borrowed unless it has escapes.
+pub fn string_value(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    let mut text = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => text.push('\n'),
+            't' => text.push('\t'),
+            'r' => text.push('\r'),
+            'b' => text.push('\u{8}'),
+            'f' => text.push('\u{c}'),
+            'u' => {
+                let unit = hex4(&mut chars)?;
+                let code = if (0xD800..0xDC00).contains(&unit) {
+                    // Validated by `lookup`: a low surrogate escape follows.
+                    chars.next()?;
+                    chars.next()?;
+                    let low = hex4(&mut chars)?;
+                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    unit
+                };
+                text.push(char::from_u32(code)?);
+            }
+            other => text.push(other),
+        }
+    }
+    Some(Cow::Owned(text))
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    (0..4).try_fold(0, |n, _| Some(n << 4 | chars.next()?.to_digit(16)?))
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+    found: Option<(usize, usize)>,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips one value. `path` is `Some` while this value is on the path
+    /// being looked up (`Some(&[])`: it is the value wanted).
+    fn value(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+        self.skip_whitespace();
+        let start = self.pos;
+        match self.peek()? {
+            b'{' => self.object(path)?,
+            b'[' => self.array(path)?,
+            b'"' => {
+                self.string()?;
+            }
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            b'-' | b'0'..=b'9' => self.number()?,
+            _ => return None,
+        }
+        if path.is_some_and(<[Step]>::is_empty) {
+            self.found = Some((start, self.pos));
+        }
+        Some(())
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.pos += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn object(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+        self.enter()?;
+        self.skip_whitespace();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            let key_start = self.pos;
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let escaped = self.string()?;
+            let key = &self.bytes[key_start + 1..self.pos - 1];
+            self.skip_whitespace();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.pos += 1;
+            let rest = match path {
+                Some([Step::Key(wanted), rest @ ..]) if key_is(key, escaped, wanted) => {
+                    // A repeated key replaces what an earlier one held.
+                    self.found = None;
+                    Some(rest)
+                }
+                _ => None,
+            };
+            self.value(rest)?;
+            self.skip_whitespace();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(())
+    }
+
+    fn array(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+        self.enter()?;
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        let mut index = 0;
+        loop {
+            let rest = match path {
+                Some([Step::Index(wanted), rest @ ..]) if *wanted == index => Some(rest),
+                _ => None,
+            };
+            self.value(rest)?;
+            index += 1;
+            self.skip_whitespace();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => break,
+                _ => return None,
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// Skips a string: no raw control characters, only valid escapes, and
+    /// `\u` surrogates only in high–low pairs. (The text is already UTF-8.)
+    /// Returns whether it had escapes.
+    fn string(&mut self) -> Option<bool> {
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            self.pos += special_byte(&self.bytes[self.pos..])?;
+            match self.bytes[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Option<()> {
+        self.pos += 1;
+        match self.peek()? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+            b'u' => {
+                let unit = self.hex4()?;
+                if (0xD800..0xDC00).contains(&unit) {
+                    if self.bytes.get(self.pos..self.pos + 2)? != b"\\u" {
+                        return None;
+                    }
+                    self.pos += 1;
+                    if !(0xDC00..0xE000).contains(&self.hex4()?) {
+                        return None;
+                    }
+                } else if (0xDC00..0xE000).contains(&unit) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// Reads `uXXXX` (at `u`), leaving `pos` after it.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.bytes.get(self.pos + 1..self.pos + 5)?;
+        self.pos += 5;
+        digits
+            .iter()
+            .try_fold(0, |n, &b| Some(n << 4 | char::from(b).to_digit(16)?))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.bytes.get(self.pos..self.pos + word.len())? != word {
+            return None;
+        }
+        self.pos += word.len();
+        Some(())
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    fn number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek()? {
+            b'0' => self.pos += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.required_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.required_digits()?;
+        }
+        Some(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn required_digits(&mut self) -> Option<()> {
+        let start = self.pos;
+        self.digits();
+        (self.pos > start).then_some(())
+    }
+}
+
+/// Whether a key (the text between its quotes) names `wanted`.
+fn key_is(key: &[u8], escaped: bool, wanted: &str) -> bool {
+    if escaped {
+        // Escaped keys are rare: compare their decoded text.
+        std::str::from_utf8(key)
+            .ok()
+            .and_then(|key| string_value(&format!("\"{key}\"")).map(Cow::into_owned))
+            .is_some_and(|key| key == wanted)
+    } else {
+        key == wanted.as_bytes()
+    }
+}
+
+/// The offset of the first `"`, `\\` or control character, eight bytes at a
+/// time: strings are most of an LLM chunk's bytes.
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero (after the XORs) or below 0x20;
+        // the lowest flag is exact, which is the one used.
+        let flags = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | x.wrapping_sub(ONES * 0x20) & !x)
+            & HIGHS;
+        if flags != 0 {
+            return Some(offset + flags.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| offset + i)
+}
+
+#[cfg(test)]
+mod tests;

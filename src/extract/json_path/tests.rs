@@ -1,0 +1,183 @@
+use proptest::prelude::*;
+use serde_json::Value;
+
+use super::*;
+
+const CONTENT: &[Step<'static>] = &[
+    Step::Key("choices"),
+    Step::Index(0),
+    Step::Key("delta"),
+    Step::Key("content"),
+];
+
+/// What `lookup` must agree with: serde_json's own parse and pointer.
+fn reference(json: &str, path: &[Step<'_>]) -> Result<Option<Value>, serde_json::Error> {
+    let value: Value = serde_json::from_str(json)?;
+    let pointer: String = path
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+            Step::Index(i) => format!("/{i}"),
+        })
+        .collect();
+    Ok(value.pointer(&pointer).cloned())
+}
+
+fn check(json: &str, path: &[Step<'_>]) {
+    let found = lookup(json, path);
+    match reference(json, path) {
+        Ok(expected) => {
+            let found: Option<Value> = found.map(|raw| serde_json::from_str(raw).unwrap());
+            assert_eq!(found, expected, "{json:?} at {path:?}");
+        }
+        // serde_json also checks that numbers fit an f64; the grammar does not.
+        Err(err) if err.to_string().contains("number out of range") => {}
+        Err(err) => assert_eq!(found, None, "{json:?} is invalid ({err}) but gave a value"),
+    }
+}
+
+#[test]
+fn finds_the_openai_delta_content() {
+    let json =
+        r#"{"id":"x","choices":[{"index":0,"delta":{"content":"Hi \"you\""},"logprobs":null}]}"#;
+    let raw = lookup(json, CONTENT).unwrap();
+    assert_eq!(raw, r#""Hi \"you\"""#);
+    assert_eq!(string_value(raw).unwrap(), "Hi \"you\"");
+}
+
+#[test]
+fn string_values_borrow_unless_escaped() {
+    assert!(matches!(
+        string_value(r#""plain""#),
+        Some(Cow::Borrowed("plain"))
+    ));
+    assert_eq!(
+        string_value(r#""a\nb\t\u00e9\ud83d\ude00\/\\""#).as_deref(),
+        Some("a\nb\té😀/\\")
+    );
+    assert_eq!(string_value("42"), None);
+    assert_eq!(string_value("null"), None);
+}
+
+#[test]
+fn invalid_documents_give_nothing_even_after_the_value() {
+    for json in [
+        r#"{"choices":[{"delta":{"content":"a"}}]"#,
+        r#"{"choices":[{"delta":{"content":"a"}}]} x"#,
+        r#"{"choices":[{"delta":{"content":"a"}}],}"#,
+        r#"{"choices":[{"delta":{"content":"a\x"}}]}"#,
+        r#"{"choices":[{"delta":{"content":"\ud800"}}]}"#,
+        r#"{"choices":[{"delta":{"content":"\udc00\ud800"}}]}"#,
+        "{\"choices\":[{\"delta\":{\"content\":\"tab\there\"}}]}",
+        r#"{"choices":[{"delta":{"content":"a"}}],"n":01}"#,
+        r#"{"choices":[{"delta":{"content":"a"}}],"n":1.}"#,
+        r#"{"choices":[{"delta":{"content":"a"}}],"n":tru}"#,
+        r#"{"choices":[{"delta":{"content":"a"}}] "n":1}"#,
+    ] {
+        assert_eq!(lookup(json, CONTENT), None, "{json}");
+        check(json, CONTENT);
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    assert_eq!(lookup(&deep, &[]), None);
+    let fine = "[".repeat(100) + &"]".repeat(100);
+    assert_eq!(lookup(&fine, &[]), Some(fine.as_str()));
+}
+
+#[test]
+fn escaped_and_repeated_keys_follow_serde_json() {
+    for json in [
+        r#"{"cho\u0069ces":[{"delta":{"content":"esc"}}]}"#,
+        r#"{"choices":[{"delta":{"content":"first"}}],"choices":[{"delta":{"content":"last"}}]}"#,
+        r#"{"choices":[{"delta":{"content":"first"}}],"choices":[]}"#,
+        r#"{"choices":[{"delta":{"content":"a","content":null}}]}"#,
+    ] {
+        check(json, CONTENT);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        "[a-z\"\\\\/\n\t\u{1}é😀 ]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("choices".to_owned()),
+                        Just("delta".to_owned()),
+                        Just("content".to_owned()),
+                        "[a-z]{0,3}"
+                    ],
+                    inner
+                ),
+                0..4
+            )
+            .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+        ]
+    })
+}
+
+/// Documents shaped like chunks often enough that the path is present.
+fn chunk_like() -> impl Strategy<Value = String> {
+    (json_value(), json_value(), any::<bool>()).prop_map(|(content, extra, pretty)| {
+        let doc = serde_json::json!({
+            "id": "x",
+            "choices": [{"delta": {"content": content}, "extra": extra}],
+        });
+        if pretty {
+            serde_json::to_string_pretty(&doc).unwrap()
+        } else {
+            doc.to_string()
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn agrees_with_serde_json_on_valid_documents(doc in json_value(), pretty: bool) {
+        let json = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { doc.to_string() };
+        check(&json, CONTENT);
+        check(&json, &[]);
+        check(&json, &[Step::Index(1), Step::Key("")]);
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_chunks(json in chunk_like()) {
+        check(&json, CONTENT);
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_damaged_documents(
+        json in chunk_like(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), "[\"\\\\{}\\[\\],:0-9eE.+ a-z-]", any::<bool>()), 1..4),
+    ) {
+        let mut json = json;
+        for (at, text, replace) in edits {
+            let boundaries: Vec<usize> = (0..=json.len()).filter(|&i| json.is_char_boundary(i)).collect();
+            let i = boundaries[at.index(boundaries.len())];
+            if replace && i < json.len() {
+                let next = boundaries.iter().copied().find(|&j| j > i).unwrap_or(json.len());
+                json.replace_range(i..next, &text);
+            } else {
+                json.insert_str(i, &text);
+            }
+        }
+        check(&json, CONTENT);
+    }
+}
