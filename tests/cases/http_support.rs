@@ -2,11 +2,11 @@
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::support::{ssecat, TIMEOUT};
+use super::support::{forward_reads, ssecat, TIMEOUT};
 
 /// The proxy variables that must not reach ssecat, in both spellings.
 const PROXY_VARS: [&str; 6] = [
@@ -90,21 +90,7 @@ impl Running {
             .stderr(Stdio::piped())
             .spawn()
             .expect("ssecat starts");
-        let mut stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = mpsc::channel();
-        thread::spawn(move || {
-            let mut buf = [0; 64 * 1024];
-            loop {
-                match stdout.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if sender.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let receiver = forward_reads(child.stdout.take().unwrap());
         let mut stderr = child.stderr.take().unwrap();
         let stderr = thread::spawn(move || {
             let mut text = Vec::new();

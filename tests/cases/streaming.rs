@@ -3,11 +3,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::Instant;
 
-use super::support::TIMEOUT;
+use super::support::{forward_reads, TIMEOUT};
 
 /// ssecat running on a pipe we write to, with its stdout read by a thread.
 struct Live {
@@ -29,21 +29,7 @@ impl Live {
             .spawn()
             .expect("ssecat starts");
         let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().unwrap();
-        let (sender, chunks) = mpsc::channel();
-        thread::spawn(move || {
-            let mut buf = [0; 64 * 1024];
-            loop {
-                match stdout.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if sender.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let chunks = forward_reads(child.stdout.take().unwrap());
         Live {
             child,
             stdin,

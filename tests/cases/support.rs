@@ -117,3 +117,20 @@ fn check_record(record: &Value, line: &str) {
         "retry is neither null nor a whole number: {line}"
     );
 }
+
+/// Reads `reader` on a thread, sending each read's bytes as they come, so a
+/// test can wait for output with a timeout.
+pub fn forward_reads(
+    mut reader: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0; 64 * 1024];
+        while let Ok(n @ 1..) = reader.read(&mut buf) {
+            if sender.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
