@@ -16,6 +16,7 @@ Exit status:
   6  could not connect (DNS, refused, TLS)
   7  timeout (--connect-timeout, --idle-timeout or --max-time)
   9  the stream was cut short: connection lost, or it ended inside an event
+  130  interrupted (Ctrl-C)
 
 Examples:
   ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text

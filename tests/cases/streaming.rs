@@ -248,3 +248,18 @@ fn a_closed_stdout_is_a_quiet_normal_end() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_ends_ssecat_as_interrupted_after_what_it_printed() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let mut live = Live::spawn(&["--format", "data"]);
+    live.send(b"data: first\n\n");
+    live.expect_output(b"first\n");
+    let pid = live.child.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = live.child.wait().unwrap();
+    // The shell shows a death by SIGINT as exit status 130.
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+}
