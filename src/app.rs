@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 
 use crate::cli::{Cli, Format};
-use crate::exit::Failure;
+use crate::exit::{self, Failure};
 use crate::extract::OpenAiChat;
 use crate::http;
 use crate::output::{DataWriter, JsonlWriter, RawWriter, SseWriter, TextWriter};
@@ -19,53 +19,51 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks.
 pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
-    let target = Target::parse(&cli.first, cli.second.as_deref())?;
-    let body_from_stdin = [&cli.data, &cli.json]
-        .into_iter()
-        .flatten()
-        .any(|arg| arg == "@-");
-    if body_from_stdin && target == Target::Stdin {
-        return Err(Failure::Usage(
-            "standard input cannot be both the request body and the stream".into(),
-        )
-        .into());
-    }
-    // Opened first, so a bad path fails before a request is spent.
-    let out = output(cli)?;
     let mut options = Options {
         framing: Framing::Sse,
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    match target {
-        Target::Stdin => drive(ReadSource(io::stdin().lock()), out, cli.format(), &options),
-        Target::File(path) => {
-            let file =
-                File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-            drive(ReadSource(file), out, cli.format(), &options)
-        }
-        Target::Http { method, url } => {
-            let verbose = cli.verbose;
-            let mut trace = |step: http::Trace<'_>| {
-                if verbose {
-                    verbose::print(step);
+    let (method, url) = match Target::parse(&cli.first, cli.second.as_deref())? {
+        Target::Http { method, url } => (method, url),
+        local => {
+            if let Some(flag) = cli.request_option() {
+                let message = format!("{flag} applies to a URL, not to a FILE or -");
+                return Err(Failure::Usage(message).into());
+            }
+            let out = output(cli)?;
+            return match local {
+                Target::File(path) => {
+                    let file = File::open(&path)
+                        .with_context(|| format!("cannot open {}", path.display()))?;
+                    drive(ReadSource(file), out, cli.format(), &options)
                 }
+                _ => drive(ReadSource(io::stdin().lock()), out, cli.format(), &options),
             };
-            let source = http::open(cli, method, url, &mut trace)?;
-            options.framing = source.framing();
-            let format = if source.framing() == Framing::Opaque {
-                eprintln!(
-                    "ssecat: warning: the response is {}, not an event stream; printing it as received",
-                    source.content_type()
-                );
-                Format::Raw
-            } else {
-                cli.format()
-            };
-            drive(source, out, format, &options)
         }
-    }
+    };
+    let exchange = http::Exchange::new(cli, method, url)?;
+    // Created before the request is sent, so a bad path costs no request.
+    let out = output(cli)?;
+    let verbose = cli.verbose;
+    let mut trace = |step: http::Trace<'_>| {
+        if verbose {
+            verbose::print(step);
+        }
+    };
+    let source = exchange.send(&mut trace)?;
+    options.framing = source.framing();
+    let format = if source.framing() == Framing::Opaque {
+        exit::say(format_args!(
+            "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
+            source.content_type()
+        ));
+        Format::Raw
+    } else {
+        cli.format()
+    };
+    drive(source, out, format, &options)
 }
 
 fn output(cli: &Cli) -> anyhow::Result<BufWriter<Box<dyn Write>>> {

@@ -81,7 +81,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub cacert: Option<PathBuf>,
 
-    /// Follow redirects (credentials are never sent on to another host)
+    /// Follow redirects (credential headers and env: headers are not sent on to another host)
     #[arg(short = 'L', long, help_heading = "Request")]
     pub location: bool,
 
@@ -173,15 +173,40 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// The first request or timing option given: only a URL can use them.
+    pub fn request_option(&self) -> Option<&'static str> {
+        [
+            (!self.headers.is_empty(), "--header"),
+            (self.data.is_some(), "--data"),
+            (self.json.is_some(), "--json"),
+            (self.bearer.is_some(), "--bearer"),
+            (self.user.is_some(), "--user"),
+            (self.last_event_id.is_some(), "--last-event-id"),
+            (self.proxy.is_some(), "--proxy"),
+            (self.insecure, "--insecure"),
+            (self.cacert.is_some(), "--cacert"),
+            (self.location, "--location"),
+            (self.connect_timeout.is_some(), "--connect-timeout"),
+            (self.idle_timeout.is_some(), "--idle-timeout"),
+            (self.max_time.is_some(), "--max-time"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
 /// Parses a positive, finite number of seconds, fractions allowed.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if seconds.is_nan() || seconds <= 0.0 {
-        return Err("must be more than 0 seconds".to_owned());
+    // From a millisecond to about 30 years: shorter rounds to nothing, longer
+    // overflows a deadline.
+    if seconds.is_nan() || !(0.001..=1e9).contains(&seconds) {
+        return Err("must be between 0.001 and 1000000000 seconds".to_owned());
     }
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} seconds is too long"))
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Parses `4096`, `512K`, `64MiB`, `1g`: bytes, or binary multiples.
@@ -246,7 +271,9 @@ mod tests {
     fn seconds_take_fractions_and_must_be_positive() {
         assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_seconds("3"), Ok(Duration::from_secs(3)));
-        for bad in ["0", "-1", "abc", "", "nan", "inf", "1e300"] {
+        for bad in [
+            "0", "-1", "abc", "", "nan", "inf", "1e300", "1e19", "1e-300", "0.0001",
+        ] {
             assert!(parse_seconds(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -2,7 +2,7 @@
 //! run's result into a code.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 
 use crate::pipeline::Ending;
 
@@ -90,14 +90,19 @@ impl std::error::Error for OutputError {
     }
 }
 
+/// Writes a diagnostic to stderr. Unlike `eprintln!`, a closed stderr is
+/// not a panic: there is just nobody left to tell.
+pub fn say(message: fmt::Arguments<'_>) {
+    let _ = io::stderr().write_fmt(message);
+}
+
 /// Prints what the user must know about `result` on stderr and returns the exit code.
 pub fn report(result: anyhow::Result<Ending>) -> u8 {
     let err = match result {
         Ok(Ending::Done | Ending::EndOfInput) => return SUCCESS,
         Ok(Ending::Unfinished { bytes }) => {
-            eprintln!(
-                "ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped"
-            );
+            say(format_args!("ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped\n"
+            ));
             return CUT_SHORT;
         }
         Err(err) => err,
@@ -109,11 +114,11 @@ pub fn report(result: anyhow::Result<Ending>) -> u8 {
     }
     match err.downcast_ref::<Failure>() {
         Some(failure @ Failure::Status { .. }) => {
-            eprint!("{failure}");
+            say(format_args!("{failure}"));
             failure.exit_code()
         }
         failure => {
-            eprintln!("ssecat: error: {err:#}");
+            say(format_args!("ssecat: error: {err:#}\n"));
             failure.map_or(FAILURE, Failure::exit_code)
         }
     }

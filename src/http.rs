@@ -35,7 +35,8 @@ pub const SECRET_HEADERS: &[&str] = &[
 
 /// One step of the exchange, for `-v`.
 pub enum Trace<'a> {
-    Request(&'a Request),
+    /// The request, and the headers whose values came from the environment.
+    Request(&'a Request, &'a [HeaderName]),
     Response(&'a Response),
 }
 
@@ -103,8 +104,9 @@ impl HttpSource {
     }
 
     /// The response's content type, for messages.
-    pub fn content_type(&self) -> &str {
-        content_type(&self.response)
+    pub fn content_type(&self) -> String {
+        let value = self.response.headers().get(header::CONTENT_TYPE);
+        String::from_utf8_lossy(value.map_or(&b""[..], |v| v.as_bytes())).into_owned()
     }
 }
 
@@ -130,13 +132,15 @@ impl Source for HttpSource {
                     }
                     Ok(None) => return pipeline.finish(),
                     Err(err) if is_connection_error(&err) => {
-                        let message =
-                            format!("connection lost mid-stream: {:#}", anyhow::Error::new(err));
+                        let message = format!("connection lost mid-stream: {}", cause_chain(err));
                         return Err(Failure::CutShort(message).into());
                     }
                     Err(err) => {
-                        return Err(anyhow::Error::new(err)
-                            .context("the response body could not be decompressed"))
+                        let message = format!(
+                            "the response body could not be decompressed: {}",
+                            cause_chain(err)
+                        );
+                        return Err(anyhow::anyhow!(message));
                     }
                 }
             }
@@ -158,40 +162,59 @@ fn is_connection_error(err: &reqwest::Error) -> bool {
     false
 }
 
-/// Sends the request `cli` describes and waits for a successful response.
-pub fn open(
-    cli: &Cli,
-    method: Option<Method>,
-    url: Url,
-    trace: &mut dyn FnMut(Trace<'_>),
-) -> anyhow::Result<HttpSource> {
-    let spec = request_spec(cli, method, url)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let client = client(cli)?;
-    let limits = Limits {
-        idle: cli.idle_timeout,
-        deadline: cli.max_time.map(|total| (Instant::now() + total, total)),
-    };
-    let max_redirects = cli.location.then_some(cli.max_redirs);
-    let response = runtime.block_on(send(&client, spec, limits, max_redirects, trace))?;
-    let framing = framing_of(content_type(&response));
-    Ok(HttpSource {
-        runtime,
-        response,
-        limits,
-        framing,
-    })
+/// A request checked and ready to send, with its client and runtime. Built
+/// before anything is created or sent, so a bad option costs nothing.
+pub struct Exchange {
+    spec: RequestSpec,
+    runtime: Runtime,
+    client: Client,
+    limits: Limits,
+    max_redirects: Option<u32>,
 }
 
-fn content_type(response: &Response) -> &str {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
+impl Exchange {
+    pub fn new(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<Exchange> {
+        let spec = request_spec(cli, method, url)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let client = client(cli)?;
+        let limits = Limits {
+            idle: cli.idle_timeout,
+            deadline: cli.max_time.map(|total| (Instant::now() + total, total)),
+        };
+        Ok(Exchange {
+            spec,
+            runtime,
+            client,
+            limits,
+            max_redirects: cli.location.then_some(cli.max_redirs),
+        })
+    }
+
+    /// Sends the request and waits for a successful response.
+    pub fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource> {
+        let Exchange {
+            spec,
+            runtime,
+            client,
+            limits,
+            max_redirects,
+        } = self;
+        let response = runtime.block_on(send(&client, spec, limits, max_redirects, trace))?;
+        // No content type: most likely a bare-bones event server.
+        let framing = match response.headers().get(header::CONTENT_TYPE) {
+            None => Framing::Sse,
+            Some(value) => value.to_str().map_or(Framing::Opaque, framing_of),
+        };
+        Ok(HttpSource {
+            runtime,
+            response,
+            limits,
+            framing,
+        })
+    }
 }
 
 fn framing_of(content_type: &str) -> Framing {
@@ -202,7 +225,7 @@ fn framing_of(content_type: &str) -> Framing {
         .trim()
         .to_ascii_lowercase();
     match essence.as_str() {
-        "" | "text/event-stream" => Framing::Sse,
+        "text/event-stream" => Framing::Sse,
         "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
             Framing::JsonLines
         }
@@ -229,7 +252,7 @@ fn client(cli: &Cli) -> anyhow::Result<Client> {
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
             Failure::Usage(format!(
                 "--cacert {path} is not a PEM file: {}",
-                cause_chain(&err)
+                cause_chain(err)
             ))
         })?;
         if certs.is_empty() {
@@ -253,7 +276,7 @@ async fn send(
     let mut redirects = 0;
     loop {
         let request = spec.build(client)?;
-        trace(Trace::Request(&request));
+        trace(Trace::Request(&request, &spec.env_headers));
         let response = limits
             .within(client.execute(request))
             .await?
@@ -312,13 +335,14 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
         .port_or_known_default()
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
-    let cause = cause_chain(&err);
-    if err.is_timeout() {
+    let (timeout, connect) = (err.is_timeout(), err.is_connect());
+    let cause = cause_chain(err);
+    if timeout {
         Failure::Timeout(format!(
             "timed out connecting to {host}{port} (--connect-timeout): {cause}"
         ))
         .into()
-    } else if err.is_connect() {
+    } else if connect {
         let hint = if cause.contains("certificate") {
             " (--cacert FILE trusts another CA, -k skips the check)"
         } else {
@@ -326,15 +350,17 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
         };
         Failure::Connect(format!("could not connect to {host}{port}: {cause}{hint}")).into()
     } else {
-        anyhow::Error::new(err).context(format!("request to {host}{port} failed"))
+        anyhow::anyhow!("request to {host}{port} failed: {cause}")
     }
 }
 
 /// The causes under reqwest's own top line ("error sending request for url
-/// (…)", "builder error"), which repeats the URL and hides the reason.
-fn cause_chain(err: &reqwest::Error) -> String {
+/// (…)", "builder error"), which repeats the URL (and any key in its query)
+/// and hides the reason.
+fn cause_chain(err: reqwest::Error) -> String {
+    let err = err.without_url();
     let mut causes = Vec::new();
-    let mut source = std::error::Error::source(err);
+    let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
         causes.push(cause.to_string());
         source = cause.source();
@@ -564,7 +590,6 @@ mod tests {
     fn content_types_choose_the_framing() {
         assert_eq!(framing_of("text/event-stream; charset=utf-8"), Framing::Sse);
         assert_eq!(framing_of("Text/Event-Stream"), Framing::Sse);
-        assert_eq!(framing_of(""), Framing::Sse);
         assert_eq!(framing_of("application/x-ndjson"), Framing::JsonLines);
         assert_eq!(framing_of("application/jsonl"), Framing::JsonLines);
         assert_eq!(framing_of("text/html"), Framing::Opaque);

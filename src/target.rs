@@ -19,6 +19,11 @@ impl Target {
     /// does not look like a URL, so `ssecat saved.sse` never goes to the network.
     pub fn parse(first: &str, second: Option<&str>) -> Result<Target, Failure> {
         if let Some(url) = second {
+            if is_file_name(url) {
+                return Err(Failure::Usage(format!(
+                    "{url:?} is a file: a METHOD goes with a URL, a FILE is read without one"
+                )));
+            }
             let method = parse_method(first)?;
             return Ok(Target::Http {
                 method: Some(method),
@@ -28,7 +33,7 @@ impl Target {
         if first == "-" {
             return Ok(Target::Stdin);
         }
-        if !first.contains("://") && (Path::new(first).exists() || !looks_like_url(first)) {
+        if is_file_name(first) {
             return Ok(Target::File(PathBuf::from(first)));
         }
         Ok(Target::Http {
@@ -36,6 +41,11 @@ impl Target {
             url: parse_url(first)?,
         })
     }
+}
+
+/// A lone argument is a file when it exists or does not look like a URL.
+fn is_file_name(text: &str) -> bool {
+    text == "-" || !text.contains("://") && (Path::new(text).exists() || !looks_like_url(text))
 }
 
 fn parse_method(text: &str) -> Result<Method, Failure> {
@@ -139,5 +149,7 @@ mod tests {
         assert!(Target::parse("1", Some("h/e")).is_err());
         assert!(Target::parse("GET", Some("ftp://h/e")).is_err());
         assert!(Target::parse("GET", Some("http://")).is_err());
+        assert!(Target::parse("GET", Some("saved.sse")).is_err());
+        assert!(Target::parse("GET", Some("-")).is_err());
     }
 }

@@ -1,9 +1,10 @@
-//! `-v`: the request and response heads on stderr, curl style, with the
-//! values of credential headers masked.
+//! `-v`: the request and response heads on stderr, curl style, with
+//! credentials masked: credential headers, headers taken from the
+//! environment, cookies set by the server and keys in the query string.
 
 use std::io::Write;
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::http::{Trace, SECRET_HEADERS};
 
@@ -12,15 +13,18 @@ pub fn print(step: Trace<'_>) {
     let mut err = std::io::stderr().lock();
     // Diagnostics only: a failed write to stderr is not worth failing the run for.
     let _ = match step {
-        Trace::Request(request) => {
+        Trace::Request(request, from_env) => {
             let url = request.url();
-            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let query = url
+                .query()
+                .map(|q| format!("?{}", mask_query(q)))
+                .unwrap_or_default();
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             let host = url.host_str().unwrap_or_default();
             // No version: HTTP/1.1 or HTTP/2 is only settled when connecting.
             writeln!(err, "> {} {}{query}", request.method(), url.path())
                 .and_then(|()| writeln!(err, "> host: {host}{port}"))
-                .and_then(|()| print_headers(&mut err, '>', request.headers()))
+                .and_then(|()| print_headers(&mut err, '>', request.headers(), from_env))
         }
         Trace::Response(response) => {
             let status = response.status();
@@ -31,15 +35,23 @@ pub fn print(step: Trace<'_>) {
                 status.as_u16(),
                 status.canonical_reason().unwrap_or("")
             )
-            .and_then(|()| print_headers(&mut err, '<', response.headers()))
+            .and_then(|()| print_headers(&mut err, '<', response.headers(), &[]))
         }
     };
 }
 
-fn print_headers(err: &mut impl Write, prefix: char, headers: &HeaderMap) -> std::io::Result<()> {
+fn print_headers(
+    err: &mut impl Write,
+    prefix: char,
+    headers: &HeaderMap,
+    from_env: &[HeaderName],
+) -> std::io::Result<()> {
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
-        if SECRET_HEADERS.contains(&name.as_str()) {
+        let secret = SECRET_HEADERS.contains(&name.as_str())
+            || name == "set-cookie"
+            || from_env.contains(name);
+        if secret {
             writeln!(err, "{prefix} {name}: {}", mask(&value))?;
         } else {
             writeln!(err, "{prefix} {name}: {value}")?;
@@ -49,8 +61,15 @@ fn print_headers(err: &mut impl Write, prefix: char, headers: &HeaderMap) -> std
 }
 
 /// Shows at most the last 4 characters, and only of a value long enough
-/// that they reveal little.
+/// that they reveal little. Basic credentials show none: the end of their
+/// base64 is the end of the password.
 fn mask(value: &str) -> String {
+    if value
+        .split_once(' ')
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+    {
+        return "Basic ****".to_owned();
+    }
     let chars: Vec<char> = value.chars().collect();
     if chars.len() >= 16 {
         let tail: String = chars[chars.len() - 4..].iter().collect();
@@ -58,6 +77,33 @@ fn mask(value: &str) -> String {
     } else {
         "****".to_owned()
     }
+}
+
+/// Query parameters that carry keys (Gemini's `key=`, and the usual others).
+const SECRET_PARAMETERS: &[&str] = &[
+    "key",
+    "api_key",
+    "api-key",
+    "apikey",
+    "token",
+    "access_token",
+    "auth",
+    "sig",
+    "signature",
+    "password",
+];
+
+fn mask_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
+                format!("{name}=****")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -69,5 +115,12 @@ mod tests {
         assert_eq!(mask("Bearer sk-proj-abcdefghijklmnop"), "****mnop");
         assert_eq!(mask("short-secret"), "****");
         assert_eq!(mask(""), "****");
+        assert_eq!(mask("Basic bWU6c2VjcmV0cGFzc3dvcmQ="), "Basic ****");
+    }
+
+    #[test]
+    fn query_keys_are_masked() {
+        assert_eq!(mask_query("alt=sse&key=AIzaSECRET"), "alt=sse&key=****");
+        assert_eq!(mask_query("Token=x&a=1&b"), "Token=****&a=1&b");
     }
 }

@@ -37,42 +37,68 @@ pub fn lookup<'a>(json: &'a str, path: &[Step<'_>]) -> Option<&'a str> {
 }
 
 /// The text of a raw JSON string (quotes included) as `lookup` returns it;
-/// `None` when the value is not a string. Borrowed unless it has escapes.
+/// `None` when the value is not a valid string. Borrowed unless it has escapes.
 pub fn string_value(raw: &str) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
     if !inner.contains('\\') {
         return Some(Cow::Borrowed(inner));
     }
     let mut text = String::with_capacity(inner.len());
+    push_string(raw, &mut text).then_some(Cow::Owned(text))
+}
+
+/// Appends the text of a raw JSON string to `out`, unescaping as it goes, so
+/// no string is built per event. Returns false, leaving `out` as it was,
+/// when `raw` is not a valid JSON string.
+pub fn push_string(raw: &str, out: &mut String) -> bool {
+    let start = out.len();
+    let pushed = raw
+        .strip_prefix('"')
+        .and_then(|raw| raw.strip_suffix('"'))
+        .and_then(|inner| unescape_into(inner, out));
+    if pushed.is_none() {
+        out.truncate(start);
+    }
+    pushed.is_some()
+}
+
+fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
-            text.push(c);
+            out.push(c);
             continue;
         }
         match chars.next()? {
-            'n' => text.push('\n'),
-            't' => text.push('\t'),
-            'r' => text.push('\r'),
-            'b' => text.push('\u{8}'),
-            'f' => text.push('\u{c}'),
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
             'u' => {
                 let unit = hex4(&mut chars)?;
-                let code = if (0xD800..0xDC00).contains(&unit) {
-                    // Validated by `lookup`: a low surrogate escape follows.
-                    chars.next()?;
-                    chars.next()?;
-                    let low = hex4(&mut chars)?;
-                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    unit
+                let code = match unit {
+                    0xD800..=0xDBFF => {
+                        if (chars.next()?, chars.next()?) != ('\\', 'u') {
+                            return None;
+                        }
+                        let low = hex4(&mut chars)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    _ => unit,
                 };
-                text.push(char::from_u32(code)?);
+                out.push(char::from_u32(code)?);
             }
-            other => text.push(other),
+            _ => return None,
         }
     }
-    Some(Cow::Owned(text))
+    Some(())
 }
 
 fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {

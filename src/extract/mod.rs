@@ -1,7 +1,7 @@
 //! LLM answer-text extractors: one per provider dialect, pure functions of
 //! the decoded events.
 
-mod json_path;
+pub mod json_path;
 mod openai_chat;
 
 use crate::sse::Event;

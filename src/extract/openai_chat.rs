@@ -1,8 +1,6 @@
 //! OpenAI Chat Completions chunks and their compatibles: the text is
 //! `choices[0].delta.content`.
 
-use std::borrow::Cow;
-
 use super::json_path::{self, Step};
 use super::Extractor;
 use crate::sse::Event;
@@ -13,8 +11,8 @@ pub struct OpenAiChat;
 
 impl Extractor for OpenAiChat {
     fn extract(&mut self, event: &Event<'_>, text: &mut String) {
-        if let Some(content) = delta_content(event.data) {
-            text.push_str(&content);
+        if let Some(content) = json_path::lookup(event.data, CONTENT) {
+            json_path::push_string(content, text);
         }
     }
 }
@@ -27,35 +25,38 @@ const CONTENT: &[Step<'static>] = &[
     Step::Key("content"),
 ];
 
-fn delta_content(data: &str) -> Option<Cow<'_, str>> {
-    json_path::string_value(json_path::lookup(data, CONTENT)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn takes_the_first_choice_delta_content() {
-        let data = r#"{"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}},{"index":1,"delta":{"content":"no"}}]}"#;
-        assert_eq!(delta_content(data).as_deref(), Some("Hi"));
+    fn text_of(data: &str) -> String {
+        let event = Event {
+            event_type: "message",
+            data,
+            id: "",
+            retry: None,
+        };
+        let mut text = String::new();
+        OpenAiChat.extract(&event, &mut text);
+        text
     }
 
     #[test]
-    fn borrows_plain_text_and_unescapes_the_rest() {
-        assert!(matches!(
-            delta_content(r#"{"choices":[{"delta":{"content":"a b"}}]}"#),
-            Some(Cow::Borrowed("a b"))
-        ));
+    fn takes_the_first_choice_delta_content() {
+        let data = r#"{"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}},{"index":1,"delta":{"content":"no"}}]}"#;
+        assert_eq!(text_of(data), "Hi");
+    }
+
+    #[test]
+    fn unescapes_the_text() {
         assert_eq!(
-            delta_content(r#"{"choices":[{"delta":{"content":"a\nb\u00e9\"\ud83d\ude00"}}]}"#)
-                .as_deref(),
-            Some("a\nbé\"😀")
+            text_of(r#"{"choices":[{"delta":{"content":"a\nb\u00e9\"\ud83d\ude00"}}]}"#),
+            "a\nbé\"😀"
         );
     }
 
     #[test]
-    fn chunks_without_text_give_none() {
+    fn chunks_without_text_give_nothing() {
         for data in [
             r#"{"choices":[{"delta":{"role":"assistant","content":null}}]}"#,
             r#"{"choices":[{"delta":{}}]}"#,
@@ -68,7 +69,7 @@ mod tests {
             "",
             "[1,2]",
         ] {
-            assert_eq!(delta_content(data), None, "{data}");
+            assert_eq!(text_of(data), "", "{data}");
         }
     }
 }

@@ -256,15 +256,7 @@ impl Decoder {
             None => (line, &[][..]),
         };
         match name {
-            b"data" => {
-                if self.data.len().saturating_add(value.len() + 1) > self.max_size {
-                    return Err(DecodeError::TooLarge {
-                        limit: self.max_size,
-                    });
-                }
-                push_lossy(&mut self.data, value);
-                self.data.push('\n');
-            }
+            b"data" => self.push_data(value)?,
             b"event" => {
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);

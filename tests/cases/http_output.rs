@@ -387,3 +387,37 @@ fn verbose_shows_the_status_of_a_failure_too() {
     );
     assert!(stderr.contains("ssecat: HTTP 404 Not Found\n"), "{stderr}");
 }
+
+#[test]
+fn verbose_masks_env_headers_cookies_set_by_the_server_and_query_keys() {
+    let cookie = "session=Sx7Kq2Wm9Lp4";
+    let server = Server::start(move |_| Reply::sse("data: 1\n\n").header("set-cookie", cookie));
+    let secret = "AIzaQm4Vw7Ry2TzKx9";
+    let output = http()
+        .env("SSECAT_TEST_KEY", secret)
+        .args(["-v", &server.url(&format!("/events?alt=sse&key={secret}"))])
+        .args(["-H", "x-goog-api-key: env:SSECAT_TEST_KEY"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("/events?alt=sse&key=****"), "{stderr}");
+    for piece in pieces(secret).into_iter().chain(pieces(cookie)) {
+        assert!(!stderr.contains(piece), "{piece:?} is shown: {stderr}");
+    }
+}
+
+#[test]
+fn a_usage_error_leaves_an_existing_output_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.txt");
+    std::fs::write(&path, "keep").unwrap();
+    http()
+        .env_remove("SSECAT_UNSET_VARIABLE")
+        .args([":9/x", "--bearer", "env:SSECAT_UNSET_VARIABLE", "-o"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout("");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep");
+}

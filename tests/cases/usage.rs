@@ -133,3 +133,23 @@ fn size_suffixes_are_powers_of_1024() {
         .stderr("");
     }
 }
+
+#[test]
+fn request_options_and_methods_need_a_url() {
+    for (args, flag) in [
+        (&["-H", "x: y"][..], "--header"),
+        (&["--idle-timeout", "1"], "--idle-timeout"),
+        (&["-d", "@-"], "--data"),
+        (&["GET"], "METHOD"),
+    ] {
+        ssecat()
+            .args(args)
+            .arg(fixture("openai-chat.sse"))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                predicate::str::starts_with("ssecat: error: ").and(predicate::str::contains(flag)),
+            );
+    }
+}

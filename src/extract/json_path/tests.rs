@@ -56,6 +56,21 @@ fn string_values_borrow_unless_escaped() {
         Some("a\nb\té😀/\\")
     );
     assert_eq!(string_value("42"), None);
+    // Alone, without `lookup` first, broken escapes are refused, not trusted.
+    for raw in [
+        r#""\ud800\u0041""#,
+        r#""\ud800x""#,
+        r#""\x""#,
+        r#""\u12""#,
+        r#""\udc00""#,
+    ] {
+        assert_eq!(string_value(raw), None, "{raw}");
+    }
+    let mut out = "kept".to_owned();
+    assert!(!push_string(r#""ab\q""#, &mut out));
+    assert_eq!(out, "kept");
+    assert!(push_string(r#""\u00e9!""#, &mut out));
+    assert_eq!(out, "kepté!");
     assert_eq!(string_value("null"), None);
 }
 
