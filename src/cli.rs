@@ -171,9 +171,7 @@ impl Cli {
             self.format
         }
     }
-}
 
-impl Cli {
     /// The first request or timing option given: only a URL can use them.
     pub fn request_option(&self) -> Option<&'static str> {
         [
