@@ -6,15 +6,16 @@
 
 use std::borrow::Cow;
 
-/// One step of a path.
+/// One step of a path. Steps are typed: a `Key` only looks into an object
+/// and an `Index` only into an array (unlike a JSON Pointer's `/0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step<'p> {
     Key(&'p str),
     Index(usize),
 }
 
-/// Nesting deeper than this is refused, as serde_json does, so hostile input
-/// cannot exhaust the stack.
+/// Nesting this deep is refused, as serde_json does (it takes 127 levels),
+/// so hostile input cannot exhaust the stack.
 const MAX_DEPTH: usize = 128;
 
 /// The raw text of the value at `path` in `json`, or `None` when the path is
@@ -149,7 +150,7 @@ impl Scanner<'_> {
     fn enter(&mut self) -> Option<()> {
         self.depth += 1;
         self.pos += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
+        (self.depth < MAX_DEPTH).then_some(())
     }
 
     fn object(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {

@@ -10,17 +10,20 @@ const CONTENT: &[Step<'static>] = &[
     Step::Key("content"),
 ];
 
-/// What `lookup` must agree with: serde_json's own parse and pointer.
+/// What `lookup` must agree with: serde_json's own parse, walked with typed
+/// steps.
 fn reference(json: &str, path: &[Step<'_>]) -> Result<Option<Value>, serde_json::Error> {
     let value: Value = serde_json::from_str(json)?;
-    let pointer: String = path
-        .iter()
-        .map(|step| match step {
-            Step::Key(key) => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
-            Step::Index(i) => format!("/{i}"),
+    Ok(walk(&value, path).cloned())
+}
+
+fn walk<'v>(value: &'v Value, path: &[Step<'_>]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(value, |value, step| match (step, value) {
+            (Step::Key(key), Value::Object(map)) => map.get(*key),
+            (Step::Index(i), Value::Array(items)) => items.get(*i),
+            _ => None,
         })
-        .collect();
-    Ok(value.pointer(&pointer).cloned())
 }
 
 fn check(json: &str, path: &[Step<'_>]) {
@@ -98,8 +101,23 @@ fn invalid_documents_give_nothing_even_after_the_value() {
 fn deep_nesting_is_refused_without_overflowing_the_stack() {
     let deep = "[".repeat(100_000) + &"]".repeat(100_000);
     assert_eq!(lookup(&deep, &[]), None);
-    let fine = "[".repeat(100) + &"]".repeat(100);
+    // serde_json's limit exactly: 127 levels pass, 128 do not.
+    let fine = "[".repeat(127) + &"]".repeat(127);
     assert_eq!(lookup(&fine, &[]), Some(fine.as_str()));
+    check(&fine, &[]);
+    let too_deep = "[".repeat(128) + &"]".repeat(128);
+    assert_eq!(lookup(&too_deep, &[]), None);
+    check(&too_deep, &[]);
+}
+
+#[test]
+fn steps_are_typed() {
+    assert_eq!(lookup(r#"{"0":[1]}"#, &[Step::Index(0)]), None);
+    assert_eq!(lookup(r#"[[1]]"#, &[Step::Key("0")]), None);
+    assert_eq!(
+        lookup(r#"{"0":[1]}"#, &[Step::Key("0"), Step::Index(0)]),
+        Some("1")
+    );
 }
 
 #[test]
@@ -131,6 +149,7 @@ fn json_value() -> impl Strategy<Value = Value> {
                         Just("choices".to_owned()),
                         Just("delta".to_owned()),
                         Just("content".to_owned()),
+                        Just("0".to_owned()),
                         "[a-z]{0,3}"
                     ],
                     inner
