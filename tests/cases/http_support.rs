@@ -1,12 +1,9 @@
 //! Helpers for the tests that run ssecat against `crate::server`.
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use super::support::{forward_reads, ssecat, TIMEOUT};
+use super::support::ssecat;
+pub use super::support::Running;
 
 /// The proxy variables that must not reach ssecat, in both spellings.
 const PROXY_VARS: [&str; 6] = [
@@ -57,113 +54,14 @@ pub fn assert_one_error_line(stderr: &str, words: &[&str]) {
     }
 }
 
-/// ssecat running with its stdout and stderr read by threads, so that a
-/// test can wait for output while the server is still holding back.
-pub struct Running {
-    child: Child,
-    stdout: Receiver<Vec<u8>>,
-    stderr: Option<thread::JoinHandle<String>>,
-    /// Output received but not yet matched.
-    pending: Vec<u8>,
-}
-
-/// How a run ended.
-#[derive(Debug)]
-pub struct Finished {
-    pub code: Option<i32>,
-    /// The stdout not yet matched by `Running::expect_output`.
-    pub stdout: String,
-    pub stderr: String,
-}
-
 impl Running {
+    /// ssecat with `args`, and without the machine's proxy settings.
     pub fn spawn(args: &[&str]) -> Running {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
         for var in PROXY_VARS {
             cmd.env_remove(var);
         }
-        cmd.env("NO_PROXY", "*").env("no_proxy", "*");
-        let mut child = cmd
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ssecat starts");
-        let receiver = forward_reads(child.stdout.take().unwrap());
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = stderr.read_to_end(&mut text);
-            String::from_utf8_lossy(&text).into_owned()
-        });
-        Running {
-            child,
-            stdout: receiver,
-            stderr: Some(stderr),
-            pending: Vec::new(),
-        }
-    }
-
-    /// Waits (up to `TIMEOUT`) until `expected` has been printed, and checks
-    /// that nothing else was.
-    pub fn expect_output(&mut self, expected: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while self.pending.len() < expected.len() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(chunk) => self.pending.extend_from_slice(&chunk),
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!(
-                        "after {TIMEOUT:?} ssecat had printed only {:?}, expected {expected:?}",
-                        String::from_utf8_lossy(&self.pending),
-                    );
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.child.kill();
-                    let stderr = self.stderr.take().unwrap().join().unwrap();
-                    panic!(
-                        "ssecat closed its stdout after {:?}, expected {expected:?}; stderr: {stderr}",
-                        String::from_utf8_lossy(&self.pending),
-                    );
-                }
-            }
-        }
-        assert_eq!(String::from_utf8_lossy(&self.pending), expected);
-        self.pending.clear();
-    }
-
-    /// Waits (up to `TIMEOUT`) for ssecat to exit by itself.
-    pub fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("ssecat did not exit within {TIMEOUT:?}");
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
-        let mut rest = std::mem::take(&mut self.pending);
-        while let Ok(chunk) = self.stdout.recv_timeout(TIMEOUT) {
-            rest.extend_from_slice(&chunk);
-        }
-        Finished {
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&rest).into_owned(),
-            stderr: self.stderr.take().unwrap().join().unwrap(),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // A failed assertion must not leave ssecat running.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        cmd.env("NO_PROXY", "*").env("no_proxy", "*").args(args);
+        Running::start(cmd, false)
     }
 }

@@ -1,110 +1,18 @@
 //! A live pipe: output per chunk as it arrives, [DONE] without EOF, and a
 //! reader that goes away.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Instant;
 
-use super::support::{forward_reads, TIMEOUT};
+use super::support::{Running, TIMEOUT};
 
-/// ssecat running on a pipe we write to, with its stdout read by a thread.
-struct Live {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    chunks: Receiver<Vec<u8>>,
-    /// Output received but not yet matched.
-    pending: Vec<u8>,
-}
-
-impl Live {
-    fn spawn(args: &[&str]) -> Live {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ssecat"))
-            .args(args)
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ssecat starts");
-        let stdin = child.stdin.take();
-        let chunks = forward_reads(child.stdout.take().unwrap());
-        Live {
-            child,
-            stdin,
-            chunks,
-            pending: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        let stdin = self.stdin.as_mut().expect("stdin is open");
-        stdin.write_all(bytes).expect("ssecat reads its stdin");
-        stdin.flush().unwrap();
-    }
-
-    /// Waits until `expected` has been printed, while stdin is still open.
-    fn expect_output(&mut self, expected: &[u8]) {
-        let deadline = Instant::now() + TIMEOUT;
-        while self.pending.len() < expected.len() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.chunks.recv_timeout(left) {
-                Ok(chunk) => self.pending.extend_from_slice(&chunk),
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!(
-                        "after {TIMEOUT:?} ssecat had printed only {:?}, expected {:?}",
-                        String::from_utf8_lossy(&self.pending),
-                        String::from_utf8_lossy(expected)
-                    );
-                }
-                Err(RecvTimeoutError::Disconnected) => panic!(
-                    "ssecat closed its stdout after {:?}, expected {:?}",
-                    String::from_utf8_lossy(&self.pending),
-                    String::from_utf8_lossy(expected)
-                ),
-            }
-        }
-        assert_eq!(
-            String::from_utf8_lossy(&self.pending),
-            String::from_utf8_lossy(expected)
-        );
-        self.pending.clear();
-    }
-
-    fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
-    /// Waits for ssecat to exit by itself, then returns its exit code, the
-    /// rest of its stdout and its stderr.
-    fn wait(mut self) -> (Option<i32>, Vec<u8>, String) {
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("ssecat did not exit within {TIMEOUT:?}");
-            }
-            thread::sleep(std::time::Duration::from_millis(5));
-        };
-        let mut rest = std::mem::take(&mut self.pending);
-        while let Ok(chunk) = self.chunks.recv_timeout(TIMEOUT) {
-            rest.extend_from_slice(&chunk);
-        }
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        (status.code(), rest, stderr)
-    }
+/// ssecat reading a pipe that the test writes to.
+fn live(args: &[&str]) -> Running {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    cmd.args(args).arg("-");
+    Running::start(cmd, true)
 }
 
 #[test]
@@ -131,7 +39,7 @@ fn each_event_is_printed_before_the_next_one_is_sent() {
         ("raw", b"", b""),
     ];
     for (format, first_out, second_out) in cases {
-        let mut live = Live::spawn(&["--format", format]);
+        let mut live = live(&["--format", format]);
         let first_in = [&first[..], b"\n\n"].concat();
         let second_in = [&second[..], b"\n\n"].concat();
         live.send(&first_in);
@@ -147,9 +55,9 @@ fn each_event_is_printed_before_the_next_one_is_sent() {
             second_out
         });
         live.close_stdin();
-        let (code, rest, stderr) = live.wait();
+        let done = live.finish();
         assert_eq!(
-            (code, String::from_utf8_lossy(&rest).into_owned(), stderr),
+            (done.code, done.stdout, done.stderr),
             (Some(0), String::new(), String::new()),
             "--format {format}"
         );
@@ -158,15 +66,18 @@ fn each_event_is_printed_before_the_next_one_is_sent() {
 
 #[test]
 fn an_event_split_across_writes_is_printed_when_it_completes() {
-    let mut live = Live::spawn(&["--format", "data"]);
+    let mut live = live(&["--format", "data"]);
     live.send(b"data: a\n\ndata: par");
     live.expect_output(b"a\n");
     live.send(b"tial\r");
     live.send(b"\n\r\n");
     live.expect_output(b"partial\n");
     live.close_stdin();
-    let (code, rest, stderr) = live.wait();
-    assert_eq!((code, rest, stderr), (Some(0), Vec::new(), String::new()));
+    let done = live.finish();
+    assert_eq!(
+        (done.code, done.stdout, done.stderr),
+        (Some(0), String::new(), String::new())
+    );
 }
 
 #[test]
@@ -176,14 +87,14 @@ fn done_ends_the_run_while_the_pipe_is_still_open() {
         ("sse", b"data: a\n\n", b"data: [DONE]\n\n"),
         ("raw", b"data: a\n\n", b"data: [DONE]\n\n"),
     ] {
-        let mut live = Live::spawn(&["--format", format]);
+        let mut live = live(&["--format", format]);
         live.send(b"data: a\n\n");
         live.expect_output(first_out);
         live.send(b"data: [DONE]\n\n");
         // stdin stays open: ssecat must stop on its own.
-        let (code, rest, stderr) = live.wait();
+        let done = live.finish();
         assert_eq!(
-            (code, String::from_utf8_lossy(&rest).into_owned(), stderr),
+            (done.code, done.stdout, done.stderr),
             (
                 Some(0),
                 String::from_utf8_lossy(done_out).into_owned(),
@@ -251,15 +162,13 @@ fn a_closed_stdout_is_a_quiet_normal_end() {
 
 #[test]
 fn ctrl_c_ends_ssecat_as_interrupted_after_what_it_printed() {
-    use std::os::unix::process::ExitStatusExt;
-
-    let mut live = Live::spawn(&["--format", "data"]);
+    let mut live = live(&["--format", "data"]);
     live.send(b"data: first\n\n");
     live.expect_output(b"first\n");
-    let pid = live.child.id().to_string();
+    let pid = live.pid().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(killed.success());
-    let status = live.child.wait().unwrap();
+    let done = live.finish();
     // The shell shows a death by SIGINT as exit status 130.
-    assert_eq!(status.signal(), Some(2), "{status:?}");
+    assert_eq!(done.signal, Some(2), "{done:?}");
 }

@@ -1,7 +1,12 @@
 //! Helpers shared by the test modules.
 
+use std::io::{Read, Write};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use assert_cmd::assert::Assert;
 use assert_cmd::Command;
@@ -133,4 +138,137 @@ pub fn forward_reads(
         }
     });
     receiver
+}
+
+/// ssecat running with its stdout and stderr read by threads, so that a
+/// test can wait for output while the server is still holding back.
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<Vec<u8>>,
+    stderr: Option<thread::JoinHandle<String>>,
+    /// Output received but not yet matched.
+    pending: Vec<u8>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: Option<i32>,
+    /// The signal that ended it, if one did.
+    pub signal: Option<i32>,
+    /// The stdout not yet matched by `Running::expect_output`.
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Running {
+    /// Starts `cmd`; with `open_stdin` its stdin is a pipe the test writes
+    /// with `send`, otherwise it is empty.
+    pub fn start(mut cmd: std::process::Command, open_stdin: bool) -> Running {
+        let stdin = if open_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        let mut child = cmd
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ssecat starts");
+        let receiver = forward_reads(child.stdout.take().unwrap());
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = stderr.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        });
+        Running {
+            stdin: child.stdin.take(),
+            child,
+            stdout: receiver,
+            stderr: Some(stderr),
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).expect("ssecat reads its stdin");
+        stdin.flush().unwrap();
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (up to `TIMEOUT`) until `expected` has been printed, and checks
+    /// that nothing else was.
+    pub fn expect_output(&mut self, expected: impl AsRef<[u8]>) {
+        let expected = expected.as_ref();
+        let shown = String::from_utf8_lossy(expected);
+        let deadline = Instant::now() + TIMEOUT;
+        while self.pending.len() < expected.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "after {TIMEOUT:?} ssecat had printed only {:?}, expected {shown:?}",
+                        String::from_utf8_lossy(&self.pending),
+                    );
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.child.kill();
+                    let stderr = self.stderr.take().unwrap().join().unwrap();
+                    panic!(
+                        "ssecat closed its stdout after {:?}, expected {shown:?}; stderr: {stderr}",
+                        String::from_utf8_lossy(&self.pending),
+                    );
+                }
+            }
+        }
+        assert_eq!(String::from_utf8_lossy(&self.pending), shown);
+        self.pending.clear();
+    }
+
+    /// Waits (up to `TIMEOUT`) for ssecat to exit by itself.
+    pub fn finish(mut self) -> Finished {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("ssecat did not exit within {TIMEOUT:?}");
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        let mut rest = std::mem::take(&mut self.pending);
+        while let Ok(chunk) = self.stdout.recv_timeout(TIMEOUT) {
+            rest.extend_from_slice(&chunk);
+        }
+        Finished {
+            code: status.code(),
+            signal: status.signal(),
+            stdout: String::from_utf8_lossy(&rest).into_owned(),
+            stderr: self.stderr.take().unwrap().join().unwrap(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A failed assertion must not leave ssecat running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
