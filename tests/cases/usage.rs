@@ -39,14 +39,20 @@ fn version_prints_name_and_version() {
         .stderr("");
 }
 
+/// A usage error clap reports.
 fn usage_error(args: &[&str], message: &str) {
+    usage_error_starting(args, "error: ", message);
+}
+
+/// Exit 2, nothing on stdout, and stderr starting with `prefix` and naming `message`.
+fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
     ssecat()
         .args(args)
         .arg(fixture("openai-chat.sse"))
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains(message)));
+        .stderr(predicate::str::starts_with(prefix).and(predicate::str::contains(message)));
 }
 
 #[test]
@@ -142,14 +148,6 @@ fn request_options_and_methods_need_a_url() {
         (&["-d", "@-"], "--data"),
         (&["GET"], "METHOD"),
     ] {
-        ssecat()
-            .args(args)
-            .arg(fixture("openai-chat.sse"))
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(
-                predicate::str::starts_with("ssecat: error: ").and(predicate::str::contains(flag)),
-            );
+        usage_error_starting(args, "ssecat: error: ", flag);
     }
 }
