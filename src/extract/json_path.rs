@@ -6,12 +6,14 @@
 
 use std::borrow::Cow;
 
-/// One step of a path. Steps are typed: a `Key` only looks into an object
-/// and an `Index` only into an array (unlike a JSON Pointer's `/0`).
+/// One step of a path. `Key` only looks into an object and `Index` only
+/// into an array; `Token` is a JSON Pointer reference token (RFC 6901,
+/// already unescaped): a key in an object, an index in an array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step<'p> {
     Key(&'p str),
     Index(usize),
+    Token(&'p str),
 }
 
 /// Nesting this deep is refused, as serde_json does (it takes 127 levels),
@@ -22,19 +24,39 @@ const MAX_DEPTH: usize = 128;
 /// absent or the document is not valid JSON. With duplicate keys the last
 /// one wins, as in `serde_json::Value` and JavaScript.
 pub fn lookup<'a>(json: &'a str, path: &[Step<'_>]) -> Option<&'a str> {
+    lookup_all(json, &[path])?[0]
+}
+
+/// The raw text of the value at each of `paths`, in one pass over `json`;
+/// `None` when the document is not valid JSON.
+pub fn lookup_all<'a, const N: usize>(
+    json: &'a str,
+    paths: &[&[Step<'_>]; N],
+) -> Option<[Option<&'a str>; N]> {
+    const { assert!(N <= 64, "a path set is a 64-bit mask") };
+    let mut found = [None; N];
     let mut scanner = Scanner {
         bytes: json.as_bytes(),
         pos: 0,
         depth: 0,
-        found: None,
+        paths,
+        found: &mut found,
     };
-    scanner.value(Some(path))?;
+    scanner.value(all_bits(N))?;
     scanner.skip_whitespace();
     if scanner.pos != json.len() {
         return None;
     }
     // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
-    scanner.found.map(|(start, end)| &json[start..end])
+    Some(found.map(|span| span.map(|(start, end)| &json[start..end])))
+}
+
+fn all_bits(n: usize) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        u64::MAX >> (64 - n)
+    }
 }
 
 /// The text of a raw JSON string (quotes included) as `lookup` returns it;
@@ -106,14 +128,18 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
     (0..4).try_fold(0, |n, _| Some(n << 4 | chars.next()?.to_digit(16)?))
 }
 
-struct Scanner<'a> {
+/// One pass over a document. Paths are a bit set: a bit is set in the
+/// `active` mask passed to a value when every step of that path so far led
+/// here (so `depth` steps have matched).
+struct Scanner<'a, 'p, 's> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
-    found: Option<(usize, usize)>,
+    paths: &'s [&'p [Step<'p>]],
+    found: &'s mut [Option<(usize, usize)>],
 }
 
-impl Scanner<'_> {
+impl Scanner<'_, '_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -124,14 +150,13 @@ impl Scanner<'_> {
         }
     }
 
-    /// Skips one value. `path` is `Some` while this value is on the path
-    /// being looked up (`Some(&[])`: it is the value wanted).
-    fn value(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+    /// Skips one value, noting where it is for the paths that end here.
+    fn value(&mut self, active: u64) -> Option<()> {
         self.skip_whitespace();
         let start = self.pos;
         match self.peek()? {
-            b'{' => self.object(path)?,
-            b'[' => self.array(path)?,
+            b'{' => self.object(active)?,
+            b'[' => self.array(active)?,
             b'"' => {
                 self.string()?;
             }
@@ -141,10 +166,20 @@ impl Scanner<'_> {
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
         }
-        if path.is_some_and(<[Step]>::is_empty) {
-            self.found = Some((start, self.pos));
+        for i in bits(active) {
+            if self.paths[i].len() == self.depth {
+                self.found[i] = Some((start, self.pos));
+            }
         }
         Some(())
+    }
+
+    /// The paths in `active` that go on past this container, with the step
+    /// they take in it.
+    fn continuing(&self, active: u64) -> u64 {
+        bits(active)
+            .filter(|&i| self.paths[i].len() > self.depth)
+            .fold(0, |mask, i| mask | 1 << i)
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -153,7 +188,9 @@ impl Scanner<'_> {
         (self.depth < MAX_DEPTH).then_some(())
     }
 
-    fn object(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+    fn object(&mut self, active: u64) -> Option<()> {
+        let continuing = self.continuing(active);
+        let step = self.depth;
         self.enter()?;
         self.skip_whitespace();
         if self.peek()? == b'}' {
@@ -174,15 +211,17 @@ impl Scanner<'_> {
                 return None;
             }
             self.pos += 1;
-            let rest = match path {
-                Some([Step::Key(wanted), rest @ ..]) if key_is(key, escaped, wanted) => {
-                    // A repeated key replaces what an earlier one held.
-                    self.found = None;
-                    Some(rest)
+            let mut child = 0;
+            for i in bits(continuing) {
+                if let Step::Key(wanted) | Step::Token(wanted) = self.paths[i][step] {
+                    if key_is(key, escaped, wanted) {
+                        child |= 1 << i;
+                        // A repeated key replaces what an earlier one held.
+                        self.found[i] = None;
+                    }
                 }
-                _ => None,
-            };
-            self.value(rest)?;
+            }
+            self.value(child)?;
             self.skip_whitespace();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -195,7 +234,9 @@ impl Scanner<'_> {
         Some(())
     }
 
-    fn array(&mut self, path: Option<&[Step<'_>]>) -> Option<()> {
+    fn array(&mut self, active: u64) -> Option<()> {
+        let continuing = self.continuing(active);
+        let step = self.depth;
         self.enter()?;
         self.skip_whitespace();
         if self.peek()? == b']' {
@@ -205,11 +246,18 @@ impl Scanner<'_> {
         }
         let mut index = 0;
         loop {
-            let rest = match path {
-                Some([Step::Index(wanted), rest @ ..]) if *wanted == index => Some(rest),
-                _ => None,
-            };
-            self.value(rest)?;
+            let mut child = 0;
+            for i in bits(continuing) {
+                let wanted = match self.paths[i][step] {
+                    Step::Index(wanted) => Some(wanted),
+                    Step::Token(token) => pointer_index(token),
+                    Step::Key(_) => None,
+                };
+                if wanted == Some(index) {
+                    child |= 1 << i;
+                }
+            }
+            self.value(child)?;
             index += 1;
             self.skip_whitespace();
             match self.peek()? {
@@ -230,7 +278,7 @@ impl Scanner<'_> {
         self.pos += 1;
         let mut escaped = false;
         loop {
-            self.pos += special_byte(&self.bytes[self.pos..])?;
+            self.pos = special_byte(self.bytes, self.pos)?;
             match self.bytes[self.pos] {
                 b'"' => {
                     self.pos += 1;
@@ -335,14 +383,23 @@ fn key_is(key: &[u8], escaped: bool, wanted: &str) -> bool {
     }
 }
 
-/// The offset of the first `"`, `\\` or control character, eight bytes at a
-/// time: strings are most of an LLM chunk's bytes.
-fn special_byte(bytes: &[u8]) -> Option<usize> {
+/// The position of the first `"`, `\\` or control character at or after
+/// `pos`, eight bytes at a time: strings are most of an LLM chunk's bytes.
+#[inline]
+fn special_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    while let Some(block) = bytes.get(pos..pos + 16) {
+        // SAFETY: this is only compiled where SSE2 is enabled, and it is in
+        // every x86-64 CPU.
+        let mask = unsafe { sse2::special_mask(block.try_into().expect("16 bytes")) };
+        if mask != 0 {
+            return Some(pos + mask.trailing_zeros() as usize);
+        }
+        pos += 16;
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
+    while let Some(word) = bytes.get(pos..pos + 8) {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         let quote = x ^ (ONES * u64::from(b'"'));
         let backslash = x ^ (ONES * u64::from(b'\\'));
@@ -353,15 +410,57 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
             | x.wrapping_sub(ONES * 0x20) & !x)
             & HIGHS;
         if flags != 0 {
-            return Some(offset + flags.trailing_zeros() as usize / 8);
+            return Some(pos + flags.trailing_zeros() as usize / 8);
         }
-        offset += 8;
+        pos += 8;
     }
-    words
-        .remainder()
-        .iter()
+    let tail = bytes.get(pos..)?;
+    tail.iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|i| offset + i)
+        .map(|i| pos + i)
+}
+
+/// Sixteen bytes at a time where SSE2 is there (every x86-64 CPU).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x,
+    };
+
+    /// Bit `i` is set when `block[i]` is `"`, `\\` or below 0x20.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub fn special_mask(block: &[u8; 16]) -> u32 {
+        let half = |i: usize| i64::from_le_bytes(block[i..i + 8].try_into().expect("8 bytes"));
+        let x = _mm_set_epi64x(half(8), half(0));
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        // max(x, 0x1f) == 0x1f exactly when x <= 0x1f, as unsigned bytes.
+        let below = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(x, below), below);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+}
+
+/// The positions of the set bits of `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let bit = mask.trailing_zeros();
+        mask &= mask.wrapping_sub(1);
+        (bit < 64).then_some(bit as usize)
+    })
+}
+
+/// The array index a JSON Pointer token names: `0` or digits without a
+/// leading zero (RFC 6901), within `usize`.
+fn pointer_index(token: &str) -> Option<usize> {
+    let canonical = token == "0" || token.starts_with(|c: char| matches!(c, '1'..='9'));
+    if canonical && token.bytes().all(|b| b.is_ascii_digit()) {
+        token.parse().ok()
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

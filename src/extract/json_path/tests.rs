@@ -10,6 +10,14 @@ const CONTENT: &[Step<'static>] = &[
     Step::Key("content"),
 ];
 
+/// The same path as JSON Pointer tokens.
+const TOKENS: &[Step<'static>] = &[
+    Step::Token("choices"),
+    Step::Token("0"),
+    Step::Token("delta"),
+    Step::Token("content"),
+];
+
 /// What `lookup` must agree with: serde_json's own parse, walked with typed
 /// steps.
 fn reference(json: &str, path: &[Step<'_>]) -> Result<Option<Value>, serde_json::Error> {
@@ -22,12 +30,29 @@ fn walk<'v>(value: &'v Value, path: &[Step<'_>]) -> Option<&'v Value> {
         .try_fold(value, |value, step| match (step, value) {
             (Step::Key(key), Value::Object(map)) => map.get(*key),
             (Step::Index(i), Value::Array(items)) => items.get(*i),
+            (Step::Token(token), Value::Object(map)) => map.get(*token),
+            (Step::Token(token), Value::Array(items)) => items.get(pointer_index(token)?),
             _ => None,
         })
 }
 
+/// Checks `lookup` against serde_json, and that looking up several paths
+/// at once finds what each lookup finds alone.
 fn check(json: &str, path: &[Step<'_>]) {
     let found = lookup(json, path);
+    let alone = [
+        lookup(json, CONTENT),
+        found,
+        lookup(json, &[]),
+        lookup(json, TOKENS),
+    ];
+    // The empty path finds the whole document exactly when it is valid.
+    let valid = alone[2].is_some();
+    assert_eq!(
+        lookup_all(json, &[CONTENT, path, &[], TOKENS]),
+        valid.then_some(alone),
+        "{json:?}"
+    );
     match reference(json, path) {
         Ok(expected) => {
             let found: Option<Value> = found.map(|raw| serde_json::from_str(raw).unwrap());
@@ -121,6 +146,60 @@ fn steps_are_typed() {
 }
 
 #[test]
+fn pointer_tokens_name_keys_and_canonical_indexes() {
+    let json = r#"{"a":[10,11,12],"01":"key","1":{"x":1}}"#;
+    assert_eq!(
+        lookup(json, &[Step::Token("a"), Step::Token("2")]),
+        Some("12")
+    );
+    assert_eq!(lookup(json, &[Step::Token("a"), Step::Token("02")]), None);
+    assert_eq!(lookup(json, &[Step::Token("a"), Step::Token("+1")]), None);
+    assert_eq!(lookup(json, &[Step::Token("01")]), Some(r#""key""#));
+    assert_eq!(
+        lookup(json, &[Step::Token("1"), Step::Token("x")]),
+        Some("1")
+    );
+    assert_eq!(
+        lookup(
+            json,
+            &[Step::Token("a"), Step::Token("99999999999999999999999")]
+        ),
+        None
+    );
+}
+
+#[test]
+fn several_paths_in_one_pass() {
+    let json = r#"{"choices":[{"delta":{"content":"Hi","role":"assistant"},"finish_reason":null}],"usage":{"n":3}}"#;
+    let [content, role, finish, usage, missing] = lookup_all(
+        json,
+        &[
+            CONTENT,
+            &[
+                Step::Key("choices"),
+                Step::Index(0),
+                Step::Key("delta"),
+                Step::Key("role"),
+            ],
+            &[
+                Step::Key("choices"),
+                Step::Index(0),
+                Step::Key("finish_reason"),
+            ],
+            &[Step::Key("usage")],
+            &[Step::Key("error")],
+        ],
+    )
+    .unwrap();
+    assert_eq!(content, Some(r#""Hi""#));
+    assert_eq!(role, Some(r#""assistant""#));
+    assert_eq!(finish, Some("null"));
+    assert_eq!(usage, Some(r#"{"n":3}"#));
+    assert_eq!(missing, None);
+    assert_eq!(lookup_all(r#"{"usage":1"#, &[&[Step::Key("usage")]]), None);
+}
+
+#[test]
 fn escaped_and_repeated_keys_follow_serde_json() {
     for json in [
         r#"{"cho\u0069ces":[{"delta":{"content":"esc"}}]}"#,
@@ -189,6 +268,8 @@ proptest! {
         check(&json, CONTENT);
         check(&json, &[]);
         check(&json, &[Step::Index(1), Step::Key("")]);
+        check(&json, &[Step::Token("0"), Step::Token("choices"), Step::Token("1")]);
+        check(&json, TOKENS);
     }
 
     #[test]
