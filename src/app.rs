@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::cli::{Cli, Format};
 use crate::exit::{self, Failure};
-use crate::extract::OpenAiChat;
+
 use crate::http;
 use crate::output::{DataWriter, JsonlWriter, RawWriter, SseWriter, TextWriter};
 use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
@@ -87,7 +87,13 @@ fn drive<S: Source, W: Write>(
         Format::Sse => source.drive(Pipeline::new(out, SseWriter::default(), options)),
         Format::Data => source.drive(Pipeline::new(out, DataWriter, options)),
         Format::Jsonl => source.drive(Pipeline::new(out, JsonlWriter, options)),
-        Format::Text => source.drive(Pipeline::new(out, TextWriter::new(OpenAiChat), options)),
+        Format::Text => source.drive(Pipeline::new(
+            out,
+            TextWriter::new(crate::extract::Reader::new(
+                crate::extract::Extraction::Auto,
+            )),
+            options,
+        )),
         Format::Raw => source.drive(Pipeline::new(out, RawWriter, options)),
     }
 }

@@ -41,6 +41,7 @@ pub fn lookup_all<'a, const N: usize>(
         depth: 0,
         paths,
         found: &mut found,
+        elements: None,
     };
     scanner.value(all_bits(N))?;
     scanner.skip_whitespace();
@@ -49,6 +50,31 @@ pub fn lookup_all<'a, const N: usize>(
     }
     // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
     Some(found.map(|span| span.map(|(start, end)| &json[start..end])))
+}
+
+/// The raw text of each element of the JSON array `json`; empty when
+/// `json` is not a valid array.
+pub fn elements(json: &str) -> Vec<&str> {
+    let mut scanner = Scanner {
+        bytes: json.as_bytes(),
+        pos: 0,
+        depth: 0,
+        paths: &[],
+        found: &mut [],
+        elements: Some(Vec::new()),
+    };
+    scanner.skip_whitespace();
+    let valid = scanner.peek() == Some(b'[') && scanner.value(0).is_some() && {
+        scanner.skip_whitespace();
+        scanner.pos == json.len()
+    };
+    match scanner.elements {
+        Some(spans) if valid => spans
+            .into_iter()
+            .map(|(start, end)| &json[start..end])
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn all_bits(n: usize) -> u64 {
@@ -137,6 +163,8 @@ struct Scanner<'a, 'p, 's> {
     depth: usize,
     paths: &'s [&'p [Step<'p>]],
     found: &'s mut [Option<(usize, usize)>],
+    /// Where the elements of the outermost array are, when wanted.
+    elements: Option<Vec<(usize, usize)>>,
 }
 
 impl Scanner<'_, '_, '_> {
@@ -257,7 +285,12 @@ impl Scanner<'_, '_, '_> {
                     child |= 1 << i;
                 }
             }
+            self.skip_whitespace();
+            let start = self.pos;
             self.value(child)?;
+            if let (1, Some(spans)) = (self.depth, &mut self.elements) {
+                spans.push((start, self.pos));
+            }
             index += 1;
             self.skip_whitespace();
             match self.peek()? {

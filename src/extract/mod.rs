@@ -1,15 +1,226 @@
-//! LLM answer-text extractors: one per provider dialect, pure functions of
-//! the decoded events.
+//! LLM streams: which provider's dialect a stream speaks, and what its
+//! events add up to (answer text, reasoning, tool calls, finish reason,
+//! usage, errors, whether it completed). Pure functions of decoded events.
 
+mod anthropic;
+mod cohere;
+mod gemini;
 pub mod json_path;
+mod llamacpp;
+mod ollama;
 mod openai_chat;
+mod openai_responses;
+mod tgi;
+mod turn;
 
+use clap::ValueEnum;
+
+use crate::pipeline::DONE_MARKER;
 use crate::sse::Event;
+use json_path::{lookup_all, string_value, Step};
 
-pub use openai_chat::OpenAiChat;
+pub use turn::{ToolCall, Turn, Usage};
 
-/// Finds the answer text that one event of a dialect carries.
-pub trait Extractor {
-    /// Appends the text `event` carries (if any) to `text`.
-    fn extract(&mut self, event: &Event<'_>, text: &mut String);
+/// The stream formats ssecat reads answers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dialect {
+    /// OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1)
+    #[value(name = "openai")]
+    OpenAiChat,
+    /// OpenAI Responses API
+    #[value(name = "openai-responses")]
+    OpenAiResponses,
+    /// Anthropic Messages
+    Anthropic,
+    /// Google Gemini streamGenerateContent?alt=sse
+    Gemini,
+    /// Cohere v2 chat
+    Cohere,
+    /// Hugging Face TGI /generate_stream
+    Tgi,
+    /// llama.cpp server /completion
+    #[value(name = "llamacpp")]
+    LlamaCpp,
+    /// Ollama native /api/chat and /api/generate (NDJSON)
+    Ollama,
 }
+
+impl Dialect {
+    /// The name `--dialect` takes and reports show.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::OpenAiChat => "openai",
+            Dialect::OpenAiResponses => "openai-responses",
+            Dialect::Anthropic => "anthropic",
+            Dialect::Gemini => "gemini",
+            Dialect::Cohere => "cohere",
+            Dialect::Tgi => "tgi",
+            Dialect::LlamaCpp => "llamacpp",
+            Dialect::Ollama => "ollama",
+        }
+    }
+
+    /// Reads one event of this dialect into `turn`.
+    fn read(self, event: &Event<'_>, turn: &mut Turn) {
+        match self {
+            Dialect::OpenAiChat => openai_chat::read(event, turn),
+            Dialect::OpenAiResponses => openai_responses::read(event, turn),
+            Dialect::Anthropic => anthropic::read(event, turn),
+            Dialect::Gemini => gemini::read(event, turn),
+            Dialect::Cohere => cohere::read(event, turn),
+            Dialect::Tgi => tgi::read(event, turn),
+            Dialect::LlamaCpp => llamacpp::read(event, turn),
+            Dialect::Ollama => ollama::read(event, turn),
+        }
+    }
+
+    /// The dialect an event's type or JSON shape gives away, if any.
+    fn detect(event: &Event<'_>) -> Option<Dialect> {
+        if let Some(dialect) = Dialect::of_type(event.event_type) {
+            return Some(dialect);
+        }
+        let [kind, choices, candidates, feedback, token, content, stop, done] = lookup_all(
+            event.data,
+            &[
+                &[Step::Key("type")],
+                &[Step::Key("choices")],
+                &[Step::Key("candidates")],
+                &[Step::Key("promptFeedback")],
+                &[Step::Key("token")],
+                &[Step::Key("content")],
+                &[Step::Key("stop")],
+                &[Step::Key("done")],
+            ],
+        )?;
+        if let Some(dialect) = kind
+            .and_then(string_value)
+            .and_then(|kind| Dialect::of_type(&kind))
+        {
+            return Some(dialect);
+        }
+        if choices.is_some() {
+            Some(Dialect::OpenAiChat)
+        } else if candidates.is_some() || feedback.is_some() {
+            Some(Dialect::Gemini)
+        } else if token.is_some() {
+            Some(Dialect::Tgi)
+        } else if content.is_some() && stop.is_some() {
+            Some(Dialect::LlamaCpp)
+        } else if done.is_some() {
+            Some(Dialect::Ollama)
+        } else {
+            None
+        }
+    }
+
+    /// The dialect an event type (the `event:` field, or the JSON `type`)
+    /// belongs to.
+    fn of_type(kind: &str) -> Option<Dialect> {
+        match kind {
+            "message_start"
+            | "content_block_start"
+            | "content_block_delta"
+            | "content_block_stop"
+            | "message_delta"
+            | "message_stop" => Some(Dialect::Anthropic),
+            "message-start" | "content-start" | "content-delta" | "content-end" | "message-end"
+            | "tool-plan-delta" | "tool-call-start" | "tool-call-delta" | "tool-call-end"
+            | "citation-start" | "citation-end" => Some(Dialect::Cohere),
+            _ if kind.starts_with("response.") => Some(Dialect::OpenAiResponses),
+            _ => None,
+        }
+    }
+}
+
+/// How answer text is found in the stream's events.
+#[derive(Debug, Clone)]
+pub enum Extraction {
+    /// Detected from the first event that tells.
+    Auto,
+    /// As `--dialect` says.
+    Dialect(Dialect),
+    /// The string at a JSON Pointer (`--extract`), in every event.
+    Pointer(Vec<String>),
+}
+
+impl Extraction {
+    /// Reads `--extract`: a JSON Pointer (RFC 6901) such as `/choices/0/text`.
+    pub fn pointer(pointer: &str) -> Result<Extraction, String> {
+        let Some(tokens) = pointer.strip_prefix('/') else {
+            return Err(format!(
+                "{pointer:?} is not a JSON Pointer: it must start with / (such as /choices/0/text)"
+            ));
+        };
+        Ok(Extraction::Pointer(
+            tokens
+                .split('/')
+                .map(|token| token.replace("~1", "/").replace("~0", "~"))
+                .collect(),
+        ))
+    }
+}
+
+/// Follows one stream: picks its dialect and adds every event to a [`Turn`].
+#[derive(Debug)]
+pub struct Reader {
+    extraction: Extraction,
+    turn: Turn,
+}
+
+impl Reader {
+    pub fn new(extraction: Extraction) -> Self {
+        let mut turn = Turn::default();
+        if let Extraction::Dialect(dialect) = extraction {
+            turn.dialect = Some(dialect);
+        }
+        Reader { extraction, turn }
+    }
+
+    /// Adds one event to the turn.
+    pub fn read(&mut self, event: &Event<'_>) {
+        self.turn.events += 1;
+        if event.data == DONE_MARKER {
+            self.turn.ended = true;
+            return;
+        }
+        if let Extraction::Pointer(tokens) = &self.extraction {
+            let path: Vec<Step<'_>> = tokens.iter().map(|t| Step::Token(t)).collect();
+            read_pointer(event, &path, &mut self.turn);
+            return;
+        }
+        if self.turn.dialect.is_none() {
+            self.turn.dialect = Dialect::detect(event);
+        }
+        match self.turn.dialect {
+            Some(dialect) => dialect.read(event, &mut self.turn),
+            None => read_error(event, &mut self.turn),
+        }
+    }
+
+    pub fn turn(&self) -> &Turn {
+        &self.turn
+    }
+
+    pub fn turn_mut(&mut self) -> &mut Turn {
+        &mut self.turn
+    }
+}
+
+/// `--extract`: the string at the pointer is text; a top-level `error` is
+/// an error, as in every dialect.
+fn read_pointer(event: &Event<'_>, path: &[Step<'_>], turn: &mut Turn) {
+    if let Some([text, error]) = lookup_all(event.data, &[path, &[Step::Key("error")]]) {
+        turn.push_text(text);
+        turn.fail_with(error);
+    }
+}
+
+/// Before the dialect is known, an event can still carry an error.
+fn read_error(event: &Event<'_>, turn: &mut Turn) {
+    if let Some(error) = json_path::lookup(event.data, &[Step::Key("error")]) {
+        turn.fail_with(Some(error));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,75 +1,86 @@
-//! OpenAI Chat Completions chunks and their compatibles: the text is
-//! `choices[0].delta.content`.
+//! OpenAI Chat Completions chunks and their compatibles (vLLM, llama.cpp
+//! `/v1`, Mistral, LiteLLM, Ollama `/v1`, TGI `/v1`). The text is
+//! `choices[0].delta.content`; the stream ends at `data: [DONE]`, which
+//! [`super::Reader`] handles for every dialect.
 
-use super::json_path::{self, Step};
-use super::Extractor;
+use super::json_path::{elements, lookup_all, Step};
+use super::Turn;
 use crate::sse::Event;
 
-/// The OpenAI chat dialect.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct OpenAiChat;
+const DELTA: [Step<'static>; 3] = [Step::Key("choices"), Step::Index(0), Step::Key("delta")];
 
-impl Extractor for OpenAiChat {
-    fn extract(&mut self, event: &Event<'_>, text: &mut String) {
-        if let Some(content) = json_path::lookup(event.data, CONTENT) {
-            json_path::push_string(content, text);
+const fn in_delta(key: &'static str) -> [Step<'static>; 4] {
+    [DELTA[0], DELTA[1], DELTA[2], Step::Key(key)]
+}
+
+const CONTENT: [Step<'static>; 4] = in_delta("content");
+const REASONING_CONTENT: [Step<'static>; 4] = in_delta("reasoning_content");
+const REASONING: [Step<'static>; 4] = in_delta("reasoning");
+const TOOL_CALLS: [Step<'static>; 4] = in_delta("tool_calls");
+const FINISH_REASON: [Step<'static>; 3] = [
+    Step::Key("choices"),
+    Step::Index(0),
+    Step::Key("finish_reason"),
+];
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some([content, reasoning_content, reasoning, tool_calls, finish, usage, error, model, id]) =
+        lookup_all(
+            event.data,
+            &[
+                &CONTENT,
+                &REASONING_CONTENT,
+                &REASONING,
+                &TOOL_CALLS,
+                &FINISH_REASON,
+                &[Step::Key("usage")],
+                &[Step::Key("error")],
+                &[Step::Key("model")],
+                &[Step::Key("id")],
+            ],
+        )
+    else {
+        return;
+    };
+    turn.push_text(content);
+    turn.push_reasoning(reasoning_content.or(reasoning));
+    if let Some(calls) = tool_calls {
+        for call in elements(calls) {
+            read_tool_call(call, turn);
         }
+    }
+    turn.set_finish_reason(finish);
+    if let Some(usage) = usage.filter(|raw| *raw != "null") {
+        let [input, output] = lookup_all(
+            usage,
+            &[
+                &[Step::Key("prompt_tokens")],
+                &[Step::Key("completion_tokens")],
+            ],
+        )
+        .unwrap_or_default();
+        turn.set_usage(input, output);
+    }
+    turn.fail_with(error);
+    if turn.model.is_none() {
+        turn.set_model(model);
+        turn.set_id(id);
     }
 }
 
-/// Where the answer text is in each chunk.
-const CONTENT: &[Step<'static>] = &[
-    Step::Key("choices"),
-    Step::Index(0),
-    Step::Key("delta"),
-    Step::Key("content"),
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text_of(data: &str) -> String {
-        let event = Event {
-            event_type: "message",
-            data,
-            id: "",
-            retry: None,
-        };
-        let mut text = String::new();
-        OpenAiChat.extract(&event, &mut text);
-        text
-    }
-
-    #[test]
-    fn takes_the_first_choice_delta_content() {
-        let data = r#"{"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}},{"index":1,"delta":{"content":"no"}}]}"#;
-        assert_eq!(text_of(data), "Hi");
-    }
-
-    #[test]
-    fn unescapes_the_text() {
-        assert_eq!(
-            text_of(r#"{"choices":[{"delta":{"content":"a\nb\u00e9\"\ud83d\ude00"}}]}"#),
-            "a\nbé\"😀"
-        );
-    }
-
-    #[test]
-    fn chunks_without_text_give_nothing() {
-        for data in [
-            r#"{"choices":[{"delta":{"role":"assistant","content":null}}]}"#,
-            r#"{"choices":[{"delta":{}}]}"#,
-            r#"{"choices":[{"delta":null}]}"#,
-            r#"{"choices":[],"usage":{"total_tokens":21}}"#,
-            r#"{"choices":null}"#,
-            r#"{"error":{"message":"boom"}}"#,
-            r#"{"choices":[{"delta":{"content":42}}]}"#,
-            "[DONE]",
-            "",
-            "[1,2]",
-        ] {
-            assert_eq!(text_of(data), "", "{data}");
-        }
-    }
+/// A piece of a tool call: `{index, id?, function: {name?, arguments?}}`.
+fn read_tool_call(call: &str, turn: &mut Turn) {
+    let Some([index, id, name, arguments]) = lookup_all(
+        call,
+        &[
+            &[Step::Key("index")],
+            &[Step::Key("id")],
+            &[Step::Key("function"), Step::Key("name")],
+            &[Step::Key("function"), Step::Key("arguments")],
+        ],
+    ) else {
+        return;
+    };
+    let slot = index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
+    turn.tool_call(slot).set(id, name, arguments);
 }

@@ -1,29 +1,27 @@
 use std::io::{self, Write};
 
 use super::EventWriter;
-use crate::extract::Extractor;
+use crate::extract::Reader;
 use crate::sse::Event;
 
-/// `--format text`: the answer text an [`Extractor`] finds in each event,
-/// printed exactly as received with nothing added.
-pub struct TextWriter<X> {
-    extractor: X,
-    text: String,
+/// `--format text`: the answer text of an LLM stream, printed exactly as
+/// received with nothing added.
+pub struct TextWriter {
+    reader: Reader,
 }
 
-impl<X: Extractor> TextWriter<X> {
-    pub fn new(extractor: X) -> Self {
-        TextWriter {
-            extractor,
-            text: String::new(),
-        }
+impl TextWriter {
+    pub fn new(reader: Reader) -> Self {
+        TextWriter { reader }
     }
 }
 
-impl<X: Extractor> EventWriter for TextWriter<X> {
+impl EventWriter for TextWriter {
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
-        self.text.clear();
-        self.extractor.extract(event, &mut self.text);
-        out.write_all(self.text.as_bytes())
+        self.reader.read(event);
+        let turn = self.reader.turn_mut();
+        out.write_all(turn.text.as_bytes())?;
+        turn.text.clear();
+        Ok(())
     }
 }

@@ -296,3 +296,15 @@ proptest! {
         check(&json, CONTENT);
     }
 }
+
+#[test]
+fn elements_of_an_array() {
+    assert_eq!(
+        elements(r#" [ {"a":[1,2]} , "x\"" ,3,[]] "#),
+        vec![r#"{"a":[1,2]}"#, r#""x\"""#, "3", "[]"]
+    );
+    assert_eq!(elements("[]"), Vec::<&str>::new());
+    for not_an_array in [r#"{"a":1}"#, "[1,]", "[1] x", "", "[[1]"] {
+        assert_eq!(elements(not_an_array), Vec::<&str>::new(), "{not_an_array}");
+    }
+}
