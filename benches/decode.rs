@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use ssecat::extract::OpenAiChat;
+use ssecat::extract::{Extraction, Reader};
 use ssecat::output::{EventWriter, TextWriter};
 use ssecat::sse::Decoder;
 
@@ -45,7 +45,7 @@ fn ssecat_events(input: &[u8]) -> usize {
 
 fn ssecat_text(input: &[u8]) -> usize {
     let mut decoder = Decoder::new(64 << 20);
-    let mut writer = TextWriter::new(OpenAiChat);
+    let mut writer = TextWriter::new(Reader::new(Extraction::Auto), false, false);
     let mut out = io::sink();
     let mut events = 0;
     for chunk in input.chunks(CHUNK) {

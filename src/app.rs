@@ -1,15 +1,19 @@
 //! Wires the command line to a source, the pipeline and a writer.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
 
 use anyhow::Context;
 
 use crate::cli::{Cli, Format};
 use crate::exit::{self, Failure};
 
+use crate::extract::{Extraction, Reader};
 use crate::http;
-use crate::output::{DataWriter, JsonlWriter, RawWriter, SseWriter, TextWriter};
+use crate::output::{
+    DataWriter, EventWriter, FinalWriter, JsonlWriter, RawWriter, SseWriter, TextWriter,
+};
 use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
 use crate::target::Target;
 use crate::verbose;
@@ -19,6 +23,12 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks.
 pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
+    if !matches!(cli.format(), Format::Text | Format::Final) {
+        if let Some(flag) = cli.llm_option() {
+            let message = format!("{flag} applies to --text and --format final");
+            return Err(Failure::Usage(message).into());
+        }
+    }
     let mut options = Options {
         framing: Framing::Sse,
         event_types: cli.events.clone(),
@@ -37,9 +47,23 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                 Target::File(path) => {
                     let file = File::open(&path)
                         .with_context(|| format!("cannot open {}", path.display()))?;
-                    drive(ReadSource(file), out, cli.format(), &options)
+                    if cli.ndjson || is_json_lines(&path) {
+                        options.framing = Framing::JsonLines;
+                    }
+                    drive(ReadSource(file), out, cli, cli.format(), &options)
                 }
-                _ => drive(ReadSource(io::stdin().lock()), out, cli.format(), &options),
+                _ => {
+                    if cli.ndjson {
+                        options.framing = Framing::JsonLines;
+                    }
+                    drive(
+                        ReadSource(io::stdin().lock()),
+                        out,
+                        cli,
+                        cli.format(),
+                        &options,
+                    )
+                }
             };
         }
     };
@@ -63,7 +87,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     } else {
         cli.format()
     };
-    drive(source, out, format, &options)
+    drive(source, out, cli, format, &options)
 }
 
 fn output(cli: &Cli) -> anyhow::Result<BufWriter<Box<dyn Write>>> {
@@ -80,20 +104,46 @@ fn output(cli: &Cli) -> anyhow::Result<BufWriter<Box<dyn Write>>> {
 fn drive<S: Source, W: Write>(
     source: S,
     out: W,
+    cli: &Cli,
     format: Format,
     options: &Options,
 ) -> anyhow::Result<Ending> {
     match format {
-        Format::Sse => source.drive(Pipeline::new(out, SseWriter::default(), options)),
-        Format::Data => source.drive(Pipeline::new(out, DataWriter, options)),
-        Format::Jsonl => source.drive(Pipeline::new(out, JsonlWriter, options)),
-        Format::Text => source.drive(Pipeline::new(
-            out,
-            TextWriter::new(crate::extract::Reader::new(
-                crate::extract::Extraction::Auto,
-            )),
-            options,
-        )),
-        Format::Raw => source.drive(Pipeline::new(out, RawWriter, options)),
+        Format::Sse => pipe(source, out, SseWriter::default(), options),
+        Format::Data => pipe(source, out, DataWriter, options),
+        Format::Jsonl => pipe(source, out, JsonlWriter, options),
+        Format::Text => {
+            let terminal = cli.output.is_none() && io::stdout().is_terminal();
+            let writer = TextWriter::new(reader(cli), cli.reasoning, terminal);
+            pipe(source, out, writer, options)
+        }
+        Format::Final => pipe(source, out, FinalWriter::new(reader(cli)), options),
+        Format::Raw => pipe(source, out, RawWriter, options),
     }
+}
+
+fn pipe<S: Source, W: Write, E: EventWriter>(
+    source: S,
+    out: W,
+    writer: E,
+    options: &Options,
+) -> anyhow::Result<Ending> {
+    let mut pipeline = Pipeline::new(out, writer, options);
+    let read = source.drive(&mut pipeline);
+    pipeline.end(read)
+}
+
+/// How `--text` and `--format final` find the answer.
+fn reader(cli: &Cli) -> Reader {
+    Reader::new(match (&cli.extract, cli.dialect) {
+        (Some(extraction), _) => extraction.clone(),
+        (None, Some(dialect)) => Extraction::Dialect(dialect),
+        (None, None) => Extraction::Auto,
+    })
+}
+
+/// Files named *.ndjson or *.jsonl hold newline-delimited JSON.
+fn is_json_lines(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("ndjson") || ext.eq_ignore_ascii_case("jsonl"))
 }

@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 
+use crate::extract::{Dialect, Extraction};
+
 const AFTER_HELP: &str = "\
 Exit status:
-  0  the stream ended normally ([DONE], or the end after a complete event)
+  0  the stream ended normally ([DONE], a provider's end event, or the end
+     after a complete event)
   1  any other error (unreadable input, an event over --max-event-size, ...)
   2  usage error (bad flag or value, invalid --json, bad header)
   3  HTTP 3xx not followed (see -L), or too many redirects
@@ -15,7 +18,9 @@ Exit status:
   5  HTTP 5xx
   6  could not connect (DNS, refused, TLS)
   7  timeout (--connect-timeout, --idle-timeout or --max-time)
-  9  the stream was cut short: connection lost, or it ended inside an event
+  8  the stream reported an error (an LLM provider's error event)
+  9  the stream was cut short: connection lost, ended inside an event, or
+     (--text, --format final) ended before the dialect's end marker
   130  interrupted (Ctrl-C)
 
 Examples:
@@ -101,9 +106,9 @@ pub struct Cli {
     #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub max_time: Option<Duration>,
 
-    /// How to print each event
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Sse, help_heading = "Output")]
-    pub format: Format,
+    /// How to print the events [default: sse, or text with --extract]
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<Format>,
 
     /// Print one JSON object per event (same as --format jsonl)
     #[arg(long, help_heading = "Output")]
@@ -117,6 +122,24 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
+    /// The LLM stream format for --text and --format final [default: detected from the stream]
+    #[arg(long, value_enum, value_name = "NAME", help_heading = "LLM")]
+    pub dialect: Option<Dialect>,
+
+    /// Take the text from this JSON Pointer in each event (such as /choices/0/text)
+    /// instead of a dialect's; implies --text unless a format is given
+    #[arg(long, value_name = "POINTER", value_parser = Extraction::pointer, conflicts_with = "dialect", help_heading = "LLM")]
+    pub extract: Option<Extraction>,
+
+    /// Print reasoning (thinking) deltas to standard error as they arrive
+    #[arg(long, help_heading = "LLM")]
+    pub reasoning: bool,
+
+    /// Read the FILE or standard input as newline-delimited JSON, one event
+    /// a line (the default for *.ndjson and *.jsonl files)
+    #[arg(long, help_heading = "Output")]
+    pub ndjson: bool,
+
     /// Keep only events of this type (repeatable; "message" is the default type)
     #[arg(
         long = "event",
@@ -126,7 +149,8 @@ pub struct Cli {
     )]
     pub events: Vec<String>,
 
-    /// Do not stop at a `data: [DONE]` event; read to the end of the stream
+    /// Do not stop at a `data: [DONE]` event (or, with --text and --format
+    /// final, at a provider's end event); read to the end of the stream
     #[arg(long, help_heading = "Output")]
     pub no_done: bool,
 
@@ -152,8 +176,10 @@ pub enum Format {
     Data,
     /// One JSON object per event: event, data, id, retry, and json when data is JSON
     Jsonl,
-    /// The LLM answer text, joined from the stream's deltas
+    /// The LLM answer text, printed as its deltas arrive
     Text,
+    /// One JSON object at the end: the assembled LLM response (text, tool calls, usage, …)
+    Final,
     /// The received bytes, untouched
     Raw,
 }
@@ -167,9 +193,24 @@ impl Cli {
             Format::Text
         } else if self.raw {
             Format::Raw
+        } else if let Some(format) = self.format {
+            format
+        } else if self.extract.is_some() {
+            Format::Text
         } else {
-            self.format
+            Format::Sse
         }
+    }
+
+    /// The first option given that only --text and --format final use.
+    pub fn llm_option(&self) -> Option<&'static str> {
+        [
+            (self.dialect.is_some(), "--dialect"),
+            (self.extract.is_some(), "--extract"),
+            (self.reasoning, "--reasoning"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
     }
 
     /// The first request or timing option given: only a URL can use them.

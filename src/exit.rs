@@ -18,6 +18,8 @@ pub const REDIRECT: u8 = 3;
 pub const CONNECT: u8 = 6;
 /// A connect, idle or whole-transfer timeout fired.
 pub const TIMEOUT: u8 = 7;
+/// The stream reported an error of its own (an LLM provider's error event).
+pub const IN_STREAM: u8 = 8;
 /// The stream was cut short: connection lost, or it ended inside an event.
 pub const CUT_SHORT: u8 = 9;
 
@@ -38,6 +40,10 @@ pub enum Failure {
     Timeout(String),
     /// The connection broke mid-stream.
     CutShort(String),
+    /// The stream reported an error: the provider's message.
+    InStream(String),
+    /// The stream ended before the end marker its dialect requires.
+    Incomplete(String),
 }
 
 impl Failure {
@@ -53,7 +59,8 @@ impl Failure {
             Failure::Redirects(_) => REDIRECT,
             Failure::Connect(_) => CONNECT,
             Failure::Timeout(_) => TIMEOUT,
-            Failure::CutShort(_) => CUT_SHORT,
+            Failure::CutShort(_) | Failure::Incomplete(_) => CUT_SHORT,
+            Failure::InStream(_) => IN_STREAM,
         }
     }
 }
@@ -66,7 +73,9 @@ impl fmt::Display for Failure {
             | Failure::Redirects(message)
             | Failure::Connect(message)
             | Failure::Timeout(message)
-            | Failure::CutShort(message) => f.write_str(message),
+            | Failure::CutShort(message)
+            | Failure::InStream(message)
+            | Failure::Incomplete(message) => f.write_str(message),
         }
     }
 }
@@ -115,6 +124,14 @@ pub fn report(result: anyhow::Result<Ending>) -> u8 {
     match err.downcast_ref::<Failure>() {
         Some(failure @ Failure::Status { .. }) => {
             say(format_args!("{failure}"));
+            failure.exit_code()
+        }
+        Some(failure @ Failure::InStream(message)) => {
+            say(format_args!("ssecat: stream error: {message}\n"));
+            failure.exit_code()
+        }
+        Some(failure @ Failure::Incomplete(message)) => {
+            say(format_args!("ssecat: {message}\n"));
             failure.exit_code()
         }
         failure => {

@@ -113,7 +113,7 @@ impl HttpSource {
 impl Source for HttpSource {
     fn drive<W: Write, E: EventWriter>(
         self,
-        mut pipeline: Pipeline<'_, W, E>,
+        pipeline: &mut Pipeline<'_, W, E>,
     ) -> anyhow::Result<Ending> {
         let HttpSource {
             runtime,

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use crate::exit::OutputError;
+use crate::exit::{Failure, OutputError};
 use crate::output::EventWriter;
 use crate::sse::Decoder;
 
@@ -35,7 +35,8 @@ pub struct Options {
     pub framing: Framing,
     /// Only events of these types are written; all when empty.
     pub event_types: Vec<String>,
-    /// Stop at an event whose data is `[DONE]`.
+    /// Stop at an event whose data is `[DONE]`, or at the end event of an
+    /// LLM dialect.
     pub stop_at_done: bool,
     /// Largest line or event the decoder accepts.
     pub max_event_size: usize,
@@ -105,7 +106,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             if wanted && (!is_done || E::PRINTS_DONE) {
                 write_result = writer.write_event(out, event);
             }
-            done = is_done;
+            done = is_done || (options.stop_at_done && writer.ended());
             if done || write_result.is_err() {
                 ControlFlow::Break(())
             } else {
@@ -121,8 +122,8 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         })
     }
 
-    /// The stream ended without `[DONE]`: says whether it ended inside an event.
-    pub fn finish(mut self) -> anyhow::Result<Ending> {
+    /// The input ended before an end marker: says whether it ended inside an event.
+    pub fn finish(&mut self) -> anyhow::Result<Ending> {
         if self.options.framing == Framing::JsonLines {
             // A last JSON line needs no newline after it.
             let flow = self.decode(b"\n");
@@ -140,11 +141,32 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     }
 }
 
+impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
+    /// Lets the writer close the output once the stream is over, however it
+    /// ended, and gives the run's result: an error the stream itself
+    /// reported comes first, then how reading ended, then an answer that
+    /// ended before its end marker.
+    pub fn end(mut self, read: anyhow::Result<Ending>) -> anyhow::Result<Ending> {
+        if matches!(&read, Err(err) if err.is::<OutputError>()) {
+            return read;
+        }
+        let clean = matches!(read, Ok(Ending::Done | Ending::EndOfInput));
+        let verdict = self.writer.end(&mut self.out, clean);
+        self.out.flush().map_err(OutputError)?;
+        match (verdict.map_err(OutputError)?, read) {
+            (Some(failure @ Failure::InStream(_)), _) => Err(failure.into()),
+            (_, Err(err)) => Err(err),
+            (Some(failure), Ok(_)) if clean => Err(failure.into()),
+            (_, ending) => ending,
+        }
+    }
+}
+
 /// Something that pushes a stream's chunks through a pipeline until it ends.
 pub trait Source {
     fn drive<W: Write, E: EventWriter>(
         self,
-        pipeline: Pipeline<'_, W, E>,
+        pipeline: &mut Pipeline<'_, W, E>,
     ) -> anyhow::Result<Ending>;
 }
 
@@ -154,7 +176,7 @@ pub struct ReadSource<R>(pub R);
 impl<R: Read> Source for ReadSource<R> {
     fn drive<W: Write, E: EventWriter>(
         mut self,
-        mut pipeline: Pipeline<'_, W, E>,
+        pipeline: &mut Pipeline<'_, W, E>,
     ) -> anyhow::Result<Ending> {
         let mut buf = vec![0; READ_BUFFER];
         loop {

@@ -1,6 +1,224 @@
-//! TODO(helper): dialect module being written.
+//! Anthropic Messages streams. Every event names its type twice (the
+//! `event:` field and the JSON `type`); the answer is the `text_delta`
+//! pieces of `content_block_delta`, and the stream ends at `message_stop`.
 
-use super::Turn;
+use super::json_path::{lookup_all, string_value, Step};
+use super::{event_kind, Turn};
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some(
+        [kind, message_id, model, start_input, start_output, index, block_type, block_id, block_name, delta_type, text, thinking, partial_json, stop_reason, input, output, error],
+    ) = lookup_all(
+        event.data,
+        &[
+            &[Step::Key("type")],
+            &[Step::Key("message"), Step::Key("id")],
+            &[Step::Key("message"), Step::Key("model")],
+            &[
+                Step::Key("message"),
+                Step::Key("usage"),
+                Step::Key("input_tokens"),
+            ],
+            &[
+                Step::Key("message"),
+                Step::Key("usage"),
+                Step::Key("output_tokens"),
+            ],
+            &[Step::Key("index")],
+            &[Step::Key("content_block"), Step::Key("type")],
+            &[Step::Key("content_block"), Step::Key("id")],
+            &[Step::Key("content_block"), Step::Key("name")],
+            &[Step::Key("delta"), Step::Key("type")],
+            &[Step::Key("delta"), Step::Key("text")],
+            &[Step::Key("delta"), Step::Key("thinking")],
+            &[Step::Key("delta"), Step::Key("partial_json")],
+            &[Step::Key("delta"), Step::Key("stop_reason")],
+            &[Step::Key("usage"), Step::Key("input_tokens")],
+            &[Step::Key("usage"), Step::Key("output_tokens")],
+            &[Step::Key("error")],
+        ],
+    )
+    else {
+        return;
+    };
+    // Content blocks are numbered by `index`, and a tool call's input
+    // pieces name the block of the call.
+    let slot = || index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
+    match event_kind(event, kind).as_deref() {
+        Some("message_start") => {
+            turn.set_id(message_id);
+            turn.set_model(model);
+            turn.set_usage(start_input, start_output);
+        }
+        Some("content_block_start") => {
+            // Server tools (web search, MCP) stream their input the same way.
+            if let Some("tool_use" | "server_tool_use" | "mcp_tool_use") =
+                block_type.and_then(string_value).as_deref()
+            {
+                turn.tool_call(slot()).set(block_id, block_name, None);
+            }
+        }
+        Some("content_block_delta") => match delta_type.and_then(string_value).as_deref() {
+            Some("text_delta") => turn.push_text(text),
+            Some("thinking_delta") => turn.push_reasoning(thinking),
+            // A string holding a piece of the input's JSON text.
+            Some("input_json_delta") => turn.tool_call(slot()).set(None, None, partial_json),
+            // `signature_delta` only verifies the thinking.
+            _ => {}
+        },
+        Some("message_delta") => {
+            turn.set_finish_reason(stop_reason);
+            // `output_tokens` here is the running total, not an increment.
+            turn.set_usage(input, output);
+        }
+        Some("message_stop") => turn.ended = true,
+        _ => {}
+    }
+    // The `error` event, or an error body sent in place of the stream.
+    turn.fail_with(error);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Usage};
+    use super::*;
+
+    /// Reads events given as their data alone (so typed by the JSON `type`).
+    fn read_data(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn messages_with_thinking() {
+        let turn = auto("anthropic-messages.sse", Dialect::Anthropic);
+        assert_eq!(turn.text, "Hi! I'm Claude. How can I help you today?");
+        assert_eq!(
+            turn.reasoning,
+            "The user is greeting me. A short, friendly reply fits."
+        );
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("end_turn"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(21),
+                output_tokens: Some(42)
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
+        assert_eq!(turn.id.as_deref(), Some("msg_01HCDu5LRGeP2o7s2xGmxyx8"));
+        assert_eq!(turn.error, None);
+        assert!(turn.tool_calls.is_empty());
+    }
+
+    #[test]
+    fn tool_use_input_is_joined() {
+        let turn = auto("anthropic-tool-use.sse", Dialect::Anthropic);
+        assert_eq!(
+            turn.text,
+            "I'll check the current weather in Paris for you."
+        );
+        assert_eq!(turn.finish_reason.as_deref(), Some("tool_use"));
+        assert_eq!(turn.tool_calls.len(), 1);
+        let call = &turn.tool_calls[0];
+        assert_eq!(call.slot, 1);
+        assert_eq!(call.id.as_deref(), Some("toolu_01T1x1fJ34qAmk2tNTrN7Up6"));
+        assert_eq!(call.name, "get_weather");
+        assert_eq!(
+            call.arguments,
+            r#"{"location": "Paris, France", "unit": "celsius"}"#
+        );
+        assert!(turn.ended);
+    }
+
+    #[test]
+    fn error_event_fails_the_stream() {
+        let turn = auto("anthropic-error.sse", Dialect::Anthropic);
+        assert_eq!(turn.text, "The answer is");
+        assert_eq!(turn.error.as_deref(), Some("Overloaded"));
+        assert!(!turn.ended);
+        assert_eq!(turn.finish_reason, None);
+    }
+
+    #[test]
+    fn two_text_blocks_are_joined() {
+        let turn = auto("anthropic-two-blocks.sse", Dialect::Anthropic);
+        assert_eq!(
+            turn.text,
+            "Rivers carry water from high ground to the sea. Along the way they shape valleys and"
+        );
+        assert_eq!(turn.finish_reason.as_deref(), Some("max_tokens"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(38),
+                output_tokens: Some(20)
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("claude-haiku-4-5-20251001"));
+        assert!(turn.ended);
+    }
+
+    #[test]
+    fn thinking_and_signatures_are_not_text() {
+        let turn = read_data(&[
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me think."}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2ln"}}"#,
+            // A `text` member in a delta of another type is not text either.
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":" Done.","text":"no"}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Answer."}}"#,
+        ]);
+        assert_eq!(turn.text, "Answer.");
+        assert_eq!(turn.reasoning, "Let me think. Done.");
+        assert_eq!(turn.deltas, 1);
+    }
+
+    #[test]
+    fn the_event_field_names_the_type() {
+        let mut turn = Turn::default();
+        let event = Event {
+            event_type: "message_stop",
+            data: "{}",
+            id: "",
+            retry: None,
+        };
+        read(&event, &mut turn);
+        assert!(turn.ended);
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let turn = read_data(&[
+            "",
+            "not json",
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"cut"}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":42}}"#,
+            r#"{"type":"content_block_start","index":1e400,"content_block":{"type":"tool_use","id":7,"name":null}}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":["x"]},"usage":{"output_tokens":99999999999999999999999}}"#,
+            r#"{"type":"message_stop"} trailing"#,
+            r#"{"type":42}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+        assert!(!turn.ended);
+        assert_eq!(turn.error, None);
+        // The start with an unreadable index still opens a (nameless) call.
+        assert_eq!(turn.tool_calls.len(), 1);
+        assert_eq!(turn.tool_calls[0].slot, 0);
+        assert_eq!(turn.tool_calls[0].name, "");
+        assert_eq!(turn.tool_calls[0].id, None);
+    }
+}

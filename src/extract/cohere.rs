@@ -1,6 +1,222 @@
-//! TODO(helper): dialect module being written.
+//! Cohere v2 chat streams: named events (the name is also the JSON `type`).
+//! The answer is `delta.message.content.text` of `content-delta`; the stream
+//! ends at `message-end`, which carries the finish reason and usage.
 
-use super::Turn;
+use super::json_path::{lookup_all, string_value, Step};
+use super::{event_kind, Turn};
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+const DELTA: Step<'static> = Step::Key("delta");
+const MESSAGE: Step<'static> = Step::Key("message");
+const USAGE: Step<'static> = Step::Key("usage");
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some(
+        [kind, id, index, text, thinking, tool_plan, call_id, name, arguments, finish, billed_input, billed_output, input, output, end_error, error],
+    ) = lookup_all(
+        event.data,
+        &[
+            &[Step::Key("type")],
+            &[Step::Key("id")],
+            &[Step::Key("index")],
+            &[DELTA, MESSAGE, Step::Key("content"), Step::Key("text")],
+            &[DELTA, MESSAGE, Step::Key("content"), Step::Key("thinking")],
+            &[DELTA, MESSAGE, Step::Key("tool_plan")],
+            // In a stream `tool_calls` is one call, not an array.
+            &[DELTA, MESSAGE, Step::Key("tool_calls"), Step::Key("id")],
+            &[
+                DELTA,
+                MESSAGE,
+                Step::Key("tool_calls"),
+                Step::Key("function"),
+                Step::Key("name"),
+            ],
+            &[
+                DELTA,
+                MESSAGE,
+                Step::Key("tool_calls"),
+                Step::Key("function"),
+                Step::Key("arguments"),
+            ],
+            &[DELTA, Step::Key("finish_reason")],
+            &[
+                DELTA,
+                USAGE,
+                Step::Key("billed_units"),
+                Step::Key("input_tokens"),
+            ],
+            &[
+                DELTA,
+                USAGE,
+                Step::Key("billed_units"),
+                Step::Key("output_tokens"),
+            ],
+            &[DELTA, USAGE, Step::Key("tokens"), Step::Key("input_tokens")],
+            &[
+                DELTA,
+                USAGE,
+                Step::Key("tokens"),
+                Step::Key("output_tokens"),
+            ],
+            &[DELTA, Step::Key("error")],
+            &[Step::Key("error")],
+        ],
+    )
+    else {
+        return;
+    };
+    let slot = || index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
+    match event_kind(event, kind).as_deref() {
+        Some("message-start") => turn.set_id(id),
+        Some("content-delta") => {
+            turn.push_text(text);
+            turn.push_reasoning(thinking);
+        }
+        // The plan the model states before calling tools is not the answer.
+        Some("tool-plan-delta") => turn.push_reasoning(tool_plan),
+        Some("tool-call-start" | "tool-call-delta") => {
+            turn.tool_call(slot()).set(call_id, name, arguments);
+        }
+        Some("message-end") => {
+            turn.ended = true;
+            turn.set_finish_reason(finish);
+            // `billed_units` is what was billed; `tokens` also counts what
+            // Cohere adds, such as its prompt template, so it is the fallback.
+            turn.set_usage(billed_input.or(input), billed_output.or(output));
+            if let Some(message) = end_error.and_then(string_value) {
+                if !message.is_empty() {
+                    turn.fail(message.into_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    turn.fail_with(error);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Usage};
+    use super::*;
+
+    /// Reads events given as their data alone (so typed by the JSON `type`).
+    fn read_data(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn chat() {
+        let turn = auto("cohere-chat.sse", Dialect::Cohere);
+        assert_eq!(
+            turn.text,
+            "Sure!\nRun \"ssecat --help\" to see every option."
+        );
+        assert_eq!(turn.finish_reason.as_deref(), Some("COMPLETE"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(9),
+                output_tokens: Some(12)
+            })
+        );
+        assert_eq!(
+            turn.id.as_deref(),
+            Some("5c1e2a7f-93d4-4b0e-8f61-2d7a9c3b4e15")
+        );
+        assert_eq!(turn.model, None);
+        assert!(turn.ended);
+        assert_eq!(turn.error, None);
+        assert_eq!(turn.reasoning, "");
+    }
+
+    #[test]
+    fn tool_call_pieces_are_joined() {
+        let turn = read_data(&[
+            r#"{"type":"tool-plan-delta","delta":{"message":{"tool_plan":"I will look it up."}}}"#,
+            r#"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"get_weather_1","type":"function","function":{"name":"get_weather","arguments":""}}}}}"#,
+            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"{\"location\":"}}}}}"#,
+            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":" \"Paris\"}"}}}}}"#,
+            r#"{"type":"tool-call-end","index":0}"#,
+            r#"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"tokens":{"input_tokens":30,"output_tokens":8}}}}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.reasoning, "I will look it up.");
+        assert_eq!(turn.tool_calls.len(), 1);
+        let call = &turn.tool_calls[0];
+        assert_eq!(call.id.as_deref(), Some("get_weather_1"));
+        assert_eq!(call.name, "get_weather");
+        assert_eq!(call.arguments, r#"{"location": "Paris"}"#);
+        assert_eq!(turn.finish_reason.as_deref(), Some("TOOL_CALL"));
+        // Without `billed_units`, `tokens` is used.
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(30),
+                output_tokens: Some(8)
+            })
+        );
+        assert!(turn.ended);
+    }
+
+    #[test]
+    fn thinking_is_reasoning() {
+        let turn = read_data(&[
+            r#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"thinking":"Hmm."}}}}"#,
+            r#"{"type":"content-delta","index":1,"delta":{"message":{"content":{"text":"Yes."}}}}"#,
+        ]);
+        assert_eq!(turn.reasoning, "Hmm.");
+        assert_eq!(turn.text, "Yes.");
+    }
+
+    #[test]
+    fn errors() {
+        let turn = read_data(&[
+            r#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Par"}}}}"#,
+            r#"{"type":"message-end","delta":{"finish_reason":"ERROR","error":"internal server error"}}"#,
+        ]);
+        assert_eq!(turn.text, "Par");
+        assert_eq!(turn.finish_reason.as_deref(), Some("ERROR"));
+        assert_eq!(turn.error.as_deref(), Some("internal server error"));
+        assert!(turn.ended);
+
+        let turn = read_data(&[
+            r#"{"type":"message-end","delta":{"finish_reason":"COMPLETE","error":""}}"#,
+        ]);
+        assert_eq!(turn.error, None, "an empty error is none");
+
+        let turn = read_data(&[r#"{"error":{"message":"invalid api token"}}"#]);
+        assert_eq!(turn.error.as_deref(), Some("invalid api token"));
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let turn = read_data(&[
+            "",
+            "{",
+            r#"{"type":"content-delta","delta":{"message":{"content":{"text":"cut"}}}"#,
+            r#"{"type":"content-delta","delta":{"message":{"content":{"text":false}}}}"#,
+            r#"{"type":"tool-call-delta","index":18446744073709551616,"delta":{"message":{"tool_calls":[]}}}"#,
+            r#"{"type":"message-end","delta":{"finish_reason":null,"usage":{"billed_units":{"input_tokens":"9"}},"error":{}}}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+        assert_eq!(turn.error, None);
+        assert!(turn.ended);
+        // The delta with an index past u64 still names a call, at slot 0.
+        assert_eq!(turn.tool_calls.len(), 1);
+        assert_eq!(turn.tool_calls[0].slot, 0);
+        assert_eq!(turn.tool_calls[0].arguments, "");
+    }
+}

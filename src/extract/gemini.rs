@@ -1,6 +1,235 @@
-//! TODO(helper): dialect module being written.
+//! Gemini `streamGenerateContent?alt=sse` chunks. Every chunk is a whole
+//! `GenerateContentResponse`: the text is in the parts of the first
+//! candidate, and usage is cumulative. There is no end marker: the stream
+//! completes at EOF after a chunk with a `finishReason`.
 
+use super::json_path::{elements, lookup_all, string_value, Step};
 use super::Turn;
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+const CANDIDATE: [Step<'static>; 2] = [Step::Key("candidates"), Step::Index(0)];
+const PARTS: [Step<'static>; 4] = [
+    CANDIDATE[0],
+    CANDIDATE[1],
+    Step::Key("content"),
+    Step::Key("parts"),
+];
+const FINISH_REASON: [Step<'static>; 3] = [CANDIDATE[0], CANDIDATE[1], Step::Key("finishReason")];
+
+const fn in_usage(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("usageMetadata"), Step::Key(key)]
+}
+
+const fn in_call(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("functionCall"), Step::Key(key)]
+}
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some([parts, finish, input, output, model, id, blocked, error]) = lookup_all(
+        event.data,
+        &[
+            &PARTS,
+            &FINISH_REASON,
+            &in_usage("promptTokenCount"),
+            &in_usage("candidatesTokenCount"),
+            &[Step::Key("modelVersion")],
+            &[Step::Key("responseId")],
+            &[Step::Key("promptFeedback"), Step::Key("blockReason")],
+            &[Step::Key("error")],
+        ],
+    ) else {
+        return;
+    };
+    if let Some(parts) = parts {
+        for part in elements(parts) {
+            read_part(part, turn);
+        }
+    }
+    if finish
+        .and_then(string_value)
+        .is_some_and(|reason| !reason.is_empty())
+    {
+        turn.set_finish_reason(finish);
+        // No marker follows: the end of the stream after this is the end.
+        turn.complete_at_end = true;
+    }
+    // Cumulative on every chunk, so each one replaces the last.
+    turn.set_usage(input, output);
+    turn.fail_with(error);
+    // A blocked prompt comes with HTTP 200 and no message text, only a reason.
+    if let Some(reason) = blocked.and_then(string_value) {
+        turn.fail(format!("prompt blocked: {reason}"));
+    }
+    if turn.model.is_none() {
+        turn.set_model(model);
+    }
+    if turn.id.is_none() {
+        turn.set_id(id);
+    }
+}
+
+/// One part: `{text, thought?}` or `{functionCall: {id?, name, args}}`.
+fn read_part(part: &str, turn: &mut Turn) {
+    let Some([text, thought, call, id, name, args]) = lookup_all(
+        part,
+        &[
+            &[Step::Key("text")],
+            &[Step::Key("thought")],
+            &[Step::Key("functionCall")],
+            &in_call("id"),
+            &in_call("name"),
+            &in_call("args"),
+        ],
+    ) else {
+        return;
+    };
+    // Thought summaries (`includeThoughts`) are text parts marked `thought`.
+    if thought == Some("true") {
+        turn.push_reasoning(text);
+    } else {
+        turn.push_text(text);
+    }
+    // Gemini sends each call whole, in one part.
+    if call.is_some_and(|raw| raw.starts_with('{')) {
+        turn.push_tool_call(id, name, args);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Turn, Usage};
+    use super::read;
+    use crate::sse::Event;
+
+    fn read_all(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn text_finish_usage_and_model() {
+        let turn = auto("gemini.sse", Dialect::Gemini);
+        assert_eq!(turn.text, "Bonjour ! Ça va très bien, merci. 🇫🇷");
+        assert_eq!(turn.finish_reason.as_deref(), Some("STOP"));
+        assert!(turn.complete_at_end);
+        assert!(!turn.ended, "Gemini has no end marker");
+        assert!(turn.complete(true) && !turn.complete(false));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(9),
+                output_tokens: Some(15)
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("gemini-2.0-flash"));
+        assert_eq!(turn.id.as_deref(), Some("kX9rZ8GfJ7mXqtsP5cS3uAo"));
+        assert_eq!(turn.error, None);
+        assert_eq!(turn.deltas, 3);
+    }
+
+    #[test]
+    fn thought_parts_are_reasoning() {
+        let turn = auto("gemini-thinking.sse", Dialect::Gemini);
+        assert_eq!(
+            turn.text,
+            "17 times 3 is 51. First, 10 times 3 is 30, and 7 times 3 is 21. Then 30 + 21 = 51."
+        );
+        assert_eq!(
+            turn.reasoning,
+            "**Working out the product**\n\nThe user wants 17 times 3. I will split 17 into 10 and 7.**Checking the sum**\n\n30 plus 21 is 51, so the answer is 51."
+        );
+        assert_eq!(turn.finish_reason.as_deref(), Some("STOP"));
+        assert!(turn.complete_at_end);
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(11),
+                output_tokens: Some(33)
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("gemini-2.5-flash"));
+    }
+
+    #[test]
+    fn a_blocked_prompt_fails() {
+        let turn = auto("gemini-blocked.sse", Dialect::Gemini);
+        assert_eq!(turn.error.as_deref(), Some("prompt blocked: SAFETY"));
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.finish_reason, None);
+        assert!(!turn.complete_at_end);
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(17),
+                output_tokens: None
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("gemini-2.0-flash"));
+    }
+
+    #[test]
+    fn function_calls_arrive_whole() {
+        let turn = read_all(&[
+            r#"{"candidates":[{"content":{"parts":[{"text":"Checking."},{"functionCall":{"name":"get_weather","args":{"city":"Paris"}}},{"functionCall":{"id":"call-2","name":"get_time","args":{}}}],"role":"model"},"finishReason":"STOP"}]}"#,
+        ]);
+        assert_eq!(turn.text, "Checking.");
+        let calls: Vec<(Option<&str>, &str, &str)> = turn
+            .tool_calls
+            .iter()
+            .map(|call| {
+                (
+                    call.id.as_deref(),
+                    call.name.as_str(),
+                    call.arguments.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (None, "get_weather", r#"{"city":"Paris"}"#),
+                (Some("call-2"), "get_time", "{}")
+            ]
+        );
+        assert_eq!(turn.finish_reason.as_deref(), Some("STOP"));
+    }
+
+    #[test]
+    fn an_error_member_fails() {
+        let turn = read_all(&[
+            r#"{"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}"#,
+        ]);
+        assert_eq!(turn.error.as_deref(), Some("Resource has been exhausted"));
+        assert!(!turn.complete_at_end);
+    }
+
+    #[test]
+    fn bad_input_is_ignored() {
+        let turn = read_all(&[
+            "not json",
+            r#"{"candidates":[{"content":{"parts":[{"text":"cut"#,
+            r#"{"candidates":{"content":"x"},"usageMetadata":{"promptTokenCount":"9","candidatesTokenCount":99999999999999999999999},"modelVersion":7,"responseId":null,"promptFeedback":{"blockReason":1}}"#,
+            r#"{"candidates":[{"content":{"parts":[{"text":5},{"functionCall":"f"},"x",null]},"finishReason":false}]}"#,
+            r#"{"candidates":[{"content":{"parts":{"text":"not an array"}},"finishReason":""}]}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.reasoning, "");
+        assert!(turn.tool_calls.is_empty());
+        assert_eq!(turn.finish_reason, None);
+        assert!(!turn.complete_at_end);
+        assert_eq!(turn.usage, None);
+        assert_eq!(turn.model, None);
+        assert_eq!(turn.id, None);
+        assert_eq!(turn.error, None);
+    }
+}

@@ -1,6 +1,131 @@
-//! TODO(helper): dialect module being written.
+//! llama.cpp server native `/completion` events: `content` is the text, and
+//! the last event has `"stop": true` with the totals; there is no `[DONE]`.
+//! (Its `/v1/chat/completions` is OpenAI Chat instead.)
 
+use super::json_path::{lookup_all, Step};
 use super::Turn;
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+const fn in_timings(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("timings"), Step::Key(key)]
+}
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some([content, stop, stop_type, evaluated, predicted, prompt_n, predicted_n, model, error]) =
+        lookup_all(
+            event.data,
+            &[
+                &[Step::Key("content")],
+                &[Step::Key("stop")],
+                &[Step::Key("stop_type")],
+                &[Step::Key("tokens_evaluated")],
+                &[Step::Key("tokens_predicted")],
+                &in_timings("prompt_n"),
+                &in_timings("predicted_n"),
+                &[Step::Key("model")],
+                &[Step::Key("error")],
+            ],
+        )
+    else {
+        return;
+    };
+    turn.push_text(content);
+    // Counts are running totals on every event; the last one wins.
+    turn.set_usage(evaluated.or(prompt_n), predicted.or(predicted_n));
+    if stop == Some("true") {
+        turn.ended = true;
+        // `eos`, `limit` or `word`; it only means something once stopped.
+        turn.set_finish_reason(stop_type);
+    }
+    // `id_slot` is the server slot that ran the request, not a response id.
+    turn.set_model(model);
+    turn.fail_with(error);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Turn, Usage};
+    use super::read;
+    use crate::sse::Event;
+
+    fn read_all(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn content_until_stop() {
+        let turn = auto("llamacpp-completion.sse", Dialect::LlamaCpp);
+        assert_eq!(turn.text, "Paris is the capital of France.");
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("eos"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(24),
+                output_tokens: Some(8)
+            })
+        );
+        assert_eq!(
+            turn.model.as_deref(),
+            Some("qwen2.5-1.5b-instruct-q4_k_m.gguf")
+        );
+        assert_eq!(turn.id, None);
+        assert_eq!(turn.error, None);
+    }
+
+    #[test]
+    fn usage_falls_back_to_timings() {
+        let turn = read_all(&[
+            r#"{"content":"Hi","stop":false}"#,
+            r#"{"content":"","stop":true,"stop_type":"limit","timings":{"prompt_n":5,"predicted_n":2,"prompt_ms":1.5}}"#,
+        ]);
+        assert_eq!(turn.text, "Hi");
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("limit"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(5),
+                output_tokens: Some(2)
+            })
+        );
+    }
+
+    #[test]
+    fn an_error_member_fails() {
+        let turn = read_all(&[
+            r#"{"content":"Part","stop":false}"#,
+            r#"{"error":{"code":500,"message":"slot unavailable","type":"server_error"}}"#,
+        ]);
+        assert_eq!(turn.text, "Part");
+        assert_eq!(turn.error.as_deref(), Some("slot unavailable"));
+        assert!(!turn.ended);
+    }
+
+    #[test]
+    fn bad_input_is_ignored() {
+        let turn = read_all(&[
+            "not json",
+            r#"{"content":"cut","stop":tru"#,
+            r#"{"content":42,"stop":"true","stop_type":"eos","tokens_evaluated":"24","tokens_predicted":-3,"model":[]}"#,
+            r#"{"content":{"text":"x"},"stop":1,"timings":{"prompt_n":1.5,"predicted_n":99999999999999999999999},"error":null}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert!(!turn.ended);
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+        assert_eq!(turn.model, None);
+        assert_eq!(turn.error, None);
+    }
+}

@@ -13,6 +13,8 @@ mod openai_responses;
 mod tgi;
 mod turn;
 
+use std::borrow::Cow;
+
 use clap::ValueEnum;
 
 use crate::pipeline::DONE_MARKER;
@@ -132,6 +134,16 @@ impl Dialect {
     }
 }
 
+/// The type of an event: its `event:` field, or the JSON `type` (raw, from
+/// the event's lookup) when the field is absent and so reads `message`.
+/// Shared by the dialects that name their events.
+fn event_kind<'a>(event: &Event<'a>, raw_type: Option<&'a str>) -> Option<Cow<'a, str>> {
+    match event.event_type {
+        "message" => raw_type.and_then(string_value),
+        named => Some(Cow::Borrowed(named)),
+    }
+}
+
 /// How answer text is found in the stream's events.
 #[derive(Debug, Clone)]
 pub enum Extraction {
@@ -178,10 +190,14 @@ impl Reader {
 
     /// Adds one event to the turn.
     pub fn read(&mut self, event: &Event<'_>) {
-        self.turn.events += 1;
         if event.data == DONE_MARKER {
             self.turn.ended = true;
             return;
+        }
+        self.turn.events += 1;
+        if self.turn.last_event_type != event.event_type {
+            self.turn.last_event_type.clear();
+            self.turn.last_event_type.push_str(event.event_type);
         }
         if let Extraction::Pointer(tokens) = &self.extraction {
             let path: Vec<Step<'_>> = tokens.iter().map(|t| Step::Token(t)).collect();

@@ -1,6 +1,215 @@
-//! TODO(helper): dialect module being written.
+//! OpenAI Responses API streams: named `response.*` events (the name is
+//! also the JSON `type`). The answer is the `delta` of
+//! `response.output_text.delta`; the stream ends at `response.completed`,
+//! `response.incomplete` or `response.failed`, which carry the final
+//! `response` object.
 
-use super::Turn;
+use super::json_path::{lookup_all, string_value, Step};
+use super::{event_kind, Turn};
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+const RESPONSE: Step<'static> = Step::Key("response");
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some(
+        [kind, delta, id, model, status, incomplete_reason, response_error, input, output, item_type, call_id, name, arguments],
+    ) = lookup_all(
+        event.data,
+        &[
+            &[Step::Key("type")],
+            &[Step::Key("delta")],
+            &[RESPONSE, Step::Key("id")],
+            &[RESPONSE, Step::Key("model")],
+            &[RESPONSE, Step::Key("status")],
+            &[
+                RESPONSE,
+                Step::Key("incomplete_details"),
+                Step::Key("reason"),
+            ],
+            &[RESPONSE, Step::Key("error")],
+            &[RESPONSE, Step::Key("usage"), Step::Key("input_tokens")],
+            &[RESPONSE, Step::Key("usage"), Step::Key("output_tokens")],
+            &[Step::Key("item"), Step::Key("type")],
+            &[Step::Key("item"), Step::Key("call_id")],
+            &[Step::Key("item"), Step::Key("name")],
+            &[Step::Key("item"), Step::Key("arguments")],
+        ],
+    )
+    else {
+        return;
+    };
+    let kind = event_kind(event, kind);
+    match kind.as_deref() {
+        Some("response.output_text.delta") => turn.push_text(delta),
+        Some("response.reasoning_summary_text.delta" | "response.reasoning_text.delta") => {
+            turn.push_reasoning(delta)
+        }
+        Some("response.created" | "response.in_progress") => {
+            turn.set_id(id);
+            turn.set_model(model);
+        }
+        // Calls are read whole when done, not from their argument deltas.
+        Some("response.output_item.done")
+            if item_type.and_then(string_value).as_deref() == Some("function_call") =>
+        {
+            turn.push_tool_call(call_id, name, arguments);
+        }
+        Some(end @ ("response.completed" | "response.incomplete" | "response.failed")) => {
+            turn.ended = true;
+            turn.set_id(id);
+            turn.set_model(model);
+            turn.set_usage(input, output);
+            // `status` is `completed`, `incomplete` or `failed`; an
+            // incomplete response says why, such as `max_output_tokens`.
+            turn.set_finish_reason(status);
+            turn.set_finish_reason(incomplete_reason);
+            if end == "response.failed" {
+                turn.fail_with(response_error);
+                // A failed response is a failure even when it gives no error.
+                if turn.error.is_none() {
+                    turn.fail("the response failed".to_owned());
+                }
+            }
+        }
+        // The data is the error itself: `{"type":"error","code","message",…}`.
+        Some("error") => turn.fail_with(Some(event.data)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Usage};
+    use super::*;
+
+    /// Reads events given as their data alone (so typed by the JSON `type`).
+    fn read_data(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn completed_response() {
+        let turn = auto("openai-responses.sse", Dialect::OpenAiResponses);
+        assert_eq!(turn.text, "Sure! Here's a haiku:\nAn old silent pond");
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("completed"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(19),
+                output_tokens: Some(11)
+            })
+        );
+        assert_eq!(turn.model.as_deref(), Some("gpt-4.1-mini-2025-04-14"));
+        assert_eq!(
+            turn.id.as_deref(),
+            Some("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b")
+        );
+        assert_eq!(turn.error, None);
+        assert!(turn.tool_calls.is_empty());
+    }
+
+    #[test]
+    fn failed_response() {
+        let turn = auto("openai-responses-failed.sse", Dialect::OpenAiResponses);
+        assert_eq!(turn.text, "The three primary colours are red,");
+        assert_eq!(
+            turn.error.as_deref(),
+            Some("The model failed to finish the response. Please retry your request.")
+        );
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("failed"));
+        assert_eq!(turn.usage, None);
+    }
+
+    #[test]
+    fn a_failed_response_without_an_error_still_fails() {
+        let turn = read_data(&[
+            r#"{"type":"response.failed","response":{"status":"failed","error":null}}"#,
+        ]);
+        assert_eq!(turn.error.as_deref(), Some("the response failed"));
+        assert!(turn.ended);
+    }
+
+    #[test]
+    fn error_event() {
+        let turn = read_data(&[
+            r#"{"type":"response.output_text.delta","delta":"Hel"}"#,
+            r#"{"type":"error","code":"ERR_SOMETHING","message":"Something went wrong","param":null,"sequence_number":3}"#,
+        ]);
+        assert_eq!(turn.text, "Hel");
+        assert_eq!(turn.error.as_deref(), Some("Something went wrong"));
+        assert!(!turn.ended);
+    }
+
+    #[test]
+    fn function_call_item() {
+        let turn = read_data(&[
+            r#"{"type":"response.output_item.added","item":{"type":"function_call","call_id":"call_1","name":"get_weather","arguments":""}}"#,
+            r#"{"type":"response.function_call_arguments.delta","delta":"{\"city\""}"#,
+            r#"{"type":"response.output_item.done","item":{"id":"fc_1","type":"function_call","status":"completed","call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}"#,
+            r#"{"type":"response.output_item.done","item":{"type":"message","content":[]}}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        assert_eq!(turn.tool_calls.len(), 1);
+        let call = &turn.tool_calls[0];
+        assert_eq!(call.id.as_deref(), Some("call_1"));
+        assert_eq!(call.name, "get_weather");
+        assert_eq!(call.arguments, r#"{"city":"Paris"}"#);
+    }
+
+    #[test]
+    fn incomplete_response_says_why() {
+        let turn = read_data(&[
+            r#"{"type":"response.reasoning_summary_text.delta","delta":"Thinking."}"#,
+            r#"{"type":"response.output_text.delta","delta":"Cut"}"#,
+            r#"{"type":"response.incomplete","response":{"id":"resp_1","model":"o4-mini","status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"error":null,"usage":{"input_tokens":5,"output_tokens":16}}}"#,
+        ]);
+        assert_eq!(turn.text, "Cut");
+        assert_eq!(turn.reasoning, "Thinking.");
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("max_output_tokens"));
+        assert_eq!(turn.model.as_deref(), Some("o4-mini"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(5),
+                output_tokens: Some(16)
+            })
+        );
+        assert_eq!(turn.error, None);
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let turn = read_data(&[
+            "",
+            "[DONE",
+            r#"{"type":"response.output_text.delta","delta":"cut""#,
+            r#"{"type":"response.output_text.delta","delta":{"text":"x"}}"#,
+            r#"{"type":"response.completed","response":{"status":7,"usage":{"input_tokens":-1,"output_tokens":1e999}}}"#,
+            r#"{"type":"response.output_item.done","item":{"type":"function_call","call_id":1,"name":[],"arguments":null}}"#,
+        ]);
+        assert_eq!(turn.text, "");
+        // The completed event is valid JSON, with nothing usable but its type.
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+        assert_eq!(turn.error, None);
+        assert_eq!(turn.tool_calls.len(), 1);
+        assert_eq!(turn.tool_calls[0].id, None);
+        assert_eq!(turn.tool_calls[0].name, "");
+        assert_eq!(turn.tool_calls[0].arguments, "");
+    }
+}

@@ -1,6 +1,133 @@
-//! TODO(helper): dialect module being written.
+//! Hugging Face TGI `/generate_stream` events: one token per event. The last
+//! one carries the whole `generated_text` and the `details`; there is no
+//! `[DONE]`. (TGI's `/v1/chat/completions` is OpenAI Chat instead.)
 
+use super::json_path::{lookup_all, Step};
 use super::Turn;
 use crate::sse::Event;
 
-pub fn read(_event: &Event<'_>, _turn: &mut Turn) {}
+const fn in_token(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("token"), Step::Key(key)]
+}
+
+const fn in_details(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("details"), Step::Key(key)]
+}
+
+pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    let Some([text, special, generated, finish, input, output, error]) = lookup_all(
+        event.data,
+        &[
+            &in_token("text"),
+            &in_token("special"),
+            &[Step::Key("generated_text")],
+            &in_details("finish_reason"),
+            // Newer servers count the prompt here; `prefill` (with
+            // `decoder_input_details`) is a token list, not a count.
+            &in_details("input_length"),
+            &in_details("generated_tokens"),
+            &[Step::Key("error")],
+        ],
+    ) else {
+        return;
+    };
+    // Special tokens such as the final `</s>` are not part of the answer.
+    if special != Some("true") {
+        turn.push_text(text);
+    }
+    turn.set_finish_reason(finish);
+    turn.set_usage(input, output);
+    turn.fail_with(error);
+    // Only the last event has the generated text (`null` before it).
+    if generated.is_some_and(|raw| raw.starts_with('"')) {
+        turn.ended = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::auto;
+    use super::super::{Dialect, Turn, Usage};
+    use super::read;
+    use crate::sse::Event;
+
+    fn read_all(data: &[&str]) -> Turn {
+        let mut turn = Turn::default();
+        for data in data {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            read(&event, &mut turn);
+        }
+        turn
+    }
+
+    #[test]
+    fn tokens_until_generated_text() {
+        let turn = auto("tgi.sse", Dialect::Tgi);
+        assert_eq!(turn.text, "Deep learning is a subset of machine learning.");
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("eos_token"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: Some(7),
+                output_tokens: Some(10)
+            })
+        );
+        assert_eq!(turn.error, None);
+        assert_eq!(turn.model, None);
+    }
+
+    #[test]
+    fn an_error_event_fails() {
+        let turn = auto("tgi-error.sse", Dialect::Tgi);
+        assert_eq!(turn.text, "Rust is a systems");
+        assert_eq!(
+            turn.error.as_deref(),
+            Some("Request failed during generation: Server error: CUDA out of memory while allocating the KV cache")
+        );
+        assert!(!turn.ended);
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+    }
+
+    #[test]
+    fn special_tokens_are_skipped() {
+        let turn = read_all(&[
+            r#"{"index":1,"token":{"id":1,"text":"<s>","logprob":0.0,"special":true},"generated_text":null,"details":null}"#,
+            r#"{"index":2,"token":{"id":9,"text":"Hi","logprob":-0.1,"special":false},"generated_text":null,"details":null}"#,
+            r#"{"index":3,"token":{"id":2,"text":"</s>","logprob":-0.2,"special":true},"generated_text":"Hi","details":{"finish_reason":"length","generated_tokens":3,"seed":42}}"#,
+        ]);
+        assert_eq!(turn.text, "Hi");
+        assert_eq!(turn.deltas, 1);
+        assert!(turn.ended);
+        assert_eq!(turn.finish_reason.as_deref(), Some("length"));
+        assert_eq!(
+            turn.usage,
+            Some(Usage {
+                input_tokens: None,
+                output_tokens: Some(3)
+            })
+        );
+    }
+
+    #[test]
+    fn bad_input_is_ignored() {
+        let turn = read_all(&[
+            "not json",
+            r#"{"token":{"text":"cut"#,
+            r#"{"token":"text","generated_text":null,"details":{"finish_reason":3,"generated_tokens":-1,"input_length":1e3}}"#,
+            r#"{"token":{"text":["x"],"special":"false"},"generated_text":false,"details":[],"error":null}"#,
+            r#"{"token":{"text":"ok","special":1},"details":{"generated_tokens":99999999999999999999999}}"#,
+        ]);
+        assert_eq!(turn.text, "ok", "only `special: true` skips a token");
+        assert!(!turn.ended);
+        assert_eq!(turn.finish_reason, None);
+        assert_eq!(turn.usage, None);
+        assert_eq!(turn.error, None);
+    }
+}

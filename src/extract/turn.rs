@@ -28,6 +28,8 @@ pub struct Turn {
     pub complete_at_end: bool,
     /// Events read, and how many of them carried answer text.
     pub events: u64,
+    /// The type of the last event read (its `event:` field).
+    pub last_event_type: String,
     pub deltas: u64,
 }
 
@@ -134,8 +136,11 @@ impl Turn {
 
     /// Whether the answer is complete, given that the stream ended cleanly
     /// (`true`) or was cut short.
+    /// Without a known dialect there is no end marker to wait for: any clean
+    /// end after an event is complete.
     pub fn complete(&self, clean_end: bool) -> bool {
-        self.ended || (clean_end && self.complete_at_end)
+        let at_end = self.complete_at_end || (self.dialect.is_none() && self.events > 0);
+        self.ended || (clean_end && at_end)
     }
 }
 

@@ -1,6 +1,8 @@
 //! One writer per output format, behind [`EventWriter`].
 
+mod conclusion;
 mod data;
+mod final_json;
 mod jsonl;
 mod raw;
 mod sse;
@@ -8,9 +10,12 @@ mod text;
 
 use std::io::{self, Write};
 
+use crate::exit::Failure;
 use crate::sse::Event;
 
+use conclusion::conclude;
 pub use data::DataWriter;
+pub use final_json::FinalWriter;
 pub use jsonl::JsonlWriter;
 pub use raw::RawWriter;
 pub use sse::SseWriter;
@@ -28,4 +33,16 @@ pub trait EventWriter {
 
     /// Called with every event that passes the filters.
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()>;
+
+    /// Whether the stream reached the end marker of its dialect: stop reading.
+    fn ended(&self) -> bool {
+        false
+    }
+
+    /// Called once when the stream is over: `clean` when it ended at an
+    /// end marker or after a complete event. Writes what comes last and
+    /// says how the stream failed, as this writer reads it.
+    fn end<W: Write>(&mut self, _out: &mut W, _clean: bool) -> io::Result<Option<Failure>> {
+        Ok(None)
+    }
 }

@@ -1,27 +1,63 @@
 use std::io::{self, Write};
 
-use super::EventWriter;
+use super::{conclude, EventWriter};
+use crate::exit::{self, Failure};
 use crate::extract::Reader;
 use crate::sse::Event;
 
 /// `--format text`: the answer text of an LLM stream, printed exactly as
-/// received with nothing added.
+/// received, the moment each delta arrives.
 pub struct TextWriter {
     reader: Reader,
+    /// `--reasoning`: reasoning deltas go to stderr.
+    reasoning: bool,
+    /// Standard output is a terminal: end the answer with a newline so the
+    /// prompt does not follow it on the same line.
+    terminal: bool,
+    last_byte: Option<u8>,
 }
 
 impl TextWriter {
-    pub fn new(reader: Reader) -> Self {
-        TextWriter { reader }
+    pub fn new(reader: Reader, reasoning: bool, terminal: bool) -> Self {
+        TextWriter {
+            reader,
+            reasoning,
+            terminal,
+            last_byte: None,
+        }
     }
 }
 
 impl EventWriter for TextWriter {
+    /// The reader takes `[DONE]` as the end marker it is.
+    const PRINTS_DONE: bool = true;
+
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
         self.reader.read(event);
         let turn = self.reader.turn_mut();
-        out.write_all(turn.text.as_bytes())?;
-        turn.text.clear();
+        if self.reasoning && !turn.reasoning.is_empty() {
+            // What was printed before goes first.
+            out.flush()?;
+            exit::say(format_args!("{}", turn.reasoning));
+        }
+        turn.reasoning.clear();
+        if let Some(&last) = turn.text.as_bytes().last() {
+            out.write_all(turn.text.as_bytes())?;
+            self.last_byte = Some(last);
+            turn.text.clear();
+        }
         Ok(())
+    }
+
+    fn ended(&self) -> bool {
+        self.reader.turn().ended
+    }
+
+    fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
+        if self.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        Ok(conclude(self.reader.turn(), clean, true))
     }
 }

@@ -74,7 +74,6 @@ fn done_before_a_cut_event_is_a_normal_end() {
             "jsonl",
             "{\"event\":\"message\",\"data\":\"a\",\"id\":null,\"retry\":null}\n",
         ),
-        ("text", ""),
         ("raw", input),
     ] {
         with_stdin(&["--format", format], input)
@@ -82,6 +81,11 @@ fn done_before_a_cut_event_is_a_normal_end() {
             .stdout(expected)
             .stderr("");
     }
+    // "a" is no LLM chunk, which --text says.
+    with_stdin(&["--text"], input)
+        .code(0)
+        .stdout("")
+        .stderr(predicates::str::contains("no answer text in 1 events"));
     // With --no-done the cut event is reached.
     with_stdin(&["--format", "data", "--no-done"], input)
         .code(9)

@@ -94,7 +94,7 @@ fn valid_non_ascii_text_passes_through() {
         .stderr("");
     with_stdin(
         &["--text"],
-        "data: {\"choices\":[{\"delta\":{\"content\":\"Ça 🇫🇷\"}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"content\":\"Ça 🇫🇷\"}}]}\n\ndata: [DONE]\n\n",
     )
     .code(0)
     .stdout("Ça 🇫🇷")

@@ -1,0 +1,65 @@
+//! What the end of an LLM stream tells the user on stderr, and how it failed.
+
+use crate::exit::{self, Failure};
+use crate::extract::Turn;
+
+/// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
+/// calls) on stderr, and returns the stream's failure: the provider's
+/// error, or an answer that ended before its end marker.
+pub fn conclude(turn: &Turn, clean: bool, list_tool_calls: bool) -> Option<Failure> {
+    if let Some(note) = turn.finish_reason.as_deref().and_then(finish_note) {
+        exit::say(format_args!("ssecat: stopped: {note}\n"));
+    }
+    if list_tool_calls {
+        for call in &turn.tool_calls {
+            let id = call
+                .id
+                .as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+            exit::say(format_args!(
+                "ssecat: tool call {}{id}: {}\n",
+                call.name, call.arguments
+            ));
+        }
+    }
+    if let Some(error) = &turn.error {
+        return Some(Failure::InStream(error.clone()));
+    }
+    if turn.complete(clean) {
+        if turn.dialect.is_none() && turn.deltas == 0 && turn.events > 0 {
+            exit::say(format_args!(
+                "ssecat: warning: no answer text in {} events; --dialect NAME or --extract /json/pointer says where it is\n",
+                turn.events
+            ));
+        }
+        return None;
+    }
+    let dialect = turn
+        .dialect
+        .map_or("unknown dialect", |dialect| dialect.name());
+    Some(Failure::Incomplete(match turn.events {
+        0 => format!("stream ended before completion ({dialect}, no events)"),
+        n => format!(
+            "stream ended before completion ({dialect}, {n} events, the last of type {:?})",
+            turn.last_event_type
+        ),
+    }))
+}
+
+/// How a finish reason that is not a normal stop reads, across dialects.
+fn finish_note(reason: &str) -> Option<String> {
+    let note = match reason {
+        "stop" | "end_turn" | "stop_sequence" | "STOP" | "COMPLETE" | "STOP_SEQUENCE"
+        | "eos_token" | "eos" | "word" | "completed" => return None,
+        "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" | "limit" => {
+            "max tokens reached"
+        }
+        "content_filter" | "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT"
+        | "SPII" | "IMAGE_SAFETY" => "content filter",
+        "tool_calls" | "function_call" | "tool_use" | "TOOL_CALL" => "tool calls",
+        "refusal" => "refusal",
+        other => return Some(other.to_owned()),
+    };
+    Some(note.to_owned())
+}
