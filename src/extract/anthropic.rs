@@ -2,43 +2,47 @@
 //! `event:` field and the JSON `type`); the answer is the `text_delta`
 //! pieces of `content_block_delta`, and the stream ends at `message_stop`.
 
-use super::json_path::{lookup_all, string_value, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{string_value, Query, Step};
 use super::{event_kind, Turn};
 use crate::sse::Event;
+
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<17>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("message"), Step::Key("id")],
+        &[Step::Key("message"), Step::Key("model")],
+        &[
+            Step::Key("message"),
+            Step::Key("usage"),
+            Step::Key("input_tokens"),
+        ],
+        &[
+            Step::Key("message"),
+            Step::Key("usage"),
+            Step::Key("output_tokens"),
+        ],
+        &[Step::Key("index")],
+        &[Step::Key("content_block"), Step::Key("type")],
+        &[Step::Key("content_block"), Step::Key("id")],
+        &[Step::Key("content_block"), Step::Key("name")],
+        &[Step::Key("delta"), Step::Key("type")],
+        &[Step::Key("delta"), Step::Key("text")],
+        &[Step::Key("delta"), Step::Key("thinking")],
+        &[Step::Key("delta"), Step::Key("partial_json")],
+        &[Step::Key("delta"), Step::Key("stop_reason")],
+        &[Step::Key("usage"), Step::Key("input_tokens")],
+        &[Step::Key("usage"), Step::Key("output_tokens")],
+        &[Step::Key("error")],
+    ])
+});
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
         [kind, message_id, model, start_input, start_output, index, block_type, block_id, block_name, delta_type, text, thinking, partial_json, stop_reason, input, output, error],
-    ) = lookup_all(
-        event.data,
-        &[
-            &[Step::Key("type")],
-            &[Step::Key("message"), Step::Key("id")],
-            &[Step::Key("message"), Step::Key("model")],
-            &[
-                Step::Key("message"),
-                Step::Key("usage"),
-                Step::Key("input_tokens"),
-            ],
-            &[
-                Step::Key("message"),
-                Step::Key("usage"),
-                Step::Key("output_tokens"),
-            ],
-            &[Step::Key("index")],
-            &[Step::Key("content_block"), Step::Key("type")],
-            &[Step::Key("content_block"), Step::Key("id")],
-            &[Step::Key("content_block"), Step::Key("name")],
-            &[Step::Key("delta"), Step::Key("type")],
-            &[Step::Key("delta"), Step::Key("text")],
-            &[Step::Key("delta"), Step::Key("thinking")],
-            &[Step::Key("delta"), Step::Key("partial_json")],
-            &[Step::Key("delta"), Step::Key("stop_reason")],
-            &[Step::Key("usage"), Step::Key("input_tokens")],
-            &[Step::Key("usage"), Step::Key("output_tokens")],
-            &[Step::Key("error")],
-        ],
-    )
+    ) = QUERY.find(event.data)
     else {
         return;
     };

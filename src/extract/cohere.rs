@@ -2,7 +2,9 @@
 //! The answer is `delta.message.content.text` of `content-delta`; the stream
 //! ends at `message-end`, which carries the finish reason and usage.
 
-use super::json_path::{lookup_all, string_value, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{string_value, Query, Step};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -10,58 +12,60 @@ const DELTA: Step<'static> = Step::Key("delta");
 const MESSAGE: Step<'static> = Step::Key("message");
 const USAGE: Step<'static> = Step::Key("usage");
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<16>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("id")],
+        &[Step::Key("index")],
+        &[DELTA, MESSAGE, Step::Key("content"), Step::Key("text")],
+        &[DELTA, MESSAGE, Step::Key("content"), Step::Key("thinking")],
+        &[DELTA, MESSAGE, Step::Key("tool_plan")],
+        // In a stream `tool_calls` is one call, not an array.
+        &[DELTA, MESSAGE, Step::Key("tool_calls"), Step::Key("id")],
+        &[
+            DELTA,
+            MESSAGE,
+            Step::Key("tool_calls"),
+            Step::Key("function"),
+            Step::Key("name"),
+        ],
+        &[
+            DELTA,
+            MESSAGE,
+            Step::Key("tool_calls"),
+            Step::Key("function"),
+            Step::Key("arguments"),
+        ],
+        &[DELTA, Step::Key("finish_reason")],
+        &[
+            DELTA,
+            USAGE,
+            Step::Key("billed_units"),
+            Step::Key("input_tokens"),
+        ],
+        &[
+            DELTA,
+            USAGE,
+            Step::Key("billed_units"),
+            Step::Key("output_tokens"),
+        ],
+        &[DELTA, USAGE, Step::Key("tokens"), Step::Key("input_tokens")],
+        &[
+            DELTA,
+            USAGE,
+            Step::Key("tokens"),
+            Step::Key("output_tokens"),
+        ],
+        &[DELTA, Step::Key("error")],
+        &[Step::Key("error")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
         [kind, id, index, text, thinking, tool_plan, call_id, name, arguments, finish, billed_input, billed_output, input, output, end_error, error],
-    ) = lookup_all(
-        event.data,
-        &[
-            &[Step::Key("type")],
-            &[Step::Key("id")],
-            &[Step::Key("index")],
-            &[DELTA, MESSAGE, Step::Key("content"), Step::Key("text")],
-            &[DELTA, MESSAGE, Step::Key("content"), Step::Key("thinking")],
-            &[DELTA, MESSAGE, Step::Key("tool_plan")],
-            // In a stream `tool_calls` is one call, not an array.
-            &[DELTA, MESSAGE, Step::Key("tool_calls"), Step::Key("id")],
-            &[
-                DELTA,
-                MESSAGE,
-                Step::Key("tool_calls"),
-                Step::Key("function"),
-                Step::Key("name"),
-            ],
-            &[
-                DELTA,
-                MESSAGE,
-                Step::Key("tool_calls"),
-                Step::Key("function"),
-                Step::Key("arguments"),
-            ],
-            &[DELTA, Step::Key("finish_reason")],
-            &[
-                DELTA,
-                USAGE,
-                Step::Key("billed_units"),
-                Step::Key("input_tokens"),
-            ],
-            &[
-                DELTA,
-                USAGE,
-                Step::Key("billed_units"),
-                Step::Key("output_tokens"),
-            ],
-            &[DELTA, USAGE, Step::Key("tokens"), Step::Key("input_tokens")],
-            &[
-                DELTA,
-                USAGE,
-                Step::Key("tokens"),
-                Step::Key("output_tokens"),
-            ],
-            &[DELTA, Step::Key("error")],
-            &[Step::Key("error")],
-        ],
-    )
+    ) = QUERY.find(event.data)
     else {
         return;
     };

@@ -3,7 +3,9 @@
 //! candidate, and usage is cumulative. There is no end marker: the stream
 //! completes at EOF after a chunk with a `finishReason`.
 
-use super::json_path::{elements, lookup_all, string_value, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{elements, lookup_all, string_value, Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -24,20 +26,23 @@ const fn in_call(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("functionCall"), Step::Key(key)]
 }
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<8>> = LazyLock::new(|| {
+    Query::new(&[
+        &PARTS,
+        &FINISH_REASON,
+        &in_usage("promptTokenCount"),
+        &in_usage("candidatesTokenCount"),
+        &[Step::Key("modelVersion")],
+        &[Step::Key("responseId")],
+        &[Step::Key("promptFeedback"), Step::Key("blockReason")],
+        &[Step::Key("error")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([parts, finish, input, output, model, id, blocked, error]) = lookup_all(
-        event.data,
-        &[
-            &PARTS,
-            &FINISH_REASON,
-            &in_usage("promptTokenCount"),
-            &in_usage("candidatesTokenCount"),
-            &[Step::Key("modelVersion")],
-            &[Step::Key("responseId")],
-            &[Step::Key("promptFeedback"), Step::Key("blockReason")],
-            &[Step::Key("error")],
-        ],
-    ) else {
+    let Some([parts, finish, input, output, model, id, blocked, error]) = QUERY.find(event.data)
+    else {
         return;
     };
     if let Some(parts) = parts {

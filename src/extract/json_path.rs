@@ -28,28 +28,87 @@ pub fn lookup<'a>(json: &'a str, path: &[Step<'_>]) -> Option<&'a str> {
 }
 
 /// The raw text of the value at each of `paths`, in one pass over `json`;
-/// `None` when the document is not valid JSON.
+/// `None` when the document is not valid JSON. For a path set used on every
+/// event, a [`Query`] built once is faster.
 pub fn lookup_all<'a, const N: usize>(
     json: &'a str,
     paths: &[&[Step<'_>]; N],
 ) -> Option<[Option<&'a str>; N]> {
-    const { assert!(N <= 64, "a path set is a 64-bit mask") };
-    let mut found = [None; N];
-    let mut scanner = Scanner {
-        bytes: json.as_bytes(),
-        pos: 0,
-        depth: 0,
-        paths,
-        found: &mut found,
-        elements: None,
-    };
-    scanner.value(all_bits(N))?;
-    scanner.skip_whitespace();
-    if scanner.pos != json.len() {
-        return None;
+    Query::new(paths).find(json)
+}
+
+/// A set of up to 64 paths, compiled for looking up together: at each depth,
+/// the distinct steps the paths take there, with the set of paths taking
+/// each. A key is compared once with each distinct step, however many paths
+/// share it.
+#[derive(Debug, Clone)]
+pub struct Query<const N: usize> {
+    levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Level {
+    /// The paths that end at this depth.
+    ends: u64,
+    /// The paths that go deeper.
+    longer: u64,
+    keys: Vec<(Box<str>, u64)>,
+    indexes: Vec<(usize, u64)>,
+}
+
+impl<const N: usize> Query<N> {
+    pub fn new(paths: &[&[Step<'_>]; N]) -> Self {
+        const { assert!(N <= 64, "a query is a 64-bit set of paths") };
+        let depth = paths.iter().map(|path| path.len()).max().unwrap_or(0);
+        let mut levels = vec![Level::default(); depth + 1];
+        for (i, path) in paths.iter().enumerate() {
+            let bit = 1 << i;
+            levels[path.len()].ends |= bit;
+            for (level, step) in levels.iter_mut().zip(path.iter()) {
+                level.longer |= bit;
+                // A pointer token names a key, and an index when it is one.
+                let (key, index) = match *step {
+                    Step::Key(key) => (Some(key), None),
+                    Step::Index(index) => (None, Some(index)),
+                    Step::Token(token) => (Some(token), pointer_index(token)),
+                };
+                if let Some(key) = key {
+                    match level.keys.iter_mut().find(|(k, _)| **k == *key) {
+                        Some((_, mask)) => *mask |= bit,
+                        None => level.keys.push((key.into(), bit)),
+                    }
+                }
+                if let Some(index) = index {
+                    match level.indexes.iter_mut().find(|(i, _)| *i == index) {
+                        Some((_, mask)) => *mask |= bit,
+                        None => level.indexes.push((index, bit)),
+                    }
+                }
+            }
+        }
+        Query { levels }
     }
-    // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
-    Some(found.map(|span| span.map(|(start, end)| &json[start..end])))
+
+    /// The raw text of the value at each path in `json`; `None` when the
+    /// document is not valid JSON.
+    pub fn find<'a>(&self, json: &'a str) -> Option<[Option<&'a str>; N]> {
+        let mut found = [None; N];
+        let mut scanner = Scanner {
+            bytes: json.as_bytes(),
+            pos: 0,
+            depth: 0,
+            levels: &self.levels,
+            found: &mut found,
+            elements: None,
+        };
+        scanner.value(all_bits(N))?;
+        scanner.skip_whitespace();
+        if scanner.pos != json.len() {
+            return None;
+        }
+        // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
+        Some(found.map(|span| span.map(|(start, end)| &json[start..end])))
+    }
 }
 
 /// The raw text of each element of the JSON array `json`; empty when
@@ -59,7 +118,7 @@ pub fn elements(json: &str) -> Vec<&str> {
         bytes: json.as_bytes(),
         pos: 0,
         depth: 0,
-        paths: &[],
+        levels: &[],
         found: &mut [],
         elements: Some(Vec::new()),
     };
@@ -157,17 +216,17 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 /// One pass over a document. Paths are a bit set: a bit is set in the
 /// `active` mask passed to a value when every step of that path so far led
 /// here (so `depth` steps have matched).
-struct Scanner<'a, 'p, 's> {
+struct Scanner<'a, 's> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
-    paths: &'s [&'p [Step<'p>]],
+    levels: &'s [Level],
     found: &'s mut [Option<(usize, usize)>],
     /// Where the elements of the outermost array are, when wanted.
     elements: Option<Vec<(usize, usize)>>,
 }
 
-impl Scanner<'_, '_, '_> {
+impl<'s> Scanner<'_, 's> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -194,20 +253,22 @@ impl Scanner<'_, '_, '_> {
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
         }
-        for i in bits(active) {
-            if self.paths[i].len() == self.depth {
+        if active != 0 {
+            let ending = active & self.levels.get(self.depth).map_or(0, |level| level.ends);
+            for i in bits(ending) {
                 self.found[i] = Some((start, self.pos));
             }
         }
         Some(())
     }
 
-    /// The paths in `active` that go on past this container, with the step
-    /// they take in it.
-    fn continuing(&self, active: u64) -> u64 {
-        bits(active)
-            .filter(|&i| self.paths[i].len() > self.depth)
-            .fold(0, |mask, i| mask | 1 << i)
+    /// The level of this container's members, and the paths in `active`
+    /// that go on into them.
+    fn level(&self, active: u64) -> Option<(&'s Level, u64)> {
+        let levels: &'s [Level] = self.levels;
+        let level = levels.get(self.depth)?;
+        let continuing = active & level.longer;
+        (continuing != 0).then_some((level, continuing))
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -217,8 +278,7 @@ impl Scanner<'_, '_, '_> {
     }
 
     fn object(&mut self, active: u64) -> Option<()> {
-        let continuing = self.continuing(active);
-        let step = self.depth;
+        let level = self.level(active);
         self.enter()?;
         self.skip_whitespace();
         if self.peek()? == b'}' {
@@ -240,13 +300,15 @@ impl Scanner<'_, '_, '_> {
             }
             self.pos += 1;
             let mut child = 0;
-            for i in bits(continuing) {
-                if let Step::Key(wanted) | Step::Token(wanted) = self.paths[i][step] {
-                    if key_is(key, escaped, wanted) {
-                        child |= 1 << i;
-                        // A repeated key replaces what an earlier one held.
-                        self.found[i] = None;
+            if let Some((level, continuing)) = level {
+                for (wanted, mask) in &level.keys {
+                    if mask & continuing != 0 && key_is(key, escaped, wanted) {
+                        child |= mask & continuing;
                     }
+                }
+                // A repeated key replaces what an earlier one held.
+                for i in bits(child) {
+                    self.found[i] = None;
                 }
             }
             self.value(child)?;
@@ -263,8 +325,7 @@ impl Scanner<'_, '_, '_> {
     }
 
     fn array(&mut self, active: u64) -> Option<()> {
-        let continuing = self.continuing(active);
-        let step = self.depth;
+        let level = self.level(active);
         self.enter()?;
         self.skip_whitespace();
         if self.peek()? == b']' {
@@ -275,14 +336,11 @@ impl Scanner<'_, '_, '_> {
         let mut index = 0;
         loop {
             let mut child = 0;
-            for i in bits(continuing) {
-                let wanted = match self.paths[i][step] {
-                    Step::Index(wanted) => Some(wanted),
-                    Step::Token(token) => pointer_index(token),
-                    Step::Key(_) => None,
-                };
-                if wanted == Some(index) {
-                    child |= 1 << i;
+            if let Some((level, continuing)) = level {
+                for (wanted, mask) in &level.indexes {
+                    if *wanted == index {
+                        child |= mask & continuing;
+                    }
                 }
             }
             self.skip_whitespace();

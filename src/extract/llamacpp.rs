@@ -2,7 +2,9 @@
 //! the last event has `"stop": true` with the totals; there is no `[DONE]`.
 //! (Its `/v1/chat/completions` is OpenAI Chat instead.)
 
-use super::json_path::{lookup_all, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -10,22 +12,24 @@ const fn in_timings(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("timings"), Step::Key(key)]
 }
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("content")],
+        &[Step::Key("stop")],
+        &[Step::Key("stop_type")],
+        &[Step::Key("tokens_evaluated")],
+        &[Step::Key("tokens_predicted")],
+        &in_timings("prompt_n"),
+        &in_timings("predicted_n"),
+        &[Step::Key("model")],
+        &[Step::Key("error")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some([content, stop, stop_type, evaluated, predicted, prompt_n, predicted_n, model, error]) =
-        lookup_all(
-            event.data,
-            &[
-                &[Step::Key("content")],
-                &[Step::Key("stop")],
-                &[Step::Key("stop_type")],
-                &[Step::Key("tokens_evaluated")],
-                &[Step::Key("tokens_predicted")],
-                &in_timings("prompt_n"),
-                &in_timings("predicted_n"),
-                &[Step::Key("model")],
-                &[Step::Key("error")],
-            ],
-        )
+        QUERY.find(event.data)
     else {
         return;
     };

@@ -14,14 +14,29 @@ mod tgi;
 mod turn;
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use clap::ValueEnum;
 
 use crate::pipeline::DONE_MARKER;
 use crate::sse::Event;
-use json_path::{lookup_all, string_value, Step};
+use json_path::{lookup_all, string_value, Query, Step};
 
 pub use turn::{ToolCall, Turn, Usage};
+
+/// The top-level members that give a dialect away.
+static SHAPES: LazyLock<Query<8>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("choices")],
+        &[Step::Key("candidates")],
+        &[Step::Key("promptFeedback")],
+        &[Step::Key("token")],
+        &[Step::Key("content")],
+        &[Step::Key("stop")],
+        &[Step::Key("done")],
+    ])
+});
 
 /// The stream formats ssecat reads answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,19 +96,8 @@ impl Dialect {
         if let Some(dialect) = Dialect::of_type(event.event_type) {
             return Some(dialect);
         }
-        let [kind, choices, candidates, feedback, token, content, stop, done] = lookup_all(
-            event.data,
-            &[
-                &[Step::Key("type")],
-                &[Step::Key("choices")],
-                &[Step::Key("candidates")],
-                &[Step::Key("promptFeedback")],
-                &[Step::Key("token")],
-                &[Step::Key("content")],
-                &[Step::Key("stop")],
-                &[Step::Key("done")],
-            ],
-        )?;
+        let [kind, choices, candidates, feedback, token, content, stop, done] =
+            SHAPES.find(event.data)?;
         if let Some(dialect) = kind
             .and_then(string_value)
             .and_then(|kind| Dialect::of_type(&kind))

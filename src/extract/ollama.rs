@@ -3,7 +3,9 @@
 //! last line has `"done": true` with the totals. (Ollama's `/v1` endpoints
 //! are OpenAI Chat instead.)
 
-use super::json_path::{elements, lookup_all, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{elements, lookup_all, Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -11,25 +13,27 @@ const fn in_message(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("message"), Step::Key(key)]
 }
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<11>> = LazyLock::new(|| {
+    Query::new(&[
+        &in_message("content"),
+        &[Step::Key("response")],
+        &in_message("thinking"),
+        &[Step::Key("thinking")],
+        &in_message("tool_calls"),
+        &[Step::Key("done")],
+        &[Step::Key("done_reason")],
+        &[Step::Key("prompt_eval_count")],
+        &[Step::Key("eval_count")],
+        &[Step::Key("model")],
+        &[Step::Key("error")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
         [chat_text, text, chat_thinking, thinking, tool_calls, done, reason, input, output, model, error],
-    ) = lookup_all(
-        event.data,
-        &[
-            &in_message("content"),
-            &[Step::Key("response")],
-            &in_message("thinking"),
-            &[Step::Key("thinking")],
-            &in_message("tool_calls"),
-            &[Step::Key("done")],
-            &[Step::Key("done_reason")],
-            &[Step::Key("prompt_eval_count")],
-            &[Step::Key("eval_count")],
-            &[Step::Key("model")],
-            &[Step::Key("error")],
-        ],
-    )
+    ) = QUERY.find(event.data)
     else {
         return;
     };

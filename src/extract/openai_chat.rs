@@ -3,7 +3,9 @@
 //! `choices[0].delta.content`; the stream ends at `data: [DONE]`, which
 //! [`super::Reader`] handles for every dialect.
 
-use super::json_path::{elements, lookup_all, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{elements, lookup_all, Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -23,22 +25,24 @@ const FINISH_REASON: [Step<'static>; 3] = [
     Step::Key("finish_reason"),
 ];
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
+    Query::new(&[
+        &CONTENT,
+        &REASONING_CONTENT,
+        &REASONING,
+        &TOOL_CALLS,
+        &FINISH_REASON,
+        &[Step::Key("usage")],
+        &[Step::Key("error")],
+        &[Step::Key("model")],
+        &[Step::Key("id")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some([content, reasoning_content, reasoning, tool_calls, finish, usage, error, model, id]) =
-        lookup_all(
-            event.data,
-            &[
-                &CONTENT,
-                &REASONING_CONTENT,
-                &REASONING,
-                &TOOL_CALLS,
-                &FINISH_REASON,
-                &[Step::Key("usage")],
-                &[Step::Key("error")],
-                &[Step::Key("model")],
-                &[Step::Key("id")],
-            ],
-        )
+        QUERY.find(event.data)
     else {
         return;
     };

@@ -4,37 +4,41 @@
 //! `response.incomplete` or `response.failed`, which carry the final
 //! `response` object.
 
-use super::json_path::{lookup_all, string_value, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{string_value, Query, Step};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
 const RESPONSE: Step<'static> = Step::Key("response");
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<13>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("delta")],
+        &[RESPONSE, Step::Key("id")],
+        &[RESPONSE, Step::Key("model")],
+        &[RESPONSE, Step::Key("status")],
+        &[
+            RESPONSE,
+            Step::Key("incomplete_details"),
+            Step::Key("reason"),
+        ],
+        &[RESPONSE, Step::Key("error")],
+        &[RESPONSE, Step::Key("usage"), Step::Key("input_tokens")],
+        &[RESPONSE, Step::Key("usage"), Step::Key("output_tokens")],
+        &[Step::Key("item"), Step::Key("type")],
+        &[Step::Key("item"), Step::Key("call_id")],
+        &[Step::Key("item"), Step::Key("name")],
+        &[Step::Key("item"), Step::Key("arguments")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
         [kind, delta, id, model, status, incomplete_reason, response_error, input, output, item_type, call_id, name, arguments],
-    ) = lookup_all(
-        event.data,
-        &[
-            &[Step::Key("type")],
-            &[Step::Key("delta")],
-            &[RESPONSE, Step::Key("id")],
-            &[RESPONSE, Step::Key("model")],
-            &[RESPONSE, Step::Key("status")],
-            &[
-                RESPONSE,
-                Step::Key("incomplete_details"),
-                Step::Key("reason"),
-            ],
-            &[RESPONSE, Step::Key("error")],
-            &[RESPONSE, Step::Key("usage"), Step::Key("input_tokens")],
-            &[RESPONSE, Step::Key("usage"), Step::Key("output_tokens")],
-            &[Step::Key("item"), Step::Key("type")],
-            &[Step::Key("item"), Step::Key("call_id")],
-            &[Step::Key("item"), Step::Key("name")],
-            &[Step::Key("item"), Step::Key("arguments")],
-        ],
-    )
+    ) = QUERY.find(event.data)
     else {
         return;
     };

@@ -2,7 +2,9 @@
 //! one carries the whole `generated_text` and the `details`; there is no
 //! `[DONE]`. (TGI's `/v1/chat/completions` is OpenAI Chat instead.)
 
-use super::json_path::{lookup_all, Step};
+use std::sync::LazyLock;
+
+use super::json_path::{Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -14,21 +16,24 @@ const fn in_details(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("details"), Step::Key(key)]
 }
 
+/// Everything an event can carry, looked up in one pass.
+static QUERY: LazyLock<Query<7>> = LazyLock::new(|| {
+    Query::new(&[
+        &in_token("text"),
+        &in_token("special"),
+        &[Step::Key("generated_text")],
+        &in_details("finish_reason"),
+        // Newer servers count the prompt here; `prefill` (with
+        // `decoder_input_details`) is a token list, not a count.
+        &in_details("input_length"),
+        &in_details("generated_tokens"),
+        &[Step::Key("error")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([text, special, generated, finish, input, output, error]) = lookup_all(
-        event.data,
-        &[
-            &in_token("text"),
-            &in_token("special"),
-            &[Step::Key("generated_text")],
-            &in_details("finish_reason"),
-            // Newer servers count the prompt here; `prefill` (with
-            // `decoder_input_details`) is a token list, not a count.
-            &in_details("input_length"),
-            &in_details("generated_tokens"),
-            &[Step::Key("error")],
-        ],
-    ) else {
+    let Some([text, special, generated, finish, input, output, error]) = QUERY.find(event.data)
+    else {
         return;
     };
     // Special tokens such as the final `</s>` are not part of the answer.
