@@ -77,8 +77,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
         }
     };
     let source = exchange.send(&mut trace)?;
-    options.framing = source.framing();
-    let format = if source.framing() == Framing::Opaque {
+    // --ndjson overrides a server that labels its NDJSON wrongly.
+    options.framing = if cli.ndjson {
+        Framing::JsonLines
+    } else {
+        source.framing()
+    };
+    let format = if options.framing == Framing::Opaque {
         exit::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
             source.content_type()

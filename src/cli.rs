@@ -135,8 +135,8 @@ pub struct Cli {
     #[arg(long, help_heading = "LLM")]
     pub reasoning: bool,
 
-    /// Read the FILE or standard input as newline-delimited JSON, one event
-    /// a line (the default for *.ndjson and *.jsonl files)
+    /// Read the stream as newline-delimited JSON, one event a line (the
+    /// default for *.ndjson and *.jsonl files and application/x-ndjson responses)
     #[arg(long, help_heading = "Output")]
     pub ndjson: bool,
 

@@ -1,6 +1,6 @@
 //! OpenAI Chat Completions chunks and their compatibles (vLLM, llama.cpp
 //! `/v1`, Mistral, LiteLLM, Ollama `/v1`, TGI `/v1`). The text is
-//! `choices[0].delta.content`; the stream ends at `data: [DONE]`, which
+//! `choices[0].delta.content` (`choices[0].text` in legacy completions); the stream ends at `data: [DONE]`, which
 //! [`super::Reader`] handles for every dialect.
 
 use std::sync::LazyLock;
@@ -19,6 +19,9 @@ const CONTENT: [Step<'static>; 4] = in_delta("content");
 const REASONING_CONTENT: [Step<'static>; 4] = in_delta("reasoning_content");
 const REASONING: [Step<'static>; 4] = in_delta("reasoning");
 const TOOL_CALLS: [Step<'static>; 4] = in_delta("tool_calls");
+/// Legacy completions (`/v1/completions`, also served by vLLM and llama.cpp).
+const COMPLETION_TEXT: [Step<'static>; 3] =
+    [Step::Key("choices"), Step::Index(0), Step::Key("text")];
 const FINISH_REASON: [Step<'static>; 3] = [
     Step::Key("choices"),
     Step::Index(0),
@@ -26,9 +29,10 @@ const FINISH_REASON: [Step<'static>; 3] = [
 ];
 
 /// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
+static QUERY: LazyLock<Query<10>> = LazyLock::new(|| {
     Query::new(&[
         &CONTENT,
+        &COMPLETION_TEXT,
         &REASONING_CONTENT,
         &REASONING,
         &TOOL_CALLS,
@@ -41,12 +45,13 @@ static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([content, reasoning_content, reasoning, tool_calls, finish, usage, error, model, id]) =
-        QUERY.find(event.data)
+    let Some(
+        [content, completion_text, reasoning_content, reasoning, tool_calls, finish, usage, error, model, id],
+    ) = QUERY.find(event.data)
     else {
         return;
     };
-    turn.push_text(content);
+    turn.push_text(content.or(completion_text));
     turn.push_reasoning(reasoning_content.or(reasoning));
     if let Some(calls) = tool_calls {
         for call in elements(calls) {

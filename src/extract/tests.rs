@@ -169,3 +169,23 @@ fn a_stream_without_a_dialect_still_reports_errors() {
     assert_eq!(reader.turn().dialect, None);
     assert_eq!(reader.turn().error.as_deref(), Some("quota exceeded"));
 }
+
+#[test]
+fn legacy_completions_are_openai() {
+    let mut reader = Reader::new(Extraction::Auto);
+    for data in [
+        r#"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":"Hel","finish_reason":null}],"model":"m"}"#,
+        r#"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":"lo","finish_reason":"length"}],"model":"m"}"#,
+    ] {
+        reader.read(&Event {
+            event_type: "message",
+            data,
+            id: "",
+            retry: None,
+        });
+    }
+    let turn = reader.turn();
+    assert_eq!(turn.dialect, Some(Dialect::OpenAiChat));
+    assert_eq!(turn.text, "Hello");
+    assert_eq!(turn.finish_reason.as_deref(), Some("length"));
+}

@@ -52,6 +52,8 @@ fn finish_note(reason: &str) -> Option<String> {
     let note = match reason {
         "stop" | "end_turn" | "stop_sequence" | "STOP" | "COMPLETE" | "STOP_SEQUENCE"
         | "eos_token" | "eos" | "word" | "completed" => return None,
+        // The stream's error says why.
+        "failed" => return None,
         "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" | "limit" => {
             "max tokens reached"
         }

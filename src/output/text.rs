@@ -15,6 +15,8 @@ pub struct TextWriter {
     /// prompt does not follow it on the same line.
     terminal: bool,
     last_byte: Option<u8>,
+    /// Reasoning was printed and its line is not finished.
+    reasoning_open: bool,
 }
 
 impl TextWriter {
@@ -24,7 +26,17 @@ impl TextWriter {
             reasoning,
             terminal,
             last_byte: None,
+            reasoning_open: false,
         }
+    }
+}
+
+/// Ends the reasoning's line on stderr, so the answer (on a shared
+/// terminal) or a message does not run on from it.
+fn close_reasoning(reasoning_open: &mut bool) {
+    if *reasoning_open {
+        exit::say(format_args!("\n"));
+        *reasoning_open = false;
     }
 }
 
@@ -39,9 +51,11 @@ impl EventWriter for TextWriter {
             // What was printed before goes first.
             out.flush()?;
             exit::say(format_args!("{}", turn.reasoning));
+            self.reasoning_open = !turn.reasoning.ends_with('\n');
         }
         turn.reasoning.clear();
         if let Some(&last) = turn.text.as_bytes().last() {
+            close_reasoning(&mut self.reasoning_open);
             out.write_all(turn.text.as_bytes())?;
             self.last_byte = Some(last);
             turn.text.clear();
@@ -54,6 +68,7 @@ impl EventWriter for TextWriter {
     }
 
     fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
+        close_reasoning(&mut self.reasoning_open);
         if self.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
             out.write_all(b"\n")?;
         }

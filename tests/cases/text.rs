@@ -403,7 +403,8 @@ fn reasoning_goes_to_stderr_only_when_asked() {
         let (final_value, _) = final_of(&[], name);
         let reasoning = final_value["reasoning"].as_str().unwrap();
         assert!(!reasoning.is_empty(), "{name}");
-        assert_eq!(stderr_of(&loud), reasoning, "{name}");
+        // Its line is ended before the answer or the end.
+        assert_eq!(stderr_of(&loud), format!("{reasoning}\n"), "{name}");
     }
 }
 
@@ -413,4 +414,20 @@ fn a_stream_with_no_known_dialect_says_so() {
         .code(0)
         .stdout("")
         .stderr(predicates::str::contains("no answer text in 1 events"));
+}
+
+#[test]
+fn ndjson_overrides_a_wrong_content_type() {
+    let body = read_fixture("ollama-chat.ndjson");
+    let server = Server::start(move |_| {
+        Reply::new(200)
+            .header("content-type", "text/plain")
+            .send(body.clone())
+    });
+    http()
+        .args(["--text", "--ndjson", &server.url("/api/chat")])
+        .assert()
+        .code(0)
+        .stdout("The sky looks blue because of Rayleigh scattering.")
+        .stderr("");
 }
