@@ -23,11 +23,16 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks.
 pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
-    if !matches!(cli.format(), Format::Text | Format::Final) {
-        if let Some(flag) = cli.llm_option() {
-            let message = format!("{flag} applies to --text and --format final");
-            return Err(Failure::Usage(message).into());
-        }
+    let llm_option = match cli.format() {
+        Format::Text | Format::Final => None,
+        Format::Jsonl => cli.reasoning.then_some("--reasoning"),
+        _ => cli.llm_option(),
+    };
+    if let Some(flag) = llm_option {
+        let message = format!(
+            "{flag} applies to --text and --format final (and --jsonl for --dialect and --extract)"
+        );
+        return Err(Failure::Usage(message).into());
     }
     let mut options = Options {
         framing: Framing::Sse,
@@ -116,7 +121,10 @@ fn drive<S: Source, W: Write>(
     match format {
         Format::Sse => pipe(source, out, SseWriter::default(), options),
         Format::Data => pipe(source, out, DataWriter, options),
-        Format::Jsonl => pipe(source, out, JsonlWriter, options),
+        Format::Jsonl => {
+            let reader = (cli.dialect.is_some() || cli.extract.is_some()).then(|| reader(cli));
+            pipe(source, out, JsonlWriter::new(reader), options)
+        }
         Format::Text => {
             let terminal = cli.output.is_none() && io::stdout().is_terminal();
             let writer = TextWriter::new(reader(cli), cli.reasoning, terminal);

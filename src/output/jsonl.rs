@@ -5,12 +5,24 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::EventWriter;
+use crate::extract::Reader;
 use crate::sse::Event;
 
 /// `--format jsonl`: one object per event with the keys `event`, `data`,
 /// `id` (null when empty), `retry` (null until set) and, when the data is
-/// valid JSON, `json` holding it as parsed.
-pub struct JsonlWriter;
+/// valid JSON, `json` holding it as parsed. With `--dialect` or `--extract`,
+/// `text` holds the answer text the event carries, read by the same
+/// dialect code as `--text`.
+#[derive(Default)]
+pub struct JsonlWriter {
+    reader: Option<Reader>,
+}
+
+impl JsonlWriter {
+    pub fn new(reader: Option<Reader>) -> Self {
+        JsonlWriter { reader }
+    }
+}
 
 impl EventWriter for JsonlWriter {
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
@@ -31,6 +43,16 @@ impl EventWriter for JsonlWriter {
         if is_json(event.data) {
             out.write_all(b",\"json\":")?;
             write_json_on_one_line(out, event.data)?;
+        }
+        if let Some(reader) = &mut self.reader {
+            reader.read(event);
+            let turn = reader.turn_mut();
+            if !turn.text.is_empty() {
+                out.write_all(b",\"text\":")?;
+                serde_json::to_writer(&mut *out, &turn.text)?;
+            }
+            turn.text.clear();
+            turn.reasoning.clear();
         }
         out.write_all(b"}\n")
     }

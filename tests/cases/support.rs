@@ -94,6 +94,14 @@ fn check_record(record: &Value, line: &str) {
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("data is not a string: {line}"));
     let mut expected_keys = vec!["data", "event", "id", "retry"];
+    // With --dialect or --extract, the answer text the event carries.
+    if let Some(text) = object.get("text") {
+        assert!(
+            text.as_str().is_some_and(|t| !t.is_empty()),
+            "text in {line}"
+        );
+        expected_keys.push("text");
+    }
     match serde_json::from_str::<Value>(data) {
         Ok(parsed) => {
             expected_keys.push("json");
@@ -270,5 +278,46 @@ impl Drop for Running {
         // A failed assertion must not leave ssecat running.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// What a run with its standard output on a pseudo-terminal printed there
+/// (in raw mode, so bytes are as written), its exit code and its stderr.
+pub struct OnTerminal {
+    pub shown: Vec<u8>,
+    pub code: Option<i32>,
+    pub stderr: String,
+}
+
+/// Runs ssecat with `args`, standard output a terminal, stderr a pipe.
+pub fn on_terminal(args: &[&str]) -> OnTerminal {
+    use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+    let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+    let mut mode = tcgetattr(&pty.slave).expect("terminal attributes");
+    cfmakeraw(&mut mode);
+    tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).expect("raw mode");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::from(pty.slave))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ssecat starts");
+    // Our copy of the terminal's slave side is gone with the Command, so
+    // reading the master ends (EIO) when ssecat exits.
+    let mut master = std::fs::File::from(pty.master);
+    let reader = thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            shown.extend_from_slice(&buf[..n]);
+        }
+        shown
+    });
+    let output = child.wait_with_output().expect("ssecat runs");
+    OnTerminal {
+        shown: reader.join().expect("the reader thread"),
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::http_support::{http, stderr_of, stdout_text};
-use super::support::{fixture, read_fixture, ssecat, with_stdin};
+use super::support::{
+    fixture, jsonl_records, on_terminal, read_fixture, ssecat, stdout_of, with_stdin,
+};
 use crate::server::{Reply, Server};
 
 /// One fixture of tests/fixtures/llm and what `--text` gives for it (see the
@@ -369,9 +371,10 @@ fn extract_reads_a_custom_shape() {
 #[test]
 fn llm_options_need_an_llm_format() {
     for args in [
-        &["--jsonl", "--dialect", "openai"][..],
+        &["--format", "sse", "--dialect", "openai"][..],
         &["--format", "data", "--extract", "/a"],
         &["--reasoning"],
+        &["--jsonl", "--reasoning"],
     ] {
         ssecat()
             .args(args)
@@ -430,4 +433,50 @@ fn ndjson_overrides_a_wrong_content_type() {
         .code(0)
         .stdout("The sky looks blue because of Rayleigh scattering.")
         .stderr("");
+}
+
+#[test]
+fn on_a_terminal_the_answer_ends_with_a_newline() {
+    let path = fixture("openai-chat.sse");
+    let shown = on_terminal(&["--text", path.to_str().unwrap()]);
+    assert_eq!(
+        (shown.shown, shown.code, shown.stderr.as_str()),
+        (b"Hello! How can I help you today?\n".to_vec(), Some(0), "")
+    );
+    // Not added when the text already ends a line, nor into a pipe.
+    let input = "data: {\"choices\":[{\"delta\":{\"content\":\"line\\n\"}}]}\n\ndata: [DONE]\n\n";
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), input).unwrap();
+    let shown = on_terminal(&["--text", file.path().to_str().unwrap()]);
+    assert_eq!(shown.shown, b"line\n");
+    with_stdin(&["--text"], input).code(0).stdout("line\n");
+    ssecat()
+        .arg("--text")
+        .arg(&path)
+        .assert()
+        .stdout("Hello! How can I help you today?");
+}
+
+#[test]
+fn jsonl_records_carry_the_text_with_a_dialect_or_a_pointer() {
+    let records = jsonl_records(&stdout_of(
+        ssecat()
+            .args(["--jsonl", "--dialect", "anthropic"])
+            .arg(fixture("anthropic-messages.sse"))
+            .assert(),
+    ));
+    let texts: Vec<&str> = records.iter().filter_map(|r| r["text"].as_str()).collect();
+    assert_eq!(texts.concat(), "Hi! I'm Claude. How can I help you today?");
+    assert!(texts.len() > 1, "one text per delta event: {texts:?}");
+    let with_text = records.iter().filter(|r| r.get("text").is_some());
+    assert!(with_text
+        .clone()
+        .all(|r| r["event"] == "content_block_delta"));
+
+    let records = jsonl_records(&stdout_of(with_stdin(
+        &["--jsonl", "--extract", "/t"],
+        "data: {\"t\":\"a\"}\n\ndata: {\"u\":1}\n\n",
+    )));
+    assert_eq!(records[0]["text"], "a");
+    assert_eq!(records[1].get("text"), None);
 }
