@@ -1,6 +1,7 @@
 //! Exit codes, the errors that choose them, and the one place that turns a
 //! run's result into a code.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -105,6 +106,24 @@ pub fn say(message: fmt::Arguments<'_>) {
     let _ = io::stderr().write_fmt(message);
 }
 
+/// `text` with its control characters (C0, DEL, C1) shown as escapes
+/// (`\x1b`, `\u{9b}`), so text a server sent cannot drive the terminal
+/// when it is quoted in a message.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match u32::from(c) {
+            code @ (0..=0x1f | 0x7f) => shown.push_str(&format!("\\x{code:02x}")),
+            code @ 0x80..=0x9f => shown.push_str(&format!("\\u{{{code:x}}}")),
+            _ => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
+}
+
 /// Prints what the user must know about `result` on stderr and returns the exit code.
 pub fn report(result: anyhow::Result<Ending>) -> u8 {
     let err = match result {
@@ -138,5 +157,19 @@ pub fn report(result: anyhow::Result<Ending>) -> u8 {
             say(format_args!("ssecat: error: {err:#}\n"));
             failure.map_or(FAILURE, Failure::exit_code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert!(matches!(escape_controls("plain é ✓"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("a\u{1b}]0;title\u{7}b\tc\nd\u{7f}\u{9b}e"),
+            "a\\x1b]0;title\\x07b\\x09c\\x0ad\\x7f\\u{9b}e"
+        );
     }
 }

@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use crate::exit::{Failure, OutputError};
+use crate::exit::{self, Failure, OutputError};
 use crate::output::EventWriter;
-use crate::sse::Decoder;
+use crate::sse::{Decoder, IgnoredField};
 
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
 /// returns whatever has arrived, so a live pipe is still streamed.
@@ -113,6 +113,9 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 ControlFlow::Continue(())
             }
         });
+        for field in decoder.take_ignored() {
+            warn_ignored(&field);
+        }
         write_result.map_err(OutputError)?;
         decoded.map_err(|err| anyhow::anyhow!("{err}; --max-event-size sets the limit"))?;
         Ok(if done {
@@ -160,6 +163,25 @@ impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
             (_, ending) => ending,
         }
     }
+}
+
+/// Says once per name that a field line was dropped, as the spec wants,
+/// with the start of its value: it may be an error the server sent there.
+fn warn_ignored(field: &IgnoredField) {
+    let IgnoredField { name, value } = field;
+    // A name of binary junk (a corrupt body) is no field worth a warning.
+    if name.len() > 64 || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return;
+    }
+    let value = exit::escape_controls(value);
+    let hint = if name.starts_with('{') {
+        " (newline-delimited JSON? --ndjson reads it)"
+    } else {
+        ""
+    };
+    exit::say(format_args!(
+        "ssecat: warning: ignored a line with the unknown field {name:?}{hint}: {value}\n"
+    ));
 }
 
 /// Something that pushes a stream's chunks through a pipeline until it ends.

@@ -85,7 +85,27 @@ pub struct Decoder {
     /// JSON Lines mode: every non-empty line is the data of one event.
     json_lines: bool,
     max_size: usize,
+    /// Names of the unknown fields seen so far (a few, to report each once).
+    unknown_names: Vec<Box<[u8]>>,
+    /// Unknown fields seen for the first time and not yet taken.
+    ignored: Vec<IgnoredField>,
 }
+
+/// A field line the spec ignores because its name is not one of `event`,
+/// `data`, `id` and `retry` — worth telling, since a server may put an
+/// error there (llama.cpp did, in `error:` lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredField {
+    pub name: String,
+    /// The start of its value.
+    pub value: String,
+}
+
+/// Unknown field names reported, at most: enough for any real stream,
+/// bounded for a hostile one.
+const MAX_UNKNOWN_NAMES: usize = 8;
+/// How much of an ignored field's value is kept.
+const IGNORED_VALUE_BYTES: usize = 200;
 
 impl Decoder {
     /// A decoder that refuses lines and events larger than `max_size` bytes.
@@ -102,6 +122,8 @@ impl Decoder {
             block_has_field: false,
             json_lines: false,
             max_size,
+            unknown_names: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
@@ -270,9 +292,31 @@ impl Decoder {
                     self.retry = Some(millis);
                 }
             }
-            _ => {}
+            b"id" => {}
+            _ => self.note_unknown(name, value),
         }
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// Keeps the first line of each unknown field name, for [`Decoder::take_ignored`].
+    fn note_unknown(&mut self, name: &[u8], value: &[u8]) {
+        if self.unknown_names.len() >= MAX_UNKNOWN_NAMES
+            || self.unknown_names.iter().any(|seen| **seen == *name)
+        {
+            return;
+        }
+        self.unknown_names.push(name.into());
+        let mut kept = String::new();
+        push_lossy(&mut kept, &value[..value.len().min(IGNORED_VALUE_BYTES)]);
+        self.ignored.push(IgnoredField {
+            name: String::from_utf8_lossy(name).into_owned(),
+            value: kept,
+        });
+    }
+
+    /// The unknown fields met for the first time since the last call.
+    pub fn take_ignored(&mut self) -> Vec<IgnoredField> {
+        std::mem::take(&mut self.ignored)
     }
 
     /// Appends one data line (and the LF that joins it to the next).

@@ -7,4 +7,4 @@
 
 mod decoder;
 
-pub use decoder::{DecodeError, Decoder, Event, Unfinished};
+pub use decoder::{DecodeError, Decoder, Event, IgnoredField, Unfinished};

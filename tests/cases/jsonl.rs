@@ -2,7 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::support::{fixture, jsonl_records, sse_fixtures, ssecat, stdout_of, with_stdin};
+use super::support::{
+    fixture, fixture_warning, jsonl_records, sse_fixtures, ssecat, stdout_of, stdout_warned,
+    with_stdin,
+};
 
 const INPUT: &str = "\
 event: first
@@ -58,15 +61,20 @@ fn jsonl_with_no_done_prints_done_as_an_ordinary_event() {
 #[test]
 fn jsonl_every_fixture_line_is_a_valid_record_matching_data_output() {
     for path in sse_fixtures() {
-        let jsonl = stdout_of(ssecat().args(["--jsonl", "--no-done"]).arg(&path).assert());
+        let warning = fixture_warning(&path);
+        let jsonl = stdout_warned(
+            ssecat().args(["--jsonl", "--no-done"]).arg(&path).assert(),
+            warning,
+        );
         let records = jsonl_records(&jsonl);
         assert!(!records.is_empty(), "{}", path.display());
         // The same events as --format data, in the same order.
-        let data = stdout_of(
+        let data = stdout_warned(
             ssecat()
                 .args(["--format", "data", "--no-done"])
                 .arg(&path)
                 .assert(),
+            warning,
         );
         let joined: String = records
             .iter()

@@ -1,6 +1,8 @@
 //! `--raw`: the received bytes, untouched.
 
-use super::support::{read_fixture, sse_fixtures, ssecat, unfinished_warning, with_stdin};
+use super::support::{
+    fixture_warning, read_fixture, sse_fixtures, ssecat, unfinished_warning, with_stdin,
+};
 
 #[test]
 fn raw_prints_every_fixture_byte_for_byte() {
@@ -17,7 +19,7 @@ fn raw_prints_every_fixture_byte_for_byte() {
                 .assert()
                 .code(0)
                 .stdout(bytes.clone())
-                .stderr("");
+                .stderr(fixture_warning(&path));
         }
     }
 }

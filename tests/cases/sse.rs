@@ -1,6 +1,8 @@
 //! `--format sse` (the default): canonical re-serialisation.
 
-use super::support::{fixture, sse_fixtures, ssecat, stdout_of, with_stdin};
+use super::support::{
+    fixture, fixture_warning, sse_fixtures, ssecat, stdout_of, stdout_warned, with_stdin,
+};
 
 const MIXED: &str = "\
 event: update
@@ -110,7 +112,10 @@ fn tgi_framing_without_a_space_is_normalised() {
 /// Feeding ssecat's sse output back into ssecat gives the same output.
 fn assert_idempotent(args: &[&str]) {
     for path in sse_fixtures() {
-        let once = stdout_of(ssecat().args(args).arg(&path).assert());
+        let once = stdout_warned(
+            ssecat().args(args).arg(&path).assert(),
+            fixture_warning(&path),
+        );
         assert!(!once.is_empty(), "no output for {}", path.display());
         let twice = stdout_of(with_stdin(args, once.clone()));
         assert_eq!(
@@ -130,4 +135,22 @@ fn sse_output_is_idempotent_on_every_fixture() {
 #[test]
 fn sse_output_is_idempotent_on_every_fixture_with_no_done() {
     assert_idempotent(&["--no-done"]);
+}
+
+#[test]
+fn an_unknown_field_is_dropped_and_told_once_with_controls_escaped() {
+    let input = "error: {\"message\":\"boom \u{1b}[2J\"}\ndata: a\n\nerror: again\ndata: b\n\n";
+    with_stdin(&["--format", "data"], input)
+        .code(0)
+        .stdout("a\nb\n")
+        .stderr(
+            "ssecat: warning: ignored a line with the unknown field \"error\": {\"message\":\"boom \\x1b[2J\"}\n",
+        );
+    // NDJSON read as SSE: every line is one unknown field.
+    with_stdin(&["--format", "data"], "{\"a\":1}\n\n")
+        .code(0)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "(newline-delimited JSON? --ndjson reads it)",
+        ));
 }

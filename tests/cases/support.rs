@@ -62,7 +62,31 @@ pub fn sse_fixtures() -> Vec<PathBuf> {
 
 /// The standard output of a successful run (exit 0, empty stderr).
 pub fn stdout_of(assert: Assert) -> Vec<u8> {
-    assert.code(0).stderr("").get_output().stdout.clone()
+    stdout_warned(assert, "")
+}
+
+/// The standard output of a successful run that warned exactly `stderr`.
+pub fn stdout_warned(assert: Assert, stderr: &str) -> Vec<u8> {
+    assert
+        .code(0)
+        .stderr(stderr.to_owned())
+        .get_output()
+        .stdout
+        .clone()
+}
+
+/// What ssecat warns when it reads a fixture: only `llamacpp-legacy-error.sse`
+/// has a field the spec ignores, its error.
+pub fn fixture_warning(path: &Path) -> &'static str {
+    if path.ends_with("llamacpp-legacy-error.sse") {
+        concat!(
+            "ssecat: warning: ignored a line with the unknown field \"error\": ",
+            "{\"code\":400,\"message\":\"the request needs more tokens than the context ",
+            "window holds; raise the context size\",\"type\":\"invalid_request_error\"}\n"
+        )
+    } else {
+        ""
+    }
 }
 
 /// Parses every line of a `--format jsonl` output, checking that each one is

@@ -63,12 +63,13 @@ const CASES: &[Case] = &[
     case("ollama-chat.ndjson", "ollama", "The sky looks blue because of Rayleigh scattering.", 0, ""),
     case("ollama-generate.ndjson", "ollama", "Water boils at 100 degrees Celsius at sea level.", 0, ""),
     case("ollama-chat-error.ndjson", "ollama", "Sure, here is", 8, "ssecat: stream error: an error was encountered while running the model: CUDA error: out of memory\n"),
-    // Its only event is [DONE]: the error is in a field the spec ignores.
+    // Its only event is [DONE]: the error is in a field the spec ignores,
+    // which ssecat tells.
     Case {
         name: "llamacpp-legacy-error.sse",
         text: "",
         code: 0,
-        stderr: "",
+        stderr: "ssecat: warning: ignored a line with the unknown field \"error\": {\"code\":400,",
         dialect: None,
     },
 ];

@@ -381,3 +381,44 @@ fn json_lines_mode_makes_each_line_an_event() {
         assert_eq!(decoder.finish(), None);
     }
 }
+
+#[test]
+fn unknown_fields_are_ignored_and_reported_once_per_name() {
+    let input = b"error: {\"code\":500}\ndata: a\nfoo\nerror: again\n\ndata: b\nfoo: 2\n\n";
+    for chunks in chunkings(input) {
+        let mut decoder = Decoder::new(1 << 20);
+        let mut ignored = Vec::new();
+        let mut data = Vec::new();
+        for chunk in chunks {
+            decoder
+                .feed(chunk, |event| {
+                    data.push(event.data.to_owned());
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            ignored.extend(decoder.take_ignored());
+        }
+        assert_eq!(data, ["a", "b"]);
+        let names: Vec<(&str, &str)> = ignored
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect();
+        assert_eq!(names, [("error", "{\"code\":500}"), ("foo", "")]);
+    }
+}
+
+#[test]
+fn ignored_fields_are_bounded() {
+    let mut decoder = Decoder::new(1 << 20);
+    let mut input = String::new();
+    for i in 0..100 {
+        input.push_str(&format!("f{i}: {}\n", "v".repeat(1000)));
+    }
+    decoder
+        .feed(input.as_bytes(), |_| ControlFlow::Continue(()))
+        .unwrap();
+    let ignored = decoder.take_ignored();
+    assert_eq!(ignored.len(), 8);
+    assert!(ignored.iter().all(|f| f.value.len() == 200));
+    assert!(decoder.take_ignored().is_empty());
+}
