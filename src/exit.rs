@@ -146,10 +146,12 @@ pub fn report(result: anyhow::Result<Ending>) -> u8 {
             failure.exit_code()
         }
         Some(failure @ Failure::InStream(message)) => {
+            let message = escape_controls(message);
             say(format_args!("ssecat: stream error: {message}\n"));
             failure.exit_code()
         }
         Some(failure @ Failure::Incomplete(message)) => {
+            let message = escape_controls(message);
             say(format_args!("ssecat: {message}\n"));
             failure.exit_code()
         }

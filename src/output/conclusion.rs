@@ -7,19 +7,19 @@ use crate::extract::Turn;
 /// calls) on stderr, and returns the stream's failure: the provider's
 /// error, or an answer that ended before its end marker.
 pub fn conclude(turn: &Turn, clean: bool, list_tool_calls: bool) -> Option<Failure> {
+    // Server text is quoted with its control characters escaped.
+    let shown = exit::escape_controls;
     if let Some(note) = turn.finish_reason.as_deref().and_then(finish_note) {
-        exit::say(format_args!("ssecat: stopped: {note}\n"));
+        exit::say(format_args!("ssecat: stopped: {}\n", shown(&note)));
     }
     if list_tool_calls {
         for call in &turn.tool_calls {
-            let id = call
-                .id
-                .as_deref()
-                .map(|id| format!(" ({id})"))
-                .unwrap_or_default();
+            let id = call.id.as_deref().map(|id| format!(" ({id})"));
             exit::say(format_args!(
-                "ssecat: tool call {}{id}: {}\n",
-                call.name, call.arguments
+                "ssecat: tool call {}{}: {}\n",
+                shown(&call.name),
+                shown(id.as_deref().unwrap_or_default()),
+                shown(&call.arguments)
             ));
         }
     }

@@ -481,3 +481,14 @@ fn jsonl_records_carry_the_text_with_a_dialect_or_a_pointer() {
     assert_eq!(records[0]["text"], "a");
     assert_eq!(records[1].get("text"), None);
 }
+
+#[test]
+fn server_text_in_messages_cannot_drive_the_terminal() {
+    let input = "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\\u001b1\",\"function\":{\"name\":\"f\\u0007\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"odd\\u009b\"}]}\n\n\
+                 data: {\"error\":{\"message\":\"bad \\u001b]0;title\\u0007\"}}\n\n";
+    with_stdin(&["--text"], input).code(8).stderr(concat!(
+        "ssecat: stopped: odd\\u{9b}\n",
+        "ssecat: tool call f\\x07 (c\\x1b1): {}\n",
+        "ssecat: stream error: bad \\x1b]0;title\\x07\n"
+    ));
+}
