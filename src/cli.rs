@@ -122,7 +122,7 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
-    /// The LLM stream format for --text and --format final [default: detected from the stream]
+    /// The LLM stream format for --text, --format final and --jsonl's text [default: detected from the stream]
     #[arg(long, value_enum, value_name = "NAME", help_heading = "LLM")]
     pub dialect: Option<Dialect>,
 

@@ -41,7 +41,7 @@ static SHAPES: LazyLock<Query<8>> = LazyLock::new(|| {
 /// The stream formats ssecat reads answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Dialect {
-    /// OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1)
+    /// OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1), and legacy completions
     #[value(name = "openai")]
     OpenAiChat,
     /// OpenAI Responses API
