@@ -23,6 +23,11 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks.
 pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
+    if cli.reconnect.is_some() && matches!(cli.format(), Format::Text | Format::Final) {
+        let message = "--reconnect cannot resume an LLM answer (--text, --format final): \
+                       sending the request again starts a new one";
+        return Err(Failure::Usage(message.to_owned()).into());
+    }
     let llm_option = match cli.format() {
         Format::Text | Format::Final => None,
         Format::Jsonl => cli.reasoning.then_some("--reasoning"),
@@ -76,10 +81,22 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     // Created before the request is sent, so a bad path costs no request.
     let out = output(cli)?;
     let verbose = cli.verbose;
-    let mut trace = |step: http::Trace<'_>| {
-        if verbose {
-            verbose::print(step);
+    let mut trace = |step: http::Trace<'_>| match step {
+        http::Trace::Reconnect {
+            attempt,
+            max,
+            wait,
+            reason,
+        } => {
+            let of = max.map(|max| format!(" of {max}")).unwrap_or_default();
+            exit::say(format_args!(
+                "ssecat: reconnecting in {:.1} s (attempt {attempt}{of}): {}\n",
+                wait.as_secs_f64(),
+                exit::escape_controls(reason)
+            ));
         }
+        step if verbose => verbose::print(step),
+        _ => {}
     };
     let source = exchange.send(&mut trace)?;
     // --ndjson overrides a server that labels its NDJSON wrongly.

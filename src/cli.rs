@@ -106,6 +106,17 @@ pub struct Cli {
     #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub max_time: Option<Duration>,
 
+    /// Reconnect when the connection drops or the server ends the stream, up
+    /// to N times in all (no limit without =N), sending Last-Event-ID, as
+    /// EventSource does
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, help_heading = "Reconnect")]
+    pub reconnect: Option<Option<u32>>,
+
+    /// Longest wait before a reconnection, whatever retry:, the backoff or
+    /// Retry-After say
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "30", help_heading = "Reconnect")]
+    pub max_retry_wait: Duration,
+
     /// How to print the events [default: sse, or text with --extract]
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,
@@ -229,6 +240,7 @@ impl Cli {
             (self.connect_timeout.is_some(), "--connect-timeout"),
             (self.idle_timeout.is_some(), "--idle-timeout"),
             (self.max_time.is_some(), "--max-time"),
+            (self.reconnect.is_some(), "--reconnect"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))

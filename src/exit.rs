@@ -34,6 +34,8 @@ pub enum Failure {
     Status {
         code: u16,
         report: String,
+        /// The `Retry-After` delay, when the server gave one in seconds.
+        retry_after: Option<std::time::Duration>,
     },
     /// Too many redirects.
     Redirects(String),
@@ -106,16 +108,18 @@ pub fn say(message: fmt::Arguments<'_>) {
     let _ = io::stderr().write_fmt(message);
 }
 
-/// `text` with its control characters (C0, DEL, C1) shown as escapes
-/// (`\x1b`, `\u{9b}`), so text a server sent cannot drive the terminal
-/// when it is quoted in a message.
+/// `text` with its control characters (C0 but newline and tab, DEL, C1)
+/// shown as escapes (`\x1b`, `\u{9b}`), so text a server sent cannot drive
+/// the terminal when it is quoted in a message.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let hostile = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(hostile) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match u32::from(c) {
+            _ if !hostile(c) => shown.push(c),
             code @ (0..=0x1f | 0x7f) => shown.push_str(&format!("\\x{code:02x}")),
             code @ 0x80..=0x9f => shown.push_str(&format!("\\u{{{code:x}}}")),
             _ => shown.push(c),
@@ -170,8 +174,8 @@ mod tests {
     fn control_characters_are_shown_escaped() {
         assert!(matches!(escape_controls("plain é ✓"), Cow::Borrowed(_)));
         assert_eq!(
-            escape_controls("a\u{1b}]0;title\u{7}b\tc\nd\u{7f}\u{9b}e"),
-            "a\\x1b]0;title\\x07b\\x09c\\x0ad\\x7f\\u{9b}e"
+            escape_controls("a\u{1b}]0;title\u{7}b\tc\nd\u{7f}\u{9b}e\r"),
+            "a\\x1b]0;title\\x07b\tc\nd\\x7f\\u{9b}e\\x0d"
         );
     }
 }

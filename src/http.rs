@@ -17,9 +17,11 @@ use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::cli::Cli;
-use crate::exit::Failure;
+use crate::exit::{escape_controls, Failure};
 use crate::output::EventWriter;
 use crate::pipeline::{Ending, Framing, Pipeline, Source};
+
+const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
 /// How much of an error response's body is shown.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -33,14 +35,65 @@ pub const SECRET_HEADERS: &[&str] = &[
     "api-key",
 ];
 
-/// One step of the exchange, for `-v`.
+/// One step of the exchange: requests and responses for `-v`, and the
+/// reconnections, which are always told.
 pub enum Trace<'a> {
     /// The request, and the headers whose values came from the environment.
     Request(&'a Request, &'a [HeaderName]),
     Response(&'a Response),
+    Reconnect {
+        attempt: u32,
+        max: Option<u32>,
+        wait: Duration,
+        reason: &'a str,
+    },
 }
 
-/// The request as the command line describes it, re-sendable on redirect.
+/// What `--reconnect` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Reconnect {
+    /// Reconnections allowed in all; unlimited when `None`.
+    pub max: Option<u32>,
+    /// No wait is longer, whatever `retry:`, the backoff or `Retry-After` say.
+    pub max_wait: Duration,
+}
+
+/// EventSource's reconnection time when the stream sets none.
+const DEFAULT_RETRY: Duration = Duration::from_secs(3);
+
+impl Reconnect {
+    /// The wait before a reconnection: the server's `Retry-After` when it
+    /// gave one, else the stream's `retry:` time, doubled for each failed
+    /// attempt in a row with random jitter (so clients that lost the same
+    /// server do not all come back at once); never over `max_wait`.
+    fn wait(&self, retry: Option<u64>, failures: u32, retry_after: Option<Duration>) -> Duration {
+        let wait = retry_after.unwrap_or_else(|| {
+            let base = retry.map_or(DEFAULT_RETRY, Duration::from_millis);
+            if failures == 0 {
+                base
+            } else {
+                let backoff = base.saturating_mul(1 << failures.min(20));
+                // Between half and all of the backoff.
+                backoff.mul_f64(0.5 + 0.5 * jitter())
+            }
+        });
+        wait.min(self.max_wait)
+    }
+}
+
+/// A number in [0, 1), different on every call: randomness enough for a
+/// backoff, from the standard library's randomly keyed hasher.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The request as the command line describes it, re-sendable on redirect
+/// and reconnection.
+#[derive(Clone)]
 struct RequestSpec {
     method: Method,
     url: Url,
@@ -58,6 +111,20 @@ struct Limits {
 }
 
 impl Limits {
+    /// Whether `--max-time` has run out: nothing more is tried then.
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|(at, _)| Instant::now() >= at)
+    }
+
+    /// Waits `wait`, or fails when `--max-time` runs out first.
+    async fn sleep(&self, wait: Duration) -> Result<(), Failure> {
+        let only_deadline = Limits {
+            idle: None,
+            ..*self
+        };
+        only_deadline.within(tokio::time::sleep(wait)).await
+    }
+
     /// Runs `future` unless a limit fires first.
     async fn within<T>(&self, future: impl Future<Output = T>) -> Result<T, Failure> {
         let idle = self.idle.map(|idle| {
@@ -89,15 +156,26 @@ impl Limits {
     }
 }
 
-/// A response that is streaming: the body is read chunk by chunk as it arrives.
-pub struct HttpSource {
+/// A response that is streaming: the body is read chunk by chunk as it
+/// arrives, and with `--reconnect` the request is sent again when it ends.
+pub struct HttpSource<'t> {
     runtime: Runtime,
     response: Response,
     limits: Limits,
     framing: Framing,
+    resend: Resend<'t>,
+    reconnect: Option<Reconnect>,
 }
 
-impl HttpSource {
+/// What sending the request again takes.
+struct Resend<'t> {
+    client: Client,
+    spec: RequestSpec,
+    max_redirects: Option<u32>,
+    trace: &'t mut dyn FnMut(Trace<'_>),
+}
+
+impl HttpSource<'_> {
     /// How the body is framed, from its content type.
     pub fn framing(&self) -> Framing {
         self.framing
@@ -110,7 +188,7 @@ impl HttpSource {
     }
 }
 
-impl Source for HttpSource {
+impl Source for HttpSource<'_> {
     fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
@@ -119,32 +197,136 @@ impl Source for HttpSource {
             runtime,
             mut response,
             limits,
+            mut resend,
+            reconnect,
             ..
         } = self;
         runtime.block_on(async {
+            let mut attempts = 0;
             loop {
-                let chunk = limits.within(response.chunk()).await?;
-                match chunk {
-                    Ok(Some(bytes)) => {
-                        if pipeline.push(&bytes)?.is_break() {
-                            return Ok(Ending::Done);
-                        }
-                    }
-                    Ok(None) => return pipeline.finish(),
-                    Err(err) if is_connection_error(&err) => {
-                        let message = format!("connection lost mid-stream: {}", cause_chain(err));
+                let read = stream_body(&mut response, pipeline, limits).await;
+                let Some(policy) = reconnect else {
+                    return read;
+                };
+                let Some(mut reason) = reconnect_reason(&read, limits) else {
+                    return read;
+                };
+                let mut failures = 0;
+                let mut retry_after = None;
+                response = loop {
+                    if policy.max.is_some_and(|max| attempts >= max) {
+                        let message = format!("gave up after {attempts} reconnections: {reason}");
                         return Err(Failure::CutShort(message).into());
                     }
-                    Err(err) => {
-                        let message = format!(
-                            "the response body could not be decompressed: {}",
-                            cause_chain(err)
-                        );
-                        return Err(anyhow::anyhow!(message));
+                    attempts += 1;
+                    let wait = policy.wait(pipeline.retry(), failures, retry_after);
+                    (resend.trace)(Trace::Reconnect {
+                        attempt: attempts,
+                        max: policy.max,
+                        wait,
+                        reason: &reason,
+                    });
+                    limits.sleep(wait).await?;
+                    pipeline.restart();
+                    match resend.send(pipeline.last_event_id(), limits).await {
+                        Ok(next) => break next,
+                        Err(err) => match retry_on(&err, limits) {
+                            Some((why, after)) => {
+                                failures += 1;
+                                retry_after = after;
+                                reason = why;
+                            }
+                            None => return Err(err),
+                        },
                     }
-                }
+                };
             }
         })
+    }
+}
+
+/// Pushes a response's body through the pipeline until it ends.
+async fn stream_body<W: Write, E: EventWriter>(
+    response: &mut Response,
+    pipeline: &mut Pipeline<'_, W, E>,
+    limits: Limits,
+) -> anyhow::Result<Ending> {
+    loop {
+        let chunk = limits.within(response.chunk()).await?;
+        match chunk {
+            Ok(Some(bytes)) => {
+                if pipeline.push(&bytes)?.is_break() {
+                    return Ok(Ending::Done);
+                }
+            }
+            Ok(None) => return pipeline.finish(),
+            Err(err) if is_connection_error(&err) => {
+                let message = format!("connection lost mid-stream: {}", cause_chain(err));
+                return Err(Failure::CutShort(message).into());
+            }
+            Err(err) => {
+                let message = format!(
+                    "the response body could not be decompressed: {}",
+                    cause_chain(err)
+                );
+                return Err(anyhow::anyhow!(message));
+            }
+        }
+    }
+}
+
+/// Why a stream that ended this way is worth reconnecting to, if it is: not
+/// after its end marker, an error of ssecat's own, or `--max-time`.
+fn reconnect_reason(read: &anyhow::Result<Ending>, limits: Limits) -> Option<String> {
+    if limits.out_of_time() {
+        return None;
+    }
+    match read {
+        Ok(Ending::Done) => None,
+        Ok(Ending::EndOfInput) => Some("the server ended the stream".to_owned()),
+        Ok(Ending::Unfinished { bytes }) => Some(format!(
+            "the server ended the stream inside an event ({bytes} bytes dropped)"
+        )),
+        Err(err) => match err.downcast_ref::<Failure>()? {
+            failure @ (Failure::CutShort(_) | Failure::Timeout(_)) => Some(failure.to_string()),
+            _ => None,
+        },
+    }
+}
+
+/// Whether a failed reconnection is tried again, why, and after what the
+/// server asked: connection failures, timeouts and 5xx are; of the 4xx,
+/// only 408 and 429.
+fn retry_on(err: &anyhow::Error, limits: Limits) -> Option<(String, Option<Duration>)> {
+    if limits.out_of_time() {
+        return None;
+    }
+    match err.downcast_ref::<Failure>()? {
+        Failure::Status {
+            code: code @ (408 | 429 | 500..=599),
+            report,
+            retry_after,
+        } => {
+            let status = report.lines().next().unwrap_or_default();
+            let status = status.strip_prefix("ssecat: ").unwrap_or(status);
+            debug_assert!(status.contains(&code.to_string()));
+            Some((status.to_owned(), *retry_after))
+        }
+        failure @ (Failure::Connect(_) | Failure::Timeout(_)) => Some((failure.to_string(), None)),
+        _ => None,
+    }
+}
+
+impl Resend<'_> {
+    /// Sends the request again, resuming after `last_event_id`.
+    async fn send(&mut self, last_event_id: &str, limits: Limits) -> anyhow::Result<Response> {
+        let mut spec = self.spec.clone();
+        if let Ok(id) = HeaderValue::from_str(last_event_id) {
+            if !last_event_id.is_empty() {
+                spec.headers.insert(LAST_EVENT_ID, id);
+            }
+        }
+        send(&self.client, spec, limits, self.max_redirects, self.trace).await
     }
 }
 
@@ -170,6 +352,7 @@ pub struct Exchange {
     client: Client,
     limits: Limits,
     max_redirects: Option<u32>,
+    reconnect: Option<Reconnect>,
 }
 
 impl Exchange {
@@ -190,19 +373,26 @@ impl Exchange {
             client,
             limits,
             max_redirects: cli.location.then_some(cli.max_redirs),
+            reconnect: cli.reconnect.map(|max| Reconnect {
+                max,
+                max_wait: cli.max_retry_wait,
+            }),
         })
     }
 
-    /// Sends the request and waits for a successful response.
-    pub fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource> {
+    /// Sends the request and waits for a successful response. `trace` sees
+    /// every request, response and reconnection.
+    pub fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource<'_>> {
         let Exchange {
             spec,
             runtime,
             client,
             limits,
             max_redirects,
+            reconnect,
         } = self;
-        let response = runtime.block_on(send(&client, spec, limits, max_redirects, trace))?;
+        let first = send(&client, spec.clone(), limits, max_redirects, trace);
+        let response = runtime.block_on(first)?;
         // No content type: most likely a bare-bones event server.
         let framing = match response.headers().get(header::CONTENT_TYPE) {
             None => Framing::Sse,
@@ -213,6 +403,13 @@ impl Exchange {
             response,
             limits,
             framing,
+            resend: Resend {
+                client,
+                spec,
+                max_redirects,
+                trace,
+            },
+            reconnect,
         })
     }
 }
@@ -310,6 +507,7 @@ async fn send(
                 return Err(Failure::Status {
                     code: status.as_u16(),
                     report,
+                    retry_after: None,
                 }
                 .into());
             }
@@ -390,15 +588,19 @@ async fn status_failure(mut response: Response, limits: Limits) -> Failure {
             break;
         }
     }
+    // The server's words are quoted with their control characters escaped.
     let mut report = format!("ssecat: HTTP {}\n", status_line(status));
     if let Some(message) = error_message(&body) {
-        report.push_str(&format!("ssecat: message: {message}\n"));
+        report.push_str(&format!("ssecat: message: {}\n", escape_controls(&message)));
     }
-    if let Some(retry_after) = retry_after {
-        report.push_str(&format!("ssecat: Retry-After: {retry_after}\n"));
+    if let Some(retry_after) = &retry_after {
+        report.push_str(&format!(
+            "ssecat: Retry-After: {}\n",
+            escape_controls(retry_after)
+        ));
     }
     if !body.is_empty() {
-        report.push_str(&String::from_utf8_lossy(&body));
+        report.push_str(&escape_controls(&String::from_utf8_lossy(&body)));
         if !report.ends_with('\n') {
             report.push('\n');
         }
@@ -409,7 +611,16 @@ async fn status_failure(mut response: Response, limits: Limits) -> Failure {
     Failure::Status {
         code: status.as_u16(),
         report,
+        retry_after: retry_after.as_deref().and_then(delay_seconds),
     }
+}
+
+/// A `Retry-After` of delay-seconds (an HTTP date is not read: the
+/// reconnection backoff applies then).
+fn delay_seconds(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let all_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
 }
 
 /// The message of a JSON error body, in the shapes providers use:
@@ -507,7 +718,7 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
         );
     }
     if let Some(id) = &cli.last_event_id {
-        headers.insert("last-event-id", header_value(id, "--last-event-id")?);
+        headers.insert(LAST_EVENT_ID, header_value(id, "--last-event-id")?);
     }
     let mut env_headers = Vec::new();
     let mut user_names: Vec<HeaderName> = Vec::new();

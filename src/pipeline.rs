@@ -125,6 +125,22 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         })
     }
 
+    /// A new response goes on with the stream (a reconnection): the
+    /// unfinished event is dropped, the last event id and retry are kept.
+    pub fn restart(&mut self) {
+        self.decoder.restart();
+    }
+
+    /// The id of the last event, to resume after it.
+    pub fn last_event_id(&self) -> &str {
+        self.decoder.last_event_id()
+    }
+
+    /// The reconnection time the stream asked for, in milliseconds.
+    pub fn retry(&self) -> Option<u64> {
+        self.decoder.retry()
+    }
+
     /// The input ended before an end marker: says whether it ended inside an event.
     pub fn finish(&mut self) -> anyhow::Result<Ending> {
         if self.options.framing == Framing::JsonLines {

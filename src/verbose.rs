@@ -37,6 +37,8 @@ pub fn print(step: Trace<'_>) {
             )
             .and_then(|()| print_headers(&mut err, '<', response.headers(), &[]))
         }
+        // Told with or without -v, by the caller.
+        Trace::Reconnect { .. } => Ok(()),
     };
 }
 

@@ -216,6 +216,27 @@ impl Decoder {
         unfinished
     }
 
+    /// Goes on with a new response after a reconnection, as EventSource
+    /// does: the unfinished block is discarded (and reported, as by
+    /// [`Decoder::finish`]), the new body may start with a BOM again, and
+    /// the last event id and retry time are kept.
+    pub fn restart(&mut self) -> Option<Unfinished> {
+        let unfinished = self.finish();
+        self.at_start = true;
+        self.skip_lf = false;
+        unfinished
+    }
+
+    /// The last event id, which a reconnection sends as `Last-Event-ID`.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// The reconnection time the stream set with `retry:`, in milliseconds.
+    pub fn retry(&self) -> Option<u64> {
+        self.retry
+    }
+
     /// Drops one UTF-8 BOM at the very start, holding back a chunk that is
     /// only a prefix of one. Returns the bytes to decode, if any yet.
     fn strip_bom<'c>(&mut self, chunk: &'c [u8]) -> Option<&'c [u8]> {

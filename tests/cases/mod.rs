@@ -16,6 +16,7 @@ mod http_tls;
 mod input;
 mod jsonl;
 mod raw;
+mod reconnect;
 mod sse;
 mod streaming;
 mod support;

@@ -422,3 +422,34 @@ fn ignored_fields_are_bounded() {
     assert!(ignored.iter().all(|f| f.value.len() == 200));
     assert!(decoder.take_ignored().is_empty());
 }
+
+#[test]
+fn restart_drops_the_unfinished_block_and_keeps_id_and_retry() {
+    let mut decoder = Decoder::new(1 << 20);
+    let mut events = Vec::new();
+    let mut feed = |decoder: &mut Decoder, bytes: &[u8]| {
+        decoder
+            .feed(bytes, |event| {
+                events.push((event.data.to_owned(), event.id.to_owned()));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+    };
+    feed(&mut decoder, b"id: 7\nretry: 1500\ndata: a\n\ndata: cut\r");
+    assert_eq!(decoder.restart(), Some(Unfinished { bytes: 10 }));
+    assert_eq!(
+        (decoder.last_event_id(), decoder.retry()),
+        ("7", Some(1500))
+    );
+    // A new body: its BOM is dropped, and the LF after the old CR is not
+    // taken for the end of a line.
+    feed(&mut decoder, b"\xEF\xBB\xBF\ndata: b\n\n");
+    assert_eq!(
+        events,
+        [
+            ("a".to_owned(), "7".to_owned()),
+            ("b".to_owned(), "7".to_owned())
+        ]
+    );
+    assert_eq!(decoder.restart(), None);
+}

@@ -1,0 +1,197 @@
+//! `--reconnect`: EventSource's reconnection, against the test server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::server::{Reply, Server};
+
+use super::http_support::{http, stderr_of, stdout_text};
+
+/// A server that answers its n-th request (from 0) with `replies(n)`.
+fn serve_in_turn(replies: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Server {
+    let count = Arc::new(AtomicUsize::new(0));
+    Server::start(move |_| replies(count.fetch_add(1, Ordering::SeqCst)))
+}
+
+#[test]
+fn a_lost_connection_resumes_after_the_last_id_and_every_event_is_printed_once() {
+    let server = serve_in_turn(|n| match n {
+        // retry: keeps the test fast; the cut event `par` is dropped.
+        0 => {
+            Reply::sse("retry: 20\nid: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: par").drop_connection()
+        }
+        1 => Reply::sse("id: 3\ndata: c\n\n"),
+        _ => Reply::sse("data: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", &server.url("/events")])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(stdout_text(&output), "a\nb\nc\n", "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0]
+            .starts_with("ssecat: reconnecting in 0.0 s (attempt 1): connection lost mid-stream"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1],
+        "ssecat: reconnecting in 0.0 s (attempt 2): the server ended the stream"
+    );
+    let requests = server.requests();
+    let ids: Vec<Option<&str>> = requests.iter().map(|r| r.header("last-event-id")).collect();
+    assert_eq!(ids, [None, Some("2"), Some("3")]);
+}
+
+#[test]
+fn giving_up_exits_9_and_says_why() {
+    let server = serve_in_turn(|_| Reply::sse("retry: 10\ndata: x\n\n"));
+    let output = http()
+        .args(["--format", "data", "--reconnect=2", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_text(&output), "x\nx\nx\n");
+    assert_eq!(output.status.code(), Some(9));
+    assert_eq!(
+        stderr_of(&output),
+        "ssecat: reconnecting in 0.0 s (attempt 1 of 2): the server ended the stream\n\
+         ssecat: reconnecting in 0.0 s (attempt 2 of 2): the server ended the stream\n\
+         ssecat: error: gave up after 2 reconnections: the server ended the stream\n"
+    );
+    assert_eq!(server.hits(), 3);
+}
+
+#[test]
+fn no_reconnection_after_done_or_a_4xx() {
+    let server = serve_in_turn(|_| Reply::sse("data: a\n\ndata: [DONE]\n\n"));
+    http()
+        .args(["--reconnect", &server.url("/")])
+        .assert()
+        .code(0)
+        .stderr("");
+    assert_eq!(server.hits(), 1);
+
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        _ => Reply::new(404)
+            .header("content-type", "text/plain")
+            .send("gone"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_text(&output), "a\n");
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stderr_of(&output).contains("ssecat: HTTP 404 Not Found\n"));
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn a_503_is_retried_after_its_retry_after_and_429_too() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        1 => Reply::new(503).header("retry-after", "1"),
+        2 => Reply::new(429).header("retry-after", "0"),
+        _ => Reply::sse("data: b\n\ndata: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect=5", &server.url("/")])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(stdout_text(&output), "a\nb\n", "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        "ssecat: reconnecting in 0.0 s (attempt 1 of 5): the server ended the stream\n\
+         ssecat: reconnecting in 1.0 s (attempt 2 of 5): HTTP 503 Service Unavailable\n\
+         ssecat: reconnecting in 0.0 s (attempt 3 of 5): HTTP 429 Too Many Requests\n"
+    );
+}
+
+#[test]
+fn waits_are_capped_and_back_off_after_failures() {
+    // The stream asks for an hour; --max-retry-wait makes it 0.2 s.
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 3600000\ndata: a\n\n"),
+        1 | 2 => Reply::new(500),
+        _ => Reply::sse("data: [DONE]\n\n"),
+    });
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            "--reconnect",
+            "--max-retry-wait",
+            "0.2",
+            &server.url("/"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let waits: Vec<&str> = stderr
+        .lines()
+        .map(|line| {
+            line.split(" s (")
+                .next()
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(waits, ["0.2", "0.2", "0.2"], "{stderr}");
+
+    // Without the cap, two failures in a row double the wait twice (with
+    // jitter, between half and all of it): 10 ms, then 10-20, then 20-40.
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        1 | 2 => Reply::new(502),
+        _ => Reply::sse("data: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(server.hits(), 4);
+}
+
+#[test]
+fn max_time_ends_reconnecting() {
+    let server = serve_in_turn(|_| Reply::sse("retry: 50\ndata: x\n\n"));
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            "--reconnect",
+            "-m",
+            "0.5",
+            &server.url("/"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).ends_with("(--max-time)\n"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn reconnect_is_refused_where_it_cannot_work() {
+    for args in [
+        &["--reconnect", "--text", "http://127.0.0.1:9/"][..],
+        &["--reconnect", "--format", "final", "http://127.0.0.1:9/"],
+        &["--reconnect", "recorded.sse"],
+        &["--reconnect=x", "http://127.0.0.1:9/"],
+    ] {
+        http().args(args).assert().code(2).stdout("");
+    }
+}
