@@ -19,8 +19,9 @@ Exit status:
   6  could not connect (DNS, refused, TLS)
   7  timeout (--connect-timeout, --idle-timeout or --max-time)
   8  the stream reported an error (an LLM provider's error event)
-  9  the stream was cut short: connection lost, ended inside an event, or
-     (--text, --format final) ended before the dialect's end marker
+  9  the stream was cut short: connection lost, ended inside an event,
+     (--text, --format final) ended before the dialect's end marker, or
+     --reconnect=N gave up
   130  interrupted (Ctrl-C)
 
 Examples:
