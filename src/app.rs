@@ -12,7 +12,8 @@ use crate::exit::{self, Failure};
 use crate::extract::{Extraction, Reader};
 use crate::http;
 use crate::output::{
-    DataWriter, EventWriter, FinalWriter, JsonlWriter, RawWriter, SseWriter, TextWriter,
+    DataWriter, EventWriter, FinalWriter, JsonlWriter, RawWriter, Sanitizer, SseWriter,
+    TextOptions, TextWriter,
 };
 use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
 use crate::target::Target;
@@ -117,14 +118,54 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     drive(source, out, cli, format, &options)
 }
 
-fn output(cli: &Cli) -> anyhow::Result<BufWriter<Box<dyn Write>>> {
+/// Standard output, or `-o FILE`, buffered; a terminal gets the stream's
+/// control characters escaped unless `--no-sanitize`.
+enum Output {
+    Plain(BufWriter<Box<dyn Write>>),
+    Terminal(Sanitizer<BufWriter<Box<dyn Write>>>),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Plain(out) => out.write(buf),
+            Output::Terminal(out) => out.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Plain(out) => out.write_all(buf),
+            Output::Terminal(out) => out.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Plain(out) => out.flush(),
+            Output::Terminal(out) => out.flush(),
+        }
+    }
+}
+
+fn output(cli: &Cli) -> anyhow::Result<Output> {
     let sink: Box<dyn Write> = match &cli.output {
         Some(path) => Box::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         ),
         None => Box::new(io::stdout().lock()),
     };
-    Ok(BufWriter::with_capacity(OUTPUT_BUFFER, sink))
+    let buffered = BufWriter::with_capacity(OUTPUT_BUFFER, sink);
+    Ok(if to_terminal(cli) && !cli.no_sanitize {
+        Output::Terminal(Sanitizer::new(buffered))
+    } else {
+        Output::Plain(buffered)
+    })
+}
+
+/// Whether the output goes to a terminal.
+fn to_terminal(cli: &Cli) -> bool {
+    cli.output.is_none() && io::stdout().is_terminal()
 }
 
 /// Drives `source` through a pipeline that writes `format` to `out`.
@@ -143,8 +184,12 @@ fn drive<S: Source, W: Write>(
             pipe(source, out, JsonlWriter::new(reader), options)
         }
         Format::Text => {
-            let terminal = cli.output.is_none() && io::stdout().is_terminal();
-            let writer = TextWriter::new(reader(cli), cli.reasoning, terminal);
+            let text = TextOptions {
+                reasoning: cli.reasoning,
+                escape_reasoning: !cli.no_sanitize && io::stderr().is_terminal(),
+                terminal: to_terminal(cli),
+            };
+            let writer = TextWriter::new(reader(cli), text);
             pipe(source, out, writer, options)
         }
         Format::Final => pipe(source, out, FinalWriter::new(reader(cli)), options),

@@ -170,6 +170,11 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size, help_heading = "Output")]
     pub max_event_size: usize,
 
+    /// On a terminal, print the stream's control characters as they are
+    /// (by default they are shown escaped, such as \x1b)
+    #[arg(long, help_heading = "Output")]
+    pub no_sanitize: bool,
+
     /// Write the output to FILE instead of standard output
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,

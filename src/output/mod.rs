@@ -5,6 +5,7 @@ mod data;
 mod final_json;
 mod jsonl;
 mod raw;
+mod sanitize;
 mod sse;
 mod text;
 
@@ -18,8 +19,9 @@ pub use data::DataWriter;
 pub use final_json::FinalWriter;
 pub use jsonl::JsonlWriter;
 pub use raw::RawWriter;
+pub use sanitize::Sanitizer;
 pub use sse::SseWriter;
-pub use text::TextWriter;
+pub use text::{TextOptions, TextWriter};
 
 /// Writes decoded events (or received bytes) in one output format.
 pub trait EventWriter {

@@ -9,22 +9,29 @@ use crate::sse::Event;
 /// received, the moment each delta arrives.
 pub struct TextWriter {
     reader: Reader,
-    /// `--reasoning`: reasoning deltas go to stderr.
-    reasoning: bool,
-    /// Standard output is a terminal: end the answer with a newline so the
-    /// prompt does not follow it on the same line.
-    terminal: bool,
+    options: TextOptions,
     last_byte: Option<u8>,
     /// Reasoning was printed and its line is not finished.
     reasoning_open: bool,
 }
 
+/// Where `--format text` prints, and what.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// `--reasoning`: reasoning deltas go to stderr.
+    pub reasoning: bool,
+    /// Show the reasoning's control characters escaped (stderr is a terminal).
+    pub escape_reasoning: bool,
+    /// Standard output is a terminal: end the answer with a newline so the
+    /// prompt does not follow it on the same line.
+    pub terminal: bool,
+}
+
 impl TextWriter {
-    pub fn new(reader: Reader, reasoning: bool, terminal: bool) -> Self {
+    pub fn new(reader: Reader, options: TextOptions) -> Self {
         TextWriter {
             reader,
-            reasoning,
-            terminal,
+            options,
             last_byte: None,
             reasoning_open: false,
         }
@@ -47,10 +54,14 @@ impl EventWriter for TextWriter {
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
         self.reader.read(event);
         let turn = self.reader.turn_mut();
-        if self.reasoning && !turn.reasoning.is_empty() {
+        if self.options.reasoning && !turn.reasoning.is_empty() {
             // What was printed before goes first.
             out.flush()?;
-            exit::say(format_args!("{}", turn.reasoning));
+            if self.options.escape_reasoning {
+                exit::say(format_args!("{}", exit::escape_controls(&turn.reasoning)));
+            } else {
+                exit::say(format_args!("{}", turn.reasoning));
+            }
             self.reasoning_open = !turn.reasoning.ends_with('\n');
         }
         turn.reasoning.clear();
@@ -69,7 +80,7 @@ impl EventWriter for TextWriter {
 
     fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
         close_reasoning(&mut self.reasoning_open);
-        if self.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
+        if self.options.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
             out.write_all(b"\n")?;
         }
         out.flush()?;

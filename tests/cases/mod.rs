@@ -5,6 +5,7 @@ mod done;
 mod encoding;
 mod endings;
 mod filter;
+mod hostile;
 mod http_output;
 mod http_proxy;
 mod http_request;
