@@ -29,14 +29,20 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                        sending the request again starts a new one";
         return Err(Failure::Usage(message.to_owned()).into());
     }
+    if !cli.events.is_empty() && matches!(cli.format(), Format::Text | Format::Final) {
+        let message = "--event applies to the other formats: --text and --format final \
+                       read every event (the dialect's end marker among them)";
+        return Err(Failure::Usage(message.to_owned()).into());
+    }
     let llm_option = match cli.format() {
-        Format::Text | Format::Final => None,
-        Format::Jsonl => cli.reasoning.then_some("--reasoning"),
+        Format::Text => None,
+        Format::Final | Format::Jsonl => cli.reasoning.then_some("--reasoning"),
         _ => cli.llm_option(),
     };
     if let Some(flag) = llm_option {
         let message = format!(
-            "{flag} applies to --text and --format final (and --jsonl for --dialect and --extract)"
+            "{flag} applies to --text and --format final (--dialect and --extract to --jsonl \
+             too; --reasoning to --text only: --format final has it in its object)"
         );
         return Err(Failure::Usage(message).into());
     }

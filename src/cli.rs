@@ -167,7 +167,7 @@ pub struct Cli {
     pub no_done: bool,
 
     /// Largest line or event accepted, in bytes or with a K, M or G suffix (powers of 1024)
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size, help_heading = "Output")]
+    #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = parse_size, help_heading = "Output")]
     pub max_event_size: usize,
 
     /// On a terminal, print the stream's control characters as they are

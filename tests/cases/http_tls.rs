@@ -255,3 +255,28 @@ fn a_tls_connection_lost_mid_stream_exits_9() {
         assert_one_error_line(&stderr_of(&output), &["connection lost mid-stream"]);
     }
 }
+
+#[test]
+fn an_http2_stream_reset_exits_9_after_printing_what_came() {
+    let (server, ca) =
+        Server::start_tls(|_| Reply::sse("data: 1\n\ndata: 2\n\ndata: par").drop_connection());
+    let ca = file_with(&ca);
+    let output = http()
+        .args(["-v", "--format", "data", "--cacert", &path_of(&ca)])
+        .arg(localhost_url(&server))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(stdout_text(&output), "1\n2\n");
+    assert_eq!(output.status.code(), Some(9), "{stderr}");
+    assert!(stderr.contains("< HTTP/2.0 200 OK"), "{stderr}");
+    assert!(
+        stderr.ends_with('\n')
+            && stderr
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("ssecat: error: connection lost mid-stream"),
+        "{stderr}"
+    );
+}

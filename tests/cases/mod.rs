@@ -4,6 +4,7 @@ mod data;
 mod done;
 mod encoding;
 mod endings;
+mod faults;
 mod filter;
 mod hostile;
 mod http_output;

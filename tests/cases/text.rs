@@ -376,6 +376,7 @@ fn llm_options_need_an_llm_format() {
         &["--format", "data", "--extract", "/a"],
         &["--reasoning"],
         &["--jsonl", "--reasoning"],
+        &["--format", "final", "--reasoning"],
     ] {
         ssecat()
             .args(args)
@@ -491,4 +492,20 @@ fn server_text_in_messages_cannot_drive_the_terminal() {
         "ssecat: tool call f\\x07 (c\\x1b1): {}\n",
         "ssecat: stream error: bad \\x1b]0;title\\x07\n"
     ));
+}
+
+#[test]
+fn event_filters_do_not_apply_to_llm_answers() {
+    // The dialect needs every event, its end marker among them.
+    for format in ["text", "final"] {
+        ssecat()
+            .args(["--format", format, "--event", "content_block_delta"])
+            .arg(fixture("anthropic-messages.sse"))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains(
+                "--event applies to the other formats",
+            ));
+    }
 }
