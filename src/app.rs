@@ -16,6 +16,7 @@ use crate::output::{
     TextOptions, TextWriter,
 };
 use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
+use crate::signals::Interrupt;
 use crate::target::Target;
 use crate::verbose;
 
@@ -60,6 +61,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                 return Err(Failure::Usage(message).into());
             }
             let out = output(cli)?;
+            let interrupt = Interrupt::install().context("watching for Ctrl-C")?;
             return match local {
                 Target::File(path) => {
                     let file = File::open(&path)
@@ -67,19 +69,21 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                     if cli.ndjson || is_json_lines(&path) {
                         options.framing = Framing::JsonLines;
                     }
-                    drive(ReadSource(file), out, cli, cli.format(), &options)
+                    drive(
+                        ReadSource(file),
+                        out,
+                        cli,
+                        cli.format(),
+                        &options,
+                        interrupt,
+                    )
                 }
                 _ => {
                     if cli.ndjson {
                         options.framing = Framing::JsonLines;
                     }
-                    drive(
-                        ReadSource(io::stdin().lock()),
-                        out,
-                        cli,
-                        cli.format(),
-                        &options,
-                    )
+                    let stdin = ReadSource(io::stdin());
+                    drive(stdin, out, cli, cli.format(), &options, interrupt)
                 }
             };
         }
@@ -105,7 +109,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
         step if verbose => verbose::print(step),
         _ => {}
     };
-    let source = exchange.send(&mut trace)?;
+    let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
+    let source = exchange.send(&mut trace, &mut interrupt)?;
     // --ndjson overrides a server that labels its NDJSON wrongly.
     options.framing = if cli.ndjson {
         Framing::JsonLines
@@ -121,7 +126,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     } else {
         cli.format()
     };
-    drive(source, out, cli, format, &options)
+    drive(source, out, cli, format, &options, interrupt)
 }
 
 /// Standard output, or `-o FILE`, buffered; a terminal gets the stream's
@@ -181,13 +186,15 @@ fn drive<S: Source, W: Write>(
     cli: &Cli,
     format: Format,
     options: &Options,
+    interrupt: Interrupt,
 ) -> anyhow::Result<Ending> {
+    let run = Run { options, interrupt };
     match format {
-        Format::Sse => pipe(source, out, SseWriter::default(), options),
-        Format::Data => pipe(source, out, DataWriter, options),
+        Format::Sse => run.pipe(source, out, SseWriter::default()),
+        Format::Data => run.pipe(source, out, DataWriter),
         Format::Jsonl => {
             let reader = (cli.dialect.is_some() || cli.extract.is_some()).then(|| reader(cli));
-            pipe(source, out, JsonlWriter::new(reader), options)
+            run.pipe(source, out, JsonlWriter::new(reader))
         }
         Format::Text => {
             let text = TextOptions {
@@ -195,23 +202,30 @@ fn drive<S: Source, W: Write>(
                 escape_reasoning: !cli.no_sanitize && io::stderr().is_terminal(),
                 terminal: to_terminal(cli),
             };
-            let writer = TextWriter::new(reader(cli), text);
-            pipe(source, out, writer, options)
+            run.pipe(source, out, TextWriter::new(reader(cli), text))
         }
-        Format::Final => pipe(source, out, FinalWriter::new(reader(cli)), options),
-        Format::Raw => pipe(source, out, RawWriter, options),
+        Format::Final => run.pipe(source, out, FinalWriter::new(reader(cli))),
+        Format::Raw => run.pipe(source, out, RawWriter),
     }
 }
 
-fn pipe<S: Source, W: Write, E: EventWriter>(
-    source: S,
-    out: W,
-    writer: E,
-    options: &Options,
-) -> anyhow::Result<Ending> {
-    let mut pipeline = Pipeline::new(out, writer, options);
-    let read = source.drive(&mut pipeline);
-    pipeline.end(read)
+/// What every pipeline of a run shares.
+struct Run<'o> {
+    options: &'o Options,
+    interrupt: Interrupt,
+}
+
+impl Run<'_> {
+    fn pipe<S: Source, W: Write, E: EventWriter>(
+        self,
+        source: S,
+        out: W,
+        writer: E,
+    ) -> anyhow::Result<Ending> {
+        let mut pipeline = Pipeline::new(out, writer, self.options);
+        let read = source.drive(&mut pipeline, self.interrupt);
+        pipeline.end(read)
+    }
 }
 
 /// How `--text` and `--format final` find the answer.

@@ -22,7 +22,7 @@ Exit status:
   9  the stream was cut short: connection lost, ended inside an event,
      (--text, --format final) ended before the dialect's end marker, or
      --reconnect=N gave up
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl-C); 143: SIGTERM
 
 Examples:
   ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text

@@ -47,6 +47,8 @@ pub enum Failure {
     InStream(String),
     /// The stream ended before the end marker its dialect requires.
     Incomplete(String),
+    /// Ctrl-C or SIGTERM: the signal's number.
+    Interrupted(i32),
 }
 
 impl Failure {
@@ -64,6 +66,8 @@ impl Failure {
             Failure::Timeout(_) => TIMEOUT,
             Failure::CutShort(_) | Failure::Incomplete(_) => CUT_SHORT,
             Failure::InStream(_) => IN_STREAM,
+            // As the shell reports a death by that signal.
+            Failure::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(FAILURE),
         }
     }
 }
@@ -79,6 +83,7 @@ impl fmt::Display for Failure {
             | Failure::CutShort(message)
             | Failure::InStream(message)
             | Failure::Incomplete(message) => f.write_str(message),
+            Failure::Interrupted(signal) => write!(f, "interrupted by signal {signal}"),
         }
     }
 }
@@ -149,6 +154,8 @@ pub fn report(result: anyhow::Result<Ending>) -> u8 {
             say(format_args!("{failure}"));
             failure.exit_code()
         }
+        // The user asked for it: nothing to explain.
+        Some(failure @ Failure::Interrupted(_)) => failure.exit_code(),
         Some(failure @ Failure::InStream(message)) => {
             let message = escape_controls(message);
             say(format_args!("ssecat: stream error: {message}\n"));

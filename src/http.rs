@@ -20,6 +20,7 @@ use crate::cli::Cli;
 use crate::exit::{escape_controls, Failure};
 use crate::output::EventWriter;
 use crate::pipeline::{Ending, Framing, Pipeline, Source};
+use crate::signals::Interrupt;
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
@@ -192,6 +193,7 @@ impl Source for HttpSource<'_> {
     fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
+        mut interrupt: Interrupt,
     ) -> anyhow::Result<Ending> {
         let HttpSource {
             runtime,
@@ -201,7 +203,7 @@ impl Source for HttpSource<'_> {
             reconnect,
             ..
         } = self;
-        runtime.block_on(async {
+        let stream = async {
             let mut attempts = 0;
             loop {
                 let read = stream_body(&mut response, pipeline, limits).await;
@@ -240,6 +242,12 @@ impl Source for HttpSource<'_> {
                         },
                     }
                 };
+            }
+        };
+        runtime.block_on(async {
+            tokio::select! {
+                ending = stream => ending,
+                signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
             }
         })
     }
@@ -382,7 +390,11 @@ impl Exchange {
 
     /// Sends the request and waits for a successful response. `trace` sees
     /// every request, response and reconnection.
-    pub fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource<'_>> {
+    pub fn send<'t>(
+        self,
+        trace: &'t mut dyn FnMut(Trace<'_>),
+        interrupt: &mut Interrupt,
+    ) -> anyhow::Result<HttpSource<'t>> {
         let Exchange {
             spec,
             runtime,
@@ -391,8 +403,12 @@ impl Exchange {
             max_redirects,
             reconnect,
         } = self;
-        let first = send(&client, spec.clone(), limits, max_redirects, trace);
-        let response = runtime.block_on(first)?;
+        let response = runtime.block_on(async {
+            tokio::select! {
+                response = send(&client, spec.clone(), limits, max_redirects, trace) => response,
+                signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
+            }
+        })?;
         // No content type: most likely a bare-bones event server.
         let framing = match response.headers().get(header::CONTENT_TYPE) {
             None => Framing::Sse,

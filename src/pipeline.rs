@@ -4,11 +4,13 @@
 
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
+use std::thread;
 
 use anyhow::Context;
 
 use crate::exit::{self, Failure, OutputError};
 use crate::output::EventWriter;
+use crate::signals::Interrupt;
 use crate::sse::{Decoder, IgnoredField};
 
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
@@ -200,33 +202,62 @@ fn warn_ignored(field: &IgnoredField) {
     ));
 }
 
-/// Something that pushes a stream's chunks through a pipeline until it ends.
+/// Something that pushes a stream's chunks through a pipeline until it
+/// ends, or until `interrupt` says a signal came.
 pub trait Source {
     fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
+        interrupt: Interrupt,
     ) -> anyhow::Result<Ending>;
 }
 
-/// A blocking byte source: a file or standard input.
+/// A blocking byte source: a file or standard input. A thread reads it, so
+/// that a signal is noticed even while a read waits on a quiet pipe.
 pub struct ReadSource<R>(pub R);
 
-impl<R: Read> Source for ReadSource<R> {
+impl<R: Read + Send + 'static> Source for ReadSource<R> {
     fn drive<W: Write, E: EventWriter>(
-        mut self,
+        self,
         pipeline: &mut Pipeline<'_, W, E>,
+        mut interrupt: Interrupt,
     ) -> anyhow::Result<Ending> {
-        let mut buf = vec![0; READ_BUFFER];
-        loop {
-            let n = match self.0.read(&mut buf) {
-                Ok(0) => return pipeline.finish(),
-                Ok(n) => n,
+        let (sender, mut chunks) = tokio::sync::mpsc::channel(2);
+        let mut input = self.0;
+        thread::spawn(move || loop {
+            let mut buf = vec![0; READ_BUFFER];
+            let read = match input.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(buf)
+                }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err).context("reading input"),
+                Err(err) => Err(err),
             };
-            if pipeline.push(&buf[..n])?.is_break() {
-                return Ok(Ending::Done);
+            let last = !matches!(&read, Ok(buf) if !buf.is_empty());
+            if sender.blocking_send(read).is_err() || last {
+                return;
             }
-        }
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .context("starting the async runtime")?;
+        runtime.block_on(async {
+            loop {
+                let chunk = tokio::select! {
+                    signal = interrupt.wait() => return Err(Failure::Interrupted(signal).into()),
+                    chunk = chunks.recv() => chunk,
+                };
+                match chunk {
+                    Some(Ok(bytes)) if !bytes.is_empty() => {
+                        if pipeline.push(&bytes)?.is_break() {
+                            return Ok(Ending::Done);
+                        }
+                    }
+                    Some(Err(err)) => return Err(err).context("reading input"),
+                    _ => return pipeline.finish(),
+                }
+            }
+        })
     }
 }

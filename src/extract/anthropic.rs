@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use super::json_path::{string_value, Query, Step};
+use super::turn::slot;
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -48,7 +49,6 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     };
     // Content blocks are numbered by `index`, and a tool call's input
     // pieces name the block of the call.
-    let slot = || index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
     match event_kind(event, kind).as_deref() {
         Some("message_start") => {
             turn.set_id(message_id);
@@ -60,14 +60,14 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
             if let Some("tool_use" | "server_tool_use" | "mcp_tool_use") =
                 block_type.and_then(string_value).as_deref()
             {
-                turn.tool_call(slot()).set(block_id, block_name, None);
+                turn.tool_call(slot(index)).set(block_id, block_name, None);
             }
         }
         Some("content_block_delta") => match delta_type.and_then(string_value).as_deref() {
             Some("text_delta") => turn.push_text(text),
             Some("thinking_delta") => turn.push_reasoning(thinking),
             // A string holding a piece of the input's JSON text.
-            Some("input_json_delta") => turn.tool_call(slot()).set(None, None, partial_json),
+            Some("input_json_delta") => turn.tool_call(slot(index)).set(None, None, partial_json),
             // `signature_delta` only verifies the thinking.
             _ => {}
         },
@@ -89,19 +89,8 @@ mod tests {
     use super::super::{Dialect, Usage};
     use super::*;
 
-    /// Reads events given as their data alone (so typed by the JSON `type`).
     fn read_data(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

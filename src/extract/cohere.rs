@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use super::json_path::{string_value, Query, Step};
+use super::turn::slot;
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -69,7 +70,6 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     else {
         return;
     };
-    let slot = || index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
     match event_kind(event, kind).as_deref() {
         Some("message-start") => turn.set_id(id),
         Some("content-delta") => {
@@ -79,7 +79,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         // The plan the model states before calling tools is not the answer.
         Some("tool-plan-delta") => turn.push_reasoning(tool_plan),
         Some("tool-call-start" | "tool-call-delta") => {
-            turn.tool_call(slot()).set(call_id, name, arguments);
+            turn.tool_call(slot(index)).set(call_id, name, arguments);
         }
         Some("message-end") => {
             turn.ended = true;
@@ -104,19 +104,8 @@ mod tests {
     use super::super::{Dialect, Usage};
     use super::*;
 
-    /// Reads events given as their data alone (so typed by the JSON `type`).
     fn read_data(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

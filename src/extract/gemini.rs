@@ -5,7 +5,8 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, lookup_all, string_value, Query, Step};
+use super::json_path::{elements, string_value, Query, Step};
+use super::turn::is_first;
 use super::Turn;
 use crate::sse::Event;
 
@@ -17,6 +18,7 @@ const PARTS: [Step<'static>; 4] = [
     Step::Key("parts"),
 ];
 const FINISH_REASON: [Step<'static>; 3] = [CANDIDATE[0], CANDIDATE[1], Step::Key("finishReason")];
+const INDEX: [Step<'static>; 3] = [CANDIDATE[0], CANDIDATE[1], Step::Key("index")];
 
 const fn in_usage(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("usageMetadata"), Step::Key(key)]
@@ -27,8 +29,9 @@ const fn in_call(key: &'static str) -> [Step<'static>; 2] {
 }
 
 /// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<8>> = LazyLock::new(|| {
+static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
     Query::new(&[
+        &INDEX,
         &PARTS,
         &FINISH_REASON,
         &in_usage("promptTokenCount"),
@@ -41,22 +44,27 @@ static QUERY: LazyLock<Query<8>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([parts, finish, input, output, model, id, blocked, error]) = QUERY.find(event.data)
+    let Some([index, parts, finish, input, output, model, id, blocked, error]) =
+        QUERY.find(event.data)
     else {
         return;
     };
-    if let Some(parts) = parts {
-        for part in elements(parts) {
-            read_part(part, turn);
+    // With `candidateCount` > 1 the others may come first; only the first
+    // one is the answer.
+    if is_first(index) {
+        if let Some(parts) = parts {
+            for part in elements(parts) {
+                read_part(part, turn);
+            }
         }
-    }
-    if finish
-        .and_then(string_value)
-        .is_some_and(|reason| !reason.is_empty())
-    {
-        turn.set_finish_reason(finish);
-        // No marker follows: the end of the stream after this is the end.
-        turn.complete_at_end = true;
+        if finish
+            .and_then(string_value)
+            .is_some_and(|reason| !reason.is_empty())
+        {
+            turn.set_finish_reason(finish);
+            // No marker follows: the end of the stream after this is the end.
+            turn.complete_at_end = true;
+        }
     }
     // Cumulative on every chunk, so each one replaces the last.
     turn.set_usage(input, output);
@@ -65,27 +73,25 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     if let Some(reason) = blocked.and_then(string_value) {
         turn.fail(format!("prompt blocked: {reason}"));
     }
-    if turn.model.is_none() {
-        turn.set_model(model);
-    }
-    if turn.id.is_none() {
-        turn.set_id(id);
-    }
+    turn.set_model_once(model);
+    turn.set_id_once(id);
 }
+
+/// One part, looked up in one pass.
+static PART: LazyLock<Query<6>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("text")],
+        &[Step::Key("thought")],
+        &[Step::Key("functionCall")],
+        &in_call("id"),
+        &in_call("name"),
+        &in_call("args"),
+    ])
+});
 
 /// One part: `{text, thought?}` or `{functionCall: {id?, name, args}}`.
 fn read_part(part: &str, turn: &mut Turn) {
-    let Some([text, thought, call, id, name, args]) = lookup_all(
-        part,
-        &[
-            &[Step::Key("text")],
-            &[Step::Key("thought")],
-            &[Step::Key("functionCall")],
-            &in_call("id"),
-            &in_call("name"),
-            &in_call("args"),
-        ],
-    ) else {
+    let Some([text, thought, call, id, name, args]) = PART.find(part) else {
         return;
     };
     // Thought summaries (`includeThoughts`) are text parts marked `thought`.
@@ -105,20 +111,9 @@ mod tests {
     use super::super::tests::auto;
     use super::super::{Dialect, Turn, Usage};
     use super::read;
-    use crate::sse::Event;
 
     fn read_all(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

@@ -20,7 +20,7 @@ use clap::ValueEnum;
 
 use crate::pipeline::DONE_MARKER;
 use crate::sse::Event;
-use json_path::{lookup_all, string_value, Query, Step};
+use json_path::{string_value, Query, Step};
 
 pub use turn::{ToolCall, Turn, Usage};
 
@@ -155,13 +155,18 @@ pub enum Extraction {
     Auto,
     /// As `--dialect` says.
     Dialect(Dialect),
-    /// The string at a JSON Pointer (`--extract`), in every event.
+    /// The string at a JSON Pointer (`--extract`), in every event: its
+    /// reference tokens, unescaped.
     Pointer(Vec<String>),
 }
 
 impl Extraction {
-    /// Reads `--extract`: a JSON Pointer (RFC 6901) such as `/choices/0/text`.
+    /// Reads `--extract`: a JSON Pointer (RFC 6901) such as `/choices/0/text`,
+    /// or `""` for the whole document (a data that is a JSON string).
     pub fn pointer(pointer: &str) -> Result<Extraction, String> {
+        if pointer.is_empty() {
+            return Ok(Extraction::Pointer(Vec::new()));
+        }
         let Some(tokens) = pointer.strip_prefix('/') else {
             return Err(format!(
                 "{pointer:?} is not a JSON Pointer: it must start with / (such as /choices/0/text)"
@@ -180,7 +185,12 @@ impl Extraction {
 #[derive(Debug)]
 pub struct Reader {
     extraction: Extraction,
+    /// For `--extract`: its pointer and `error`, compiled once.
+    pointer: Option<Query<2>>,
     turn: Turn,
+    /// The text [`Reader::take_text`] or [`Reader::take_reasoning`] handed
+    /// out last; kept so its buffer is reused.
+    taken: String,
 }
 
 impl Reader {
@@ -189,7 +199,19 @@ impl Reader {
         if let Extraction::Dialect(dialect) = extraction {
             turn.dialect = Some(dialect);
         }
-        Reader { extraction, turn }
+        let pointer = match &extraction {
+            Extraction::Pointer(tokens) => {
+                let path: Vec<Step<'_>> = tokens.iter().map(|token| Step::Token(token)).collect();
+                Some(Query::new(&[&path, &[Step::Key("error")]]))
+            }
+            _ => None,
+        };
+        Reader {
+            extraction,
+            pointer,
+            turn,
+            taken: String::new(),
+        }
     }
 
     /// Adds one event to the turn.
@@ -203,9 +225,8 @@ impl Reader {
             self.turn.last_event_type.clear();
             self.turn.last_event_type.push_str(event.event_type);
         }
-        if let Extraction::Pointer(tokens) = &self.extraction {
-            let path: Vec<Step<'_>> = tokens.iter().map(|t| Step::Token(t)).collect();
-            read_pointer(event, &path, &mut self.turn);
+        if let Some(pointer) = &self.pointer {
+            read_pointer(event, pointer, &mut self.turn);
             return;
         }
         if self.turn.dialect.is_none() {
@@ -221,24 +242,80 @@ impl Reader {
         &self.turn
     }
 
+    /// The turn, for writers that drain `text` and `reasoning` themselves;
+    /// [`Reader::take_text`] and [`Reader::take_reasoning`] do it for them.
     pub fn turn_mut(&mut self) -> &mut Turn {
         &mut self.turn
+    }
+
+    /// Whether the text is found by `--extract`'s pointer rather than a
+    /// dialect.
+    pub fn is_pointer(&self) -> bool {
+        matches!(self.extraction, Extraction::Pointer(_))
+    }
+
+    /// The answer text received since the last take, which the turn no
+    /// longer holds. No allocation once the buffers have grown.
+    pub fn take_text(&mut self) -> &str {
+        self.taken.clear();
+        std::mem::swap(&mut self.taken, &mut self.turn.text);
+        &self.taken
+    }
+
+    /// The reasoning text received since the last take, as
+    /// [`Reader::take_text`] does for the answer.
+    pub fn take_reasoning(&mut self) -> &str {
+        self.taken.clear();
+        std::mem::swap(&mut self.taken, &mut self.turn.reasoning);
+        &self.taken
     }
 }
 
 /// `--extract`: the string at the pointer is text; a top-level `error` is
 /// an error, as in every dialect.
-fn read_pointer(event: &Event<'_>, path: &[Step<'_>], turn: &mut Turn) {
-    if let Some([text, error]) = lookup_all(event.data, &[path, &[Step::Key("error")]]) {
+fn read_pointer(event: &Event<'_>, pointer: &Query<2>, turn: &mut Turn) {
+    if let Some([text, error]) = pointer.find(event.data) {
         turn.push_text(text);
         turn.fail_with(error);
     }
 }
 
-/// Before the dialect is known, an event can still carry an error.
+/// What makes an event an error before its dialect is known.
+static ERROR: LazyLock<Query<3>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("error")],
+        &[Step::Key("message")],
+    ])
+});
+
+/// Before the dialect is known, an event can still carry an error: a first
+/// event may be one.
 fn read_error(event: &Event<'_>, turn: &mut Turn) {
-    if let Some(error) = json_path::lookup(event.data, &[Step::Key("error")]) {
-        turn.fail_with(Some(error));
+    if let Some([kind, error, message]) = ERROR.find(event.data) {
+        let is_error = event_kind(event, kind).as_deref() == Some("error");
+        record_error(turn, event, is_error, error, message);
+    }
+}
+
+/// An `error` member (a string, or an object with a `message`) is an error;
+/// so is an event of type `error`, whose top-level `message` is the message
+/// when it has no `error` member: that is how OpenAI Responses sends one,
+/// `{"type":"error","code":…,"message":…}`.
+fn record_error(
+    turn: &mut Turn,
+    event: &Event<'_>,
+    is_error: bool,
+    error: Option<&str>,
+    message: Option<&str>,
+) {
+    turn.fail_with(error);
+    if is_error {
+        // The first error is kept, so this only counts without the member.
+        match message.and_then(string_value) {
+            Some(message) => turn.fail(message.into_owned()),
+            None => turn.fail(event.data.to_owned()),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, lookup_all, Query, Step};
+use super::json_path::{elements, Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -51,21 +51,21 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     turn.set_finish_reason(reason);
     turn.set_usage(input, output);
     turn.fail_with(error);
-    if turn.model.is_none() {
-        turn.set_model(model);
-    }
+    turn.set_model_once(model);
 }
+
+/// A tool call, looked up in one pass.
+static TOOL_CALL: LazyLock<Query<3>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("id")],
+        &[Step::Key("function"), Step::Key("name")],
+        &[Step::Key("function"), Step::Key("arguments")],
+    ])
+});
 
 /// A whole call: `{id?, function: {name, arguments: {..}}}`.
 fn read_tool_call(call: &str, turn: &mut Turn) {
-    let Some([id, name, arguments]) = lookup_all(
-        call,
-        &[
-            &[Step::Key("id")],
-            &[Step::Key("function"), Step::Key("name")],
-            &[Step::Key("function"), Step::Key("arguments")],
-        ],
-    ) else {
+    let Some([id, name, arguments]) = TOOL_CALL.find(call) else {
         return;
     };
     if name.is_some() || arguments.is_some() {
@@ -78,20 +78,9 @@ mod tests {
     use super::super::tests::auto;
     use super::super::{Dialect, Turn, Usage};
     use super::read;
-    use crate::sse::Event;
 
     fn read_all(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

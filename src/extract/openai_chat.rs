@@ -1,95 +1,150 @@
 //! OpenAI Chat Completions chunks and their compatibles (vLLM, llama.cpp
 //! `/v1`, Mistral, LiteLLM, Ollama `/v1`, TGI `/v1`). The text is
-//! `choices[0].delta.content` (`choices[0].text` in legacy completions); the stream ends at `data: [DONE]`, which
-//! [`super::Reader`] handles for every dialect.
+//! `choices[0].delta.content` (`choices[0].text` in legacy completions); the
+//! stream ends at `data: [DONE]`, which [`super::Reader`] handles for every
+//! dialect.
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, lookup_all, Query, Step};
+use super::json_path::{elements, string_value, Query, Step};
+use super::turn::{is_first, slot};
 use super::Turn;
 use crate::sse::Event;
 
-const DELTA: [Step<'static>; 3] = [Step::Key("choices"), Step::Index(0), Step::Key("delta")];
+const CHOICE: [Step<'static>; 2] = [Step::Key("choices"), Step::Index(0)];
+const DELTA: [Step<'static>; 3] = [CHOICE[0], CHOICE[1], Step::Key("delta")];
+
+const fn in_choice(key: &'static str) -> [Step<'static>; 3] {
+    [CHOICE[0], CHOICE[1], Step::Key(key)]
+}
 
 const fn in_delta(key: &'static str) -> [Step<'static>; 4] {
     [DELTA[0], DELTA[1], DELTA[2], Step::Key(key)]
 }
 
-const CONTENT: [Step<'static>; 4] = in_delta("content");
-const REASONING_CONTENT: [Step<'static>; 4] = in_delta("reasoning_content");
-const REASONING: [Step<'static>; 4] = in_delta("reasoning");
-const TOOL_CALLS: [Step<'static>; 4] = in_delta("tool_calls");
-/// Legacy completions (`/v1/completions`, also served by vLLM and llama.cpp).
-const COMPLETION_TEXT: [Step<'static>; 3] =
-    [Step::Key("choices"), Step::Index(0), Step::Key("text")];
-const FINISH_REASON: [Step<'static>; 3] = [
-    Step::Key("choices"),
-    Step::Index(0),
-    Step::Key("finish_reason"),
-];
-
 /// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<10>> = LazyLock::new(|| {
+static QUERY: LazyLock<Query<13>> = LazyLock::new(|| {
     Query::new(&[
-        &CONTENT,
-        &COMPLETION_TEXT,
-        &REASONING_CONTENT,
-        &REASONING,
-        &TOOL_CALLS,
-        &FINISH_REASON,
-        &[Step::Key("usage")],
+        &in_choice("index"),
+        &in_delta("content"),
+        // Legacy completions (`/v1/completions`, also served by vLLM and
+        // llama.cpp).
+        &in_choice("text"),
+        &in_delta("refusal"),
+        &in_delta("reasoning_content"),
+        &in_delta("reasoning"),
+        &in_delta("tool_calls"),
+        &in_choice("finish_reason"),
+        &[Step::Key("usage"), Step::Key("prompt_tokens")],
+        &[Step::Key("usage"), Step::Key("completion_tokens")],
         &[Step::Key("error")],
         &[Step::Key("model")],
         &[Step::Key("id")],
     ])
 });
 
+/// A piece of a tool call.
+static TOOL_CALL: LazyLock<Query<4>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("index")],
+        &[Step::Key("id")],
+        &[Step::Key("function"), Step::Key("name")],
+        &[Step::Key("function"), Step::Key("arguments")],
+    ])
+});
+
+/// A chunk of content given as an array (Mistral's reasoning models).
+static CONTENT_CHUNK: LazyLock<Query<3>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("text")],
+        &[Step::Key("thinking")],
+    ])
+});
+
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
-        [content, completion_text, reasoning_content, reasoning, tool_calls, finish, usage, error, model, id],
+        [index, content, completion_text, refusal, reasoning_content, reasoning, tool_calls, finish, input, output, error, model, id],
     ) = QUERY.find(event.data)
     else {
         return;
     };
-    turn.push_text(content.or(completion_text));
-    turn.push_reasoning(reasoning_content.or(reasoning));
-    if let Some(calls) = tool_calls {
-        for call in elements(calls) {
-            read_tool_call(call, turn);
+    // With `n` > 1 the other choices come in chunks of their own, in any
+    // order; only the first one is the answer.
+    if is_first(index) {
+        match content {
+            Some(chunks) if chunks.starts_with('[') => read_content_chunks(chunks, turn),
+            _ => turn.push_text(content.or(completion_text)),
         }
+        // A refusal takes the place of the answer (`content` is null): it is
+        // printed as the answer is, or the user would see nothing and not
+        // know why.
+        turn.push_text(refusal);
+        turn.push_reasoning(reasoning_content.or(reasoning));
+        if let Some(calls) = tool_calls {
+            for call in elements(calls) {
+                read_tool_call(call, turn);
+            }
+        }
+        turn.set_finish_reason(finish);
     }
-    turn.set_finish_reason(finish);
-    if let Some(usage) = usage.filter(|raw| *raw != "null") {
-        let [input, output] = lookup_all(
-            usage,
-            &[
-                &[Step::Key("prompt_tokens")],
-                &[Step::Key("completion_tokens")],
-            ],
-        )
-        .unwrap_or_default();
-        turn.set_usage(input, output);
-    }
+    // `usage` is `null` on every chunk but the last when it is asked for.
+    turn.set_usage(input, output);
     turn.fail_with(error);
-    if turn.model.is_none() {
-        turn.set_model(model);
-        turn.set_id(id);
+    turn.set_model_once(model);
+    turn.set_id_once(id);
+}
+
+/// Content as an array of chunks, as Mistral's reasoning models send it:
+/// `{"type":"text","text":…}` is answer text, and
+/// `{"type":"thinking","thinking":[{"type":"text","text":…},…]}` reasoning.
+fn read_content_chunks(chunks: &str, turn: &mut Turn) {
+    for chunk in elements(chunks) {
+        let Some([kind, text, thinking]) = CONTENT_CHUNK.find(chunk) else {
+            continue;
+        };
+        match kind.and_then(string_value).as_deref() {
+            Some("text") => turn.push_text(text),
+            Some("thinking") => match thinking {
+                Some(inner) if inner.starts_with('[') => {
+                    for inner in elements(inner) {
+                        if let Some([None | Some(r#""text""#), text, _]) = CONTENT_CHUNK.find(inner)
+                        {
+                            turn.push_reasoning(text);
+                        }
+                    }
+                }
+                _ => turn.push_reasoning(thinking),
+            },
+            // References, images and the like are not text.
+            _ => {}
+        }
     }
 }
 
 /// A piece of a tool call: `{index, id?, function: {name?, arguments?}}`.
+/// Without an `index` (Gemini's OpenAI-compatible endpoint), a piece with a
+/// new id or a name starts a call and one with neither adds to the last.
 fn read_tool_call(call: &str, turn: &mut Turn) {
-    let Some([index, id, name, arguments]) = lookup_all(
-        call,
-        &[
-            &[Step::Key("index")],
-            &[Step::Key("id")],
-            &[Step::Key("function"), Step::Key("name")],
-            &[Step::Key("function"), Step::Key("arguments")],
-        ],
-    ) else {
+    let Some([index, id, name, arguments]) = TOOL_CALL.find(call) else {
         return;
     };
-    let slot = index.and_then(|raw| raw.parse().ok()).unwrap_or(0);
-    turn.tool_call(slot).set(id, name, arguments);
+    if index.is_some_and(|raw| raw != "null") {
+        turn.tool_call(slot(index)).set(id, name, arguments);
+        return;
+    }
+    let id_text = id.and_then(string_value).filter(|id| !id.is_empty());
+    let name_text = name.and_then(string_value).filter(|name| !name.is_empty());
+    let starts = match (&id_text, turn.tool_calls.last()) {
+        (_, None) => true,
+        // A server may repeat the id on every piece of the call.
+        (Some(id), Some(last)) => last.id.as_deref() != Some(&**id),
+        (None, Some(_)) => name_text.is_some(),
+    };
+    let call = if starts {
+        turn.new_tool_call()
+    } else {
+        turn.tool_calls.last_mut().expect("there is a last call")
+    };
+    call.set(id, name, arguments);
 }

@@ -7,13 +7,13 @@
 use std::sync::LazyLock;
 
 use super::json_path::{string_value, Query, Step};
-use super::{event_kind, Turn};
+use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
 
 const RESPONSE: Step<'static> = Step::Key("response");
 
 /// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<13>> = LazyLock::new(|| {
+static QUERY: LazyLock<Query<15>> = LazyLock::new(|| {
     Query::new(&[
         &[Step::Key("type")],
         &[Step::Key("delta")],
@@ -32,19 +32,23 @@ static QUERY: LazyLock<Query<13>> = LazyLock::new(|| {
         &[Step::Key("item"), Step::Key("call_id")],
         &[Step::Key("item"), Step::Key("name")],
         &[Step::Key("item"), Step::Key("arguments")],
+        &[Step::Key("error")],
+        &[Step::Key("message")],
     ])
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(
-        [kind, delta, id, model, status, incomplete_reason, response_error, input, output, item_type, call_id, name, arguments],
+        [kind, delta, id, model, status, incomplete_reason, response_error, input, output, item_type, call_id, name, arguments, error, message],
     ) = QUERY.find(event.data)
     else {
         return;
     };
     let kind = event_kind(event, kind);
     match kind.as_deref() {
-        Some("response.output_text.delta") => turn.push_text(delta),
+        // A refusal takes the place of the answer: printed as the answer
+        // is, or the user would see nothing and not know why.
+        Some("response.output_text.delta" | "response.refusal.delta") => turn.push_text(delta),
         Some("response.reasoning_summary_text.delta" | "response.reasoning_text.delta") => {
             turn.push_reasoning(delta)
         }
@@ -76,7 +80,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
             }
         }
         // The data is the error itself: `{"type":"error","code","message",…}`.
-        Some("error") => turn.fail_with(Some(event.data)),
+        Some("error") => record_error(turn, event, true, error, message),
         _ => {}
     }
 }
@@ -87,19 +91,8 @@ mod tests {
     use super::super::{Dialect, Usage};
     use super::*;
 
-    /// Reads events given as their data alone (so typed by the JSON `type`).
     fn read_data(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

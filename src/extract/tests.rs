@@ -189,3 +189,249 @@ fn legacy_completions_are_openai() {
     assert_eq!(turn.text, "Hello");
     assert_eq!(turn.finish_reason.as_deref(), Some("length"));
 }
+
+/// Reads events given as their data alone (so typed by the JSON `type`)
+/// with one dialect's `read`.
+pub(crate) fn read_data(read: fn(&Event<'_>, &mut Turn), data: &[&str]) -> Turn {
+    let mut turn = Turn::default();
+    for data in data {
+        read(&message(data), &mut turn);
+    }
+    turn
+}
+
+/// An event with no `event:` field.
+fn message(data: &str) -> Event<'_> {
+    typed("message", data)
+}
+
+fn typed<'a>(event_type: &'a str, data: &'a str) -> Event<'a> {
+    Event {
+        event_type,
+        data,
+        id: "",
+        retry: None,
+    }
+}
+
+/// The (id, name, arguments) of every tool call.
+fn calls(turn: &Turn) -> Vec<(Option<&str>, &str, &str)> {
+    turn.tool_calls
+        .iter()
+        .map(|call| {
+            (
+                call.id.as_deref(),
+                call.name.as_str(),
+                call.arguments.as_str(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_responses_error_as_the_first_event_fails() {
+    let data = r#"{"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":1}"#;
+    // Named by the `event:` field, and by the JSON `type` alone.
+    for event in [typed("error", data), message(data)] {
+        let mut reader = Reader::new(Extraction::Auto);
+        reader.read(&event);
+        assert_eq!(reader.turn().error.as_deref(), Some("Rate limit reached"));
+    }
+    // A `message` alone, in an event of another type, is no error.
+    let mut reader = Reader::new(Extraction::Auto);
+    reader.read(&message(r#"{"type":"note","message":"hello"}"#));
+    assert_eq!(reader.turn().error, None);
+    // An `error` member still is, whatever the type.
+    let mut reader = Reader::new(Extraction::Auto);
+    reader.read(&typed(
+        "error",
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+    ));
+    assert_eq!(reader.turn().error.as_deref(), Some("Overloaded"));
+}
+
+#[test]
+fn responses_error_event_with_an_error_member() {
+    let turn = read_data(
+        openai_responses::read,
+        &[r#"{"type":"error","error":{"message":"Nested","code":"x"},"sequence_number":2}"#],
+    );
+    assert_eq!(turn.error.as_deref(), Some("Nested"));
+}
+
+#[test]
+fn openai_tool_calls_without_index_are_told_apart_by_id() {
+    let turn = read_data(
+        openai_chat::read,
+        &[
+            r#"{"choices":[{"delta":{"role":"assistant","tool_calls":[{"id":"a","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"b","type":"function","function":{"name":"g","arguments":"{\"x\""}}]}}]}"#,
+            // The same id again, then neither id nor name: more of the last call.
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"b","function":{"arguments":":1"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":null,"function":{"arguments":"}"}}]}}]}"#,
+            // A name alone starts a call too.
+            r#"{"choices":[{"delta":{"tool_calls":[{"function":{"name":"h","arguments":"["}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"]"}}]}}]}"#,
+        ],
+    );
+    assert_eq!(
+        calls(&turn),
+        [
+            (Some("a"), "f", "{}"),
+            (Some("b"), "g", r#"{"x":1}"#),
+            (None, "h", "[]")
+        ]
+    );
+}
+
+#[test]
+fn a_repeated_tool_call_name_is_kept_once() {
+    let turn = read_data(
+        openai_chat::read,
+        &[
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"get_weather","arguments":"{\"city\":"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"get_weather","arguments":"\"Paris\"}"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"","arguments":""}}]}}]}"#,
+        ],
+    );
+    assert_eq!(
+        calls(&turn),
+        [(Some("call_1"), "get_weather", r#"{"city":"Paris"}"#)]
+    );
+}
+
+#[test]
+fn only_the_first_choice_is_read() {
+    let turn = read_data(
+        openai_chat::read,
+        &[
+            r#"{"choices":[{"index":0,"delta":{"content":"A"}}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":"B","reasoning_content":"b","tool_calls":[{"index":0,"id":"x","function":{"name":"f"}}]},"finish_reason":"length"}]}"#,
+            r#"{"choices":[{"index":1,"text":"B"}]}"#,
+            r#"{"choices":[{"delta":{"content":"C"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+        ],
+    );
+    assert_eq!(turn.text, "AC");
+    assert_eq!(turn.reasoning, "");
+    assert!(turn.tool_calls.is_empty());
+    assert_eq!(turn.finish_reason.as_deref(), Some("stop"));
+
+    let turn = read_data(
+        gemini::read,
+        &[
+            r#"{"candidates":[{"index":0,"content":{"parts":[{"text":"A"}]}}]}"#,
+            r#"{"candidates":[{"index":1,"content":{"parts":[{"text":"B"}]},"finishReason":"MAX_TOKENS"}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"text":"C"}]},"finishReason":"STOP"}]}"#,
+        ],
+    );
+    assert_eq!(turn.text, "AC");
+    assert_eq!(turn.finish_reason.as_deref(), Some("STOP"));
+}
+
+#[test]
+fn refusals_are_answer_text() {
+    let turn = read_data(
+        openai_chat::read,
+        &[
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":null,"refusal":""}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"refusal":"I can't help"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"refusal":" with that."}}]}"#,
+        ],
+    );
+    assert_eq!(turn.text, "I can't help with that.");
+
+    let turn = read_data(
+        openai_responses::read,
+        &[
+            r#"{"type":"response.refusal.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"No.","sequence_number":4}"#,
+            r#"{"type":"response.refusal.done","item_id":"msg_1","output_index":0,"content_index":0,"refusal":"No.","sequence_number":5}"#,
+        ],
+    );
+    assert_eq!(turn.text, "No.");
+}
+
+#[test]
+fn mistral_content_chunks() {
+    let turn = read_data(
+        openai_chat::read,
+        &[
+            r#"{"id":"m1","object":"chat.completion.chunk","model":"magistral-medium-latest","choices":[{"index":0,"delta":{"role":"assistant","content":[{"type":"thinking","thinking":[{"type":"text","text":"Two plus"}]}]},"finish_reason":null}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":" two."},{"type":"text","text":" Four."}]}]},"finish_reason":null}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":[{"type":"text","text":"It is "}]},"finish_reason":null}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"4."},"finish_reason":null}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":[{"type":"reference","reference_ids":[1]},{"type":"text","text":""}]},"finish_reason":"stop"}]}"#,
+        ],
+    );
+    assert_eq!(turn.reasoning, "Two plus two. Four.");
+    assert_eq!(turn.text, "It is 4.");
+    assert_eq!(turn.deltas, 2);
+    assert_eq!(turn.model.as_deref(), Some("magistral-medium-latest"));
+}
+
+#[test]
+fn many_tool_calls_by_slot() {
+    const CALLS: u64 = 100_000;
+    let mut turn = Turn::default();
+    for slot in 0..CALLS {
+        turn.tool_call(slot * 7)
+            .set(None, Some(&format!("\"f{slot}\"")), Some("\"{\""));
+    }
+    for slot in (0..CALLS).rev() {
+        turn.tool_call(slot * 7).set(None, None, Some("\"}\""));
+    }
+    assert_eq!(turn.tool_calls.len(), CALLS as usize);
+    for slot in [0, 1, CALLS / 2, CALLS - 1] {
+        let call = turn.tool_call(slot * 7);
+        assert_eq!(call.slot, slot * 7);
+        assert_eq!(call.name, format!("f{slot}"));
+        assert_eq!(call.arguments, "{}");
+    }
+    // Whole calls are added after, and do not take a slot's place.
+    turn.push_tool_call(Some("\"w\""), Some("\"whole\""), Some("{}"));
+    assert_eq!(turn.tool_calls.len(), CALLS as usize + 1);
+    assert_eq!(turn.tool_call(7).name, "f1");
+    assert_eq!(turn.tool_calls.last().unwrap().name, "whole");
+}
+
+#[test]
+fn an_empty_pointer_is_the_whole_document() {
+    let Extraction::Pointer(tokens) = Extraction::pointer("").unwrap() else {
+        panic!("a pointer");
+    };
+    assert!(tokens.is_empty());
+    let mut reader = Reader::new(Extraction::pointer("").unwrap());
+    assert!(reader.is_pointer());
+    for data in [r#""Hel""#, r#"{"text":"x"}"#, r#""lo""#] {
+        reader.read(&message(data));
+    }
+    assert_eq!(reader.turn().text, "Hello");
+    assert!(!Reader::new(Extraction::Auto).is_pointer());
+    assert!(!Reader::new(Extraction::Dialect(Dialect::Gemini)).is_pointer());
+}
+
+#[test]
+fn a_pointer_reader_is_compiled_once_and_reads_every_event() {
+    let mut reader = Reader::new(Extraction::pointer("/a~1b/0").unwrap());
+    reader.read(&message(r#"{"a/b":["x"]}"#));
+    reader.read(&message(r#"{"a/b":{"0":"y"}}"#));
+    reader.read(&message(r#"{"error":"boom"}"#));
+    assert_eq!(reader.turn().text, "xy");
+    assert_eq!(reader.turn().error.as_deref(), Some("boom"));
+}
+
+#[test]
+fn text_and_reasoning_are_taken() {
+    let mut reader = Reader::new(Extraction::Dialect(Dialect::OpenAiChat));
+    reader.read(&message(
+        r#"{"choices":[{"index":0,"delta":{"content":"Hi","reasoning_content":"Hm"}}]}"#,
+    ));
+    assert_eq!(reader.take_reasoning(), "Hm");
+    assert_eq!(reader.take_text(), "Hi");
+    assert_eq!(reader.take_text(), "");
+    reader.read(&message(
+        r#"{"choices":[{"index":0,"delta":{"content":" there"}}]}"#,
+    ));
+    assert_eq!(reader.take_text(), " there");
+    assert_eq!(reader.turn().text, "");
+    assert_eq!(reader.turn().reasoning, "");
+}

@@ -54,20 +54,9 @@ mod tests {
     use super::super::tests::auto;
     use super::super::{Dialect, Turn, Usage};
     use super::read;
-    use crate::sse::Event;
 
     fn read_all(data: &[&str]) -> Turn {
-        let mut turn = Turn::default();
-        for data in data {
-            let event = Event {
-                event_type: "message",
-                data,
-                id: "",
-                retry: None,
-            };
-            read(&event, &mut turn);
-        }
-        turn
+        super::super::tests::read_data(read, data)
     }
 
     #[test]

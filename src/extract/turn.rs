@@ -1,7 +1,10 @@
 //! The assembled response of one LLM stream, the same shape for every
 //! dialect.
 
-use super::json_path::{self, string_value};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::json_path::{self, string_value, Query, Step};
 use super::Dialect;
 
 /// What the events of a stream add up to. Dialects only add to it; the
@@ -15,6 +18,7 @@ pub struct Turn {
     pub text: String,
     /// Reasoning or thinking text, which is never part of the answer.
     pub reasoning: String,
+    /// In the order they started.
     pub tool_calls: Vec<ToolCall>,
     /// As the provider spells it (`stop`, `length`, `end_turn`, `MAX_TOKENS`, …).
     pub finish_reason: Option<String>,
@@ -26,17 +30,33 @@ pub struct Turn {
     /// The stream completes at its end without a marker, as Gemini's does
     /// after a chunk with a finish reason.
     pub complete_at_end: bool,
-    /// Events read, and how many of them carried answer text.
+    /// Events read (`[DONE]` aside).
     pub events: u64,
     /// The type of the last event read (its `event:` field).
     pub last_event_type: String,
+    /// How many times answer text was added (a delta with no text does not count).
     pub deltas: u64,
+    /// Where in `tool_calls` the call at each provider slot is.
+    slots: Slots,
+}
+
+/// Provider slot → position in `tool_calls`. Its `Debug` leaves the map out:
+/// the calls carry their slots, and a `HashMap` lists in no stable order.
+#[derive(Default)]
+struct Slots(HashMap<u64, usize>);
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Slots({})", self.0.len())
+    }
 }
 
 /// One tool (function) call, assembled from its pieces.
 #[derive(Debug, Default)]
 pub struct ToolCall {
-    /// The provider's position for the call, which later pieces refer to.
+    /// The provider's position for the call, which later pieces refer to;
+    /// for a call that arrived whole or without one, its place in
+    /// [`Turn::tool_calls`].
     pub slot: u64,
     pub id: Option<String>,
     pub name: String,
@@ -49,6 +69,18 @@ pub struct ToolCall {
 pub struct Usage {
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
+}
+
+/// The slot a piece names by its raw `index`; 0 when absent or unreadable.
+pub fn slot(index: Option<&str>) -> u64 {
+    index.and_then(|raw| raw.parse().ok()).unwrap_or(0)
+}
+
+/// Whether a choice or candidate, by its raw `index`, is the first one (an
+/// absent index is): with more than one asked for (`n`, `candidateCount`)
+/// the others arrive too, in chunks of their own and in any order.
+pub fn is_first(index: Option<&str>) -> bool {
+    matches!(index, None | Some("0" | "null"))
 }
 
 impl Turn {
@@ -71,9 +103,13 @@ impl Turn {
 
     /// The tool call at the provider's `slot`, started when it is new.
     pub fn tool_call(&mut self, slot: u64) -> &mut ToolCall {
-        match self.tool_calls.iter().position(|call| call.slot == slot) {
-            Some(i) => &mut self.tool_calls[i],
-            None => {
+        match self.slots.0.get(&slot) {
+            // (Checked, as `tool_calls` is public and could have changed.)
+            Some(&i) if self.tool_calls.get(i).is_some_and(|call| call.slot == slot) => {
+                &mut self.tool_calls[i]
+            }
+            _ => {
+                self.slots.0.insert(slot, self.tool_calls.len());
                 self.tool_calls.push(ToolCall {
                     slot,
                     ..ToolCall::default()
@@ -81,6 +117,16 @@ impl Turn {
                 self.tool_calls.last_mut().expect("just pushed")
             }
         }
+    }
+
+    /// Starts a call that no slot names (a later piece finds it as the last).
+    pub fn new_tool_call(&mut self) -> &mut ToolCall {
+        let slot = self.tool_calls.len() as u64;
+        self.tool_calls.push(ToolCall {
+            slot,
+            ..ToolCall::default()
+        });
+        self.tool_calls.last_mut().expect("just pushed")
     }
 
     /// A tool call that arrives whole; `arguments` is raw JSON (an object, or
@@ -91,9 +137,7 @@ impl Turn {
         name: Option<&str>,
         arguments: Option<&str>,
     ) {
-        let slot = self.tool_calls.len() as u64 + NEW_CALLS;
-        let call = self.tool_call(slot);
-        call.set(id, name, arguments);
+        self.new_tool_call().set(id, name, arguments);
     }
 
     pub fn set_model(&mut self, raw: Option<&str>) {
@@ -102,6 +146,20 @@ impl Turn {
 
     pub fn set_id(&mut self, raw: Option<&str>) {
         set_string(&mut self.id, raw);
+    }
+
+    /// Sets the model unless an earlier event did: for dialects that
+    /// repeat it on every chunk.
+    pub fn set_model_once(&mut self, raw: Option<&str>) {
+        if self.model.is_none() {
+            self.set_model(raw);
+        }
+    }
+
+    pub fn set_id_once(&mut self, raw: Option<&str>) {
+        if self.id.is_none() {
+            self.set_id(raw);
+        }
     }
 
     pub fn set_finish_reason(&mut self, raw: Option<&str>) {
@@ -144,17 +202,18 @@ impl Turn {
     }
 }
 
-/// Calls that arrive whole get slots past any index a provider uses.
-const NEW_CALLS: u64 = 1 << 48;
-
 impl ToolCall {
-    /// Fills in what a piece of the call carries; arguments are appended.
+    /// Fills in what a piece of the call carries. The id and the name are
+    /// set once (the first non-empty one wins: some servers repeat them on
+    /// every piece); the arguments are appended.
     pub fn set(&mut self, id: Option<&str>, name: Option<&str>, arguments: Option<&str>) {
         if self.id.is_none() {
             set_string(&mut self.id, id);
         }
-        if let Some(name) = name.and_then(string_value) {
-            self.name.push_str(&name);
+        if self.name.is_empty() {
+            if let Some(name) = name.and_then(string_value) {
+                self.name = name.into_owned();
+            }
         }
         match arguments {
             Some(raw) if raw.starts_with('"') => {
@@ -174,12 +233,17 @@ fn set_string(field: &mut Option<String>, raw: Option<&str>) {
     }
 }
 
+static MESSAGE: LazyLock<Query<1>> = LazyLock::new(|| Query::new(&[&[Step::Key("message")]]));
+
 /// The message of an `error` member.
 fn error_message(raw: &str) -> String {
     if let Some(text) = string_value(raw) {
         return text.into_owned();
     }
-    let message = json_path::lookup(raw, &[json_path::Step::Key("message")]).and_then(string_value);
+    let message = MESSAGE
+        .find(raw)
+        .and_then(|[message]| message)
+        .and_then(string_value);
     match message {
         Some(message) => message.into_owned(),
         None => raw.to_owned(),

@@ -264,3 +264,40 @@ fn the_stream_can_arrive_in_tiny_pieces() {
         .stdout("Hello! How can I help you today?")
         .stderr("");
 }
+
+/// Sends SIGINT to a running ssecat and checks it exits 130 quietly.
+fn interrupt(run: Running) -> super::support::Finished {
+    let pid = run.pid().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(sent.unwrap().success());
+    let finished = run.finish();
+    assert_eq!(
+        (finished.code, finished.stderr.as_str()),
+        (Some(130), ""),
+        "{finished:?}"
+    );
+    finished
+}
+
+#[test]
+fn ctrl_c_during_a_stalled_stream_exits_130_after_what_came() {
+    let server = Server::start(|_| Reply::sse("data: 1\n\n").stall());
+    let mut run = Running::spawn(&["--format", "data", &server.url("/")]);
+    run.expect_output("1\n");
+    interrupt(run);
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_response_exits_130() {
+    // A server that accepts the connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let holder = std::thread::spawn(move || listener.accept().map(|(conn, _)| conn));
+    let run = Running::spawn(&["--format", "data", &url]);
+    let _connection = holder.join().unwrap().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let finished = interrupt(run);
+    assert_eq!(finished.stdout, "");
+}

@@ -160,17 +160,49 @@ fn a_closed_stdout_is_a_quiet_normal_end() {
     }
 }
 
+/// Sends `signal` (a `kill` name) to a running ssecat.
+fn send_signal(live: &Running, signal: &str) {
+    let pid = live.pid().to_string();
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
 #[test]
 fn ctrl_c_ends_ssecat_as_interrupted_after_what_it_printed() {
     let mut live = live(&["--format", "data"]);
     live.send(b"data: first\n\n");
     live.expect_output(b"first\n");
-    let pid = live.pid().to_string();
-    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(killed.success());
+    send_signal(&live, "-INT");
     let done = live.finish();
-    // The shell shows a death by SIGINT as exit status 130.
-    assert_eq!(done.signal, Some(2), "{done:?}");
+    // Exit status 130, as the shell reports a death by SIGINT; no message.
+    assert_eq!(
+        (done.code, done.signal, done.stderr.as_str()),
+        (Some(130), None, "")
+    );
+}
+
+#[test]
+fn sigterm_exits_143_and_final_still_prints_its_object() {
+    let mut live = live(&["--format", "final"]);
+    live.send(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n");
+    // Nothing is printed before the end; give ssecat time to read the event.
+    thread::sleep(std::time::Duration::from_millis(300));
+    send_signal(&live, "-TERM");
+    let done = live.finish();
+    assert_eq!(
+        (done.code, done.stderr.as_str()),
+        (Some(143), ""),
+        "{done:?}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_eq!(
+        (&summary["text"], &summary["complete"], &summary["dialect"]),
+        (
+            &serde_json::json!("Hel"),
+            &serde_json::json!(false),
+            &serde_json::json!("openai")
+        )
+    );
 }
 
 /// How a run that read two OpenAI chunks and no `[DONE]` ends: normally,
