@@ -1,12 +1,13 @@
 //! What the end of an LLM stream tells the user on stderr, and how it failed.
 
 use crate::exit::{self, Failure};
-use crate::extract::Turn;
+use crate::extract::Reader;
 
 /// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
 /// calls) on stderr, and returns the stream's failure: the provider's
 /// error, or an answer that ended before its end marker.
-pub fn conclude(turn: &Turn, clean: bool, list_tool_calls: bool) -> Option<Failure> {
+pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<Failure> {
+    let turn = reader.turn();
     // Server text is quoted with its control characters escaped.
     let shown = exit::escape_controls;
     if let Some(note) = turn.finish_reason.as_deref().and_then(finish_note) {
@@ -28,8 +29,13 @@ pub fn conclude(turn: &Turn, clean: bool, list_tool_calls: bool) -> Option<Failu
     }
     if turn.complete(clean) {
         if turn.dialect.is_none() && turn.deltas == 0 && turn.events > 0 {
+            let hint = if reader.is_pointer() {
+                "no event has a string at the --extract pointer"
+            } else {
+                "--dialect NAME or --extract /json/pointer says where it is"
+            };
             exit::say(format_args!(
-                "ssecat: warning: no answer text in {} events; --dialect NAME or --extract /json/pointer says where it is\n",
+                "ssecat: warning: no answer text in {} events; {hint}\n",
                 turn.events
             ));
         }

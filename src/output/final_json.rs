@@ -37,7 +37,7 @@ impl EventWriter for FinalWriter {
         serde_json::to_writer(&mut *out, &summary(turn, clean))?;
         out.write_all(b"\n")?;
         out.flush()?;
-        Ok(conclude(turn, clean, false))
+        Ok(conclude(&self.reader, clean, false))
     }
 }
 

@@ -84,6 +84,6 @@ impl EventWriter for TextWriter {
             out.write_all(b"\n")?;
         }
         out.flush()?;
-        Ok(conclude(self.reader.turn(), clean, true))
+        Ok(conclude(&self.reader, clean, true))
     }
 }

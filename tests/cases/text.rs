@@ -509,3 +509,11 @@ fn event_filters_do_not_apply_to_llm_answers() {
             ));
     }
 }
+
+#[test]
+fn extract_with_no_match_says_the_pointer_found_nothing() {
+    with_stdin(&["--extract", "/nope"], "data: {\"a\":1}\n\n")
+        .code(0)
+        .stdout("")
+        .stderr("ssecat: warning: no answer text in 1 events; no event has a string at the --extract pointer\n");
+}
