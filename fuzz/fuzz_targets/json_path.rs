@@ -13,12 +13,17 @@
 //! - When serde_json refuses it for any other reason, `lookup` gives `None`.
 //! - `string_value` of a found string equals serde_json's string, and is
 //!   `None` for any other value.
+//! - A `Query` of several paths (those three and a few more) finds what
+//!   each `lookup` finds alone, and `None` exactly when the empty path
+//!   finds nothing.
+//! - `elements` gives serde_json's array elements, and nothing for any
+//!   other document.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use ssecat::extract::json_path::{lookup, string_value, Step};
+use ssecat::extract::json_path::{elements, lookup, string_value, Query, Step};
 
 const CONTENT: &[Step<'static>] = &[
     Step::Key("choices"),
@@ -105,16 +110,52 @@ fn check(json: &str, parsed: &Result<Value, serde_json::Error>, path: &[Step<'_>
     }
 }
 
+/// `elements` against serde_json.
+fn check_elements(json: &str, parsed: &Result<Value, serde_json::Error>) {
+    let items = elements(json);
+    match parsed {
+        Ok(Value::Array(expected)) => {
+            let items: Vec<Value> = items
+                .iter()
+                .map(|raw| {
+                    serde_json::from_str(raw)
+                        .unwrap_or_else(|err| panic!("element {raw:?} is not JSON ({err})"))
+                })
+                .collect();
+            assert_eq!(&items, expected, "elements of {json:?}");
+        }
+        Err(err) if err.to_string().contains("number out of range") => {}
+        _ => assert!(items.is_empty(), "elements of {json:?} gave {items:?}"),
+    }
+}
+
 fuzz_target!(|input: &[u8]| {
     let Ok(json) = std::str::from_utf8(input) else {
         return;
     };
     let parsed = serde_json::from_str::<Value>(json);
+    let derived = derived_path(input.first().copied().unwrap_or(0));
     check(json, &parsed, CONTENT);
     check(json, &parsed, &[]);
-    check(
-        json,
-        &parsed,
-        &derived_path(input.first().copied().unwrap_or(0)),
+    check(json, &parsed, &derived);
+    check_elements(json, &parsed);
+
+    // Paths sharing steps, ending inside one another, and the same twice.
+    let paths: [&[Step<'_>]; 8] = [
+        CONTENT,
+        &[],
+        &derived,
+        &CONTENT[..2],
+        &[Step::Key("choices"), Step::Token("0"), Step::Key("text")],
+        &[Step::Key("a")],
+        &[Step::Token("a"), Step::Token("1")],
+        CONTENT,
+    ];
+    let alone = paths.map(|path| lookup(json, path));
+    let together = Query::new(&paths).find(json);
+    assert_eq!(
+        together,
+        alone[1].is_some().then_some(alone),
+        "{json:?}: a query and single lookups disagree"
     );
 });

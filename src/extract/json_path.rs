@@ -3,6 +3,16 @@
 //! is valid JSON (RFC 8259 grammar, depth limited). Much faster than a typed
 //! serde parse for LLM chunks, where most of each event is fields nobody
 //! reads.
+//!
+//! The pass is a recursive descent over byte positions. Values no path
+//! goes into are skipped by free functions that only check the grammar;
+//! the `Scanner` follows the values some path goes into. Strings, most of
+//! a chunk's bytes, end at their next quote, backslash or control byte:
+//! with SSE2 (every x86-64 CPU), a text up to 2 KiB is first indexed 64
+//! bytes at a time into a bit set of those bytes (an `Index`), so that
+//! crossing a string is a bit scan; longer texts are scanned 16 bytes at a
+//! time, and eight at a time without SSE2. Keys are matched through a small
+//! hash table per depth, so keys nobody wants cost one look-up.
 
 use std::borrow::Cow;
 
@@ -52,8 +62,167 @@ struct Level {
     ends: u64,
     /// The paths that go deeper.
     longer: u64,
-    keys: Vec<(Box<str>, u64)>,
+    keys: Vec<Key>,
+    /// By [`key_hash`] with `seed`, one more than the index of the key with
+    /// that hash, `0` when there is none and [`SHARED`] when there are
+    /// several: most keys nobody wants are passed over with one look-up.
+    by_hash: Option<Box<[u8; 64]>>,
+    /// The hash multiplier, chosen so that keys rarely share an entry.
+    seed: u32,
     indexes: Vec<(usize, u64)>,
+}
+
+/// A [`Level::by_hash`] entry shared by several keys.
+const SHARED: u8 = u8::MAX;
+
+/// A key some paths take.
+#[derive(Debug, Clone)]
+struct Key {
+    text: Box<str>,
+    /// The first 16 bytes of `text`, little-endian, zero-padded.
+    prefix: u128,
+    /// The paths taking it.
+    mask: u64,
+}
+
+impl Key {
+    /// Whether the key `bytes[start..start + len]` is this one.
+    #[inline(always)]
+    fn is(&self, bytes: &[u8], start: usize, len: usize) -> bool {
+        let text = self.text.as_bytes();
+        if text.len() != len {
+            return false;
+        }
+        match bytes.get(start..start + 16) {
+            Some(block) if len <= 16 => {
+                // Keep the low `len` bytes: the shift is 0..=128.
+                let keep = u128::MAX.checked_shr(128 - 8 * len as u32).unwrap_or(0);
+                let block = u128::from_le_bytes(block.try_into().expect("16 bytes"));
+                (block ^ self.prefix) & keep == 0
+            }
+            _ => bytes.get(start..start + len) == Some(text),
+        }
+    }
+}
+
+impl Level {
+    /// Adds a key some paths take; [`Self::index_keys`] must follow.
+    fn add_key(&mut self, key: &str, bit: u64) {
+        if let Some(k) = self.keys.iter_mut().find(|k| *k.text == *key) {
+            k.mask |= bit;
+            return;
+        }
+        let mut prefix = [0; 16];
+        let n = key.len().min(16);
+        prefix[..n].copy_from_slice(&key.as_bytes()[..n]);
+        self.keys.push(Key {
+            text: key.into(),
+            prefix: u128::from_le_bytes(prefix),
+            mask: bit,
+        });
+    }
+
+    /// Fills `by_hash`, trying seeds until no two keys share an entry (or
+    /// giving up after a few).
+    fn index_keys(&mut self) {
+        self.by_hash = None;
+        if self.keys.is_empty() {
+            return;
+        }
+        for attempt in 0..32u32 {
+            let seed = 0x9E37_79B1_u32.wrapping_add(attempt.wrapping_mul(0x6A09_E668)) | 1;
+            let mut by_hash = Box::new([0; 64]);
+            let mut shared = false;
+            for (i, key) in self.keys.iter().enumerate() {
+                let slot = &mut by_hash[key_hash(key.text.as_bytes(), 0, key.text.len(), seed)];
+                // Past 254 keys, every key is looked for in the whole list.
+                *slot = match u8::try_from(i + 1) {
+                    Ok(index) if *slot == 0 && index != SHARED => index,
+                    _ => SHARED,
+                };
+                shared |= *slot == SHARED;
+            }
+            self.by_hash = Some(by_hash);
+            self.seed = seed;
+            if !shared {
+                break;
+            }
+        }
+    }
+
+    /// The paths that take the key `bytes[start..start + len]` (the text
+    /// between its quotes), which has no escapes.
+    #[inline(always)]
+    fn key_paths(&self, bytes: &[u8], start: usize, len: usize) -> u64 {
+        let Some(by_hash) = &self.by_hash else {
+            return 0;
+        };
+        match by_hash[key_hash(bytes, start, len, self.seed)] {
+            0 => 0,
+            SHARED => self.shared_key_paths(bytes, start, len),
+            slot => {
+                let key = &self.keys[usize::from(slot - 1)];
+                if key.is(bytes, start, len) {
+                    key.mask
+                } else {
+                    0
+                }
+            }
+        }
+    }
+
+    /// [`Self::key_paths`] when several keys have the key's hash.
+    #[inline(never)]
+    fn shared_key_paths(&self, bytes: &[u8], start: usize, len: usize) -> u64 {
+        let mut paths = 0;
+        for wanted in &self.keys {
+            if wanted.is(bytes, start, len) {
+                paths |= wanted.mask;
+            }
+        }
+        paths
+    }
+
+    /// [`Self::key_paths`] for a key with escapes (rare): its decoded text
+    /// is compared.
+    #[cold]
+    #[inline(never)]
+    fn escaped_key_paths(&self, key: &[u8]) -> u64 {
+        let decoded = std::str::from_utf8(key)
+            .ok()
+            .and_then(|key| string_value(&format!("\"{key}\"")).map(Cow::into_owned));
+        let mut paths = 0;
+        for wanted in &self.keys {
+            if decoded.as_deref() == Some(&*wanted.text) {
+                paths |= wanted.mask;
+            }
+        }
+        paths
+    }
+
+    /// The paths that take index `index`.
+    #[inline(always)]
+    fn index_paths(&self, index: usize) -> u64 {
+        let mut paths = 0;
+        for &(wanted, mask) in &self.indexes {
+            if wanted == index {
+                paths |= mask;
+            }
+        }
+        paths
+    }
+}
+
+/// A hash, below 64, of the key `bytes[start..start + len]`: its length
+/// and first and last bytes, times `seed`.
+#[inline(always)]
+fn key_hash(bytes: &[u8], start: usize, len: usize, seed: u32) -> usize {
+    let (first, last) = match len {
+        0 => (0, 0),
+        _ => (bytes[start], bytes[start + len - 1]),
+    };
+    let key = u32::from(first) | u32::from(last) << 8 | (len as u32) << 16;
+    (key.wrapping_mul(seed) >> 26) as usize
 }
 
 impl<const N: usize> Query<N> {
@@ -73,10 +242,7 @@ impl<const N: usize> Query<N> {
                     Step::Token(token) => (Some(token), pointer_index(token)),
                 };
                 if let Some(key) = key {
-                    match level.keys.iter_mut().find(|(k, _)| **k == *key) {
-                        Some((_, mask)) => *mask |= bit,
-                        None => level.keys.push((key.into(), bit)),
-                    }
+                    level.add_key(key, bit);
                 }
                 if let Some(index) = index {
                     match level.indexes.iter_mut().find(|(i, _)| *i == index) {
@@ -86,54 +252,68 @@ impl<const N: usize> Query<N> {
                 }
             }
         }
+        for level in &mut levels {
+            level.index_keys();
+        }
         Query { levels }
     }
 
     /// The raw text of the value at each path in `json`; `None` when the
     /// document is not valid JSON.
     pub fn find<'a>(&self, json: &'a str) -> Option<[Option<&'a str>; N]> {
-        let mut found = [None; N];
+        let bytes = json.as_bytes();
+        let mut index = [0; INDEX_WORDS];
+        let mut spans = [(0, 0); N];
         let mut scanner = Scanner {
-            bytes: json.as_bytes(),
-            pos: 0,
+            bytes,
+            index: index_specials(bytes, &mut index),
             depth: 0,
             levels: &self.levels,
-            found: &mut found,
-            elements: None,
+            spans: &mut spans,
+            found: 0,
         };
-        scanner.value(all_bits(N))?;
-        scanner.skip_whitespace();
-        if scanner.pos != json.len() {
+        let end = scanner.value(skip_whitespace(bytes, 0), all_bits(N))?;
+        if skip_whitespace(bytes, end) != bytes.len() {
             return None;
         }
+        let found = scanner.found;
         // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
-        Some(found.map(|span| span.map(|(start, end)| &json[start..end])))
+        Some(std::array::from_fn(|i| {
+            let (start, end) = spans[i];
+            (found >> i & 1 != 0).then(|| &json[start..end])
+        }))
     }
 }
 
 /// The raw text of each element of the JSON array `json`; empty when
 /// `json` is not a valid array.
 pub fn elements(json: &str) -> Vec<&str> {
-    let mut scanner = Scanner {
-        bytes: json.as_bytes(),
-        pos: 0,
-        depth: 0,
-        levels: &[],
-        found: &mut [],
-        elements: Some(Vec::new()),
-    };
-    scanner.skip_whitespace();
-    let valid = scanner.peek() == Some(b'[') && scanner.value(0).is_some() && {
-        scanner.skip_whitespace();
-        scanner.pos == json.len()
-    };
-    match scanner.elements {
-        Some(spans) if valid => spans
-            .into_iter()
-            .map(|(start, end)| &json[start..end])
-            .collect(),
-        _ => Vec::new(),
+    let bytes = json.as_bytes();
+    let mut spans = Vec::new();
+    let valid = (|| {
+        let mut pos = skip_whitespace(bytes, 0);
+        if *bytes.get(pos)? != b'[' {
+            return None;
+        }
+        pos = skip_whitespace(bytes, pos + 1);
+        if *bytes.get(pos)? != b']' {
+            loop {
+                let end = skip_value(bytes, None, pos, 1)?;
+                spans.push(&json[pos..end]);
+                pos = skip_whitespace(bytes, end);
+                match *bytes.get(pos)? {
+                    b',' => pos = skip_whitespace(bytes, pos + 1),
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        (skip_whitespace(bytes, pos + 1) == bytes.len()).then_some(())
+    })();
+    if valid.is_none() {
+        spans.clear();
     }
+    spans
 }
 
 fn all_bits(n: usize) -> u64 {
@@ -171,12 +351,11 @@ pub fn push_string(raw: &str, out: &mut String) -> bool {
 }
 
 fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
+    let mut rest = inner;
+    // Runs without escapes are copied whole.
+    while let Some(at) = rest.bytes().position(|b| b == b'\\') {
+        out.push_str(&rest[..at]);
+        let mut chars = rest[at + 1..].chars();
         match chars.next()? {
             '"' => out.push('"'),
             '\\' => out.push('\\'),
@@ -205,7 +384,9 @@ fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
             }
             _ => return None,
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     Some(())
 }
 
@@ -213,281 +394,444 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
     (0..4).try_fold(0, |n, _| Some(n << 4 | chars.next()?.to_digit(16)?))
 }
 
-/// One pass over a document. Paths are a bit set: a bit is set in the
-/// `active` mask passed to a value when every step of that path so far led
-/// here (so `depth` steps have matched).
+/// Follows the values some path goes into. Paths are a bit set: a bit is
+/// set in the `active` mask passed to a value when every step of that path
+/// so far led here (so `depth` steps have matched). Positions are passed
+/// and returned rather than kept here, so they stay in registers.
 struct Scanner<'a, 's> {
     bytes: &'a [u8],
-    pos: usize,
+    index: Index<'a>,
     depth: usize,
     levels: &'s [Level],
-    found: &'s mut [Option<(usize, usize)>],
-    /// Where the elements of the outermost array are, when wanted.
-    elements: Option<Vec<(usize, usize)>>,
+    /// Where the value of each path is, for the paths in `found`.
+    spans: &'s mut [(usize, usize)],
+    found: u64,
 }
 
 impl<'s> Scanner<'_, 's> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.pos += 1;
+    /// Skips the value at `pos` (after any whitespace), noting where it is
+    /// for the paths that end here; the position after it.
+    #[inline(always)]
+    fn value(&mut self, pos: usize, active: u64) -> Option<usize> {
+        if active == 0 {
+            return skip_value(self.bytes, self.index, pos, self.depth);
         }
-    }
-
-    /// Skips one value, noting where it is for the paths that end here.
-    fn value(&mut self, active: u64) -> Option<()> {
-        self.skip_whitespace();
-        let start = self.pos;
-        match self.peek()? {
-            b'{' => self.object(active)?,
-            b'[' => self.array(active)?,
-            b'"' => {
-                self.string()?;
-            }
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            b'n' => self.literal(b"null")?,
-            b'-' | b'0'..=b'9' => self.number()?,
-            _ => return None,
-        }
-        if active != 0 {
-            let ending = active & self.levels.get(self.depth).map_or(0, |level| level.ends);
+        let end = match *self.bytes.get(pos)? {
+            b'{' => self.object(pos, active)?,
+            b'[' => self.array(pos, active)?,
+            _ => skip_value(self.bytes, self.index, pos, self.depth)?,
+        };
+        let ending = active & self.levels.get(self.depth).map_or(0, |level| level.ends);
+        if ending != 0 {
+            self.found |= ending;
             for i in bits(ending) {
-                self.found[i] = Some((start, self.pos));
+                self.spans[i] = (pos, end);
             }
         }
-        Some(())
+        Some(end)
     }
 
-    /// The level of this container's members, and the paths in `active`
-    /// that go on into them.
-    fn level(&self, active: u64) -> Option<(&'s Level, u64)> {
+    /// The level of this container's members and the paths in `active`
+    /// that go on into them, entering it; `None` when no path does.
+    #[inline(always)]
+    fn enter(&mut self, active: u64) -> Option<Option<(&'s Level, u64)>> {
         let levels: &'s [Level] = self.levels;
-        let level = levels.get(self.depth)?;
+        let Some(level) = levels.get(self.depth) else {
+            return Some(None);
+        };
         let continuing = active & level.longer;
-        (continuing != 0).then_some((level, continuing))
-    }
-
-    fn enter(&mut self) -> Option<()> {
+        if continuing == 0 {
+            return Some(None);
+        }
         self.depth += 1;
-        self.pos += 1;
-        (self.depth < MAX_DEPTH).then_some(())
+        (self.depth < MAX_DEPTH).then_some(Some((level, continuing)))
     }
 
-    fn object(&mut self, active: u64) -> Option<()> {
-        let level = self.level(active);
-        self.enter()?;
-        self.skip_whitespace();
-        if self.peek()? == b'}' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            self.skip_whitespace();
-            let key_start = self.pos;
-            if self.peek()? != b'"' {
-                return None;
-            }
-            let escaped = self.string()?;
-            let key = &self.bytes[key_start + 1..self.pos - 1];
-            self.skip_whitespace();
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.pos += 1;
-            let mut child = 0;
-            if let Some((level, continuing)) = level {
-                for (wanted, mask) in &level.keys {
-                    if mask & continuing != 0 && key_is(key, escaped, wanted) {
-                        child |= mask & continuing;
-                    }
-                }
-                // A repeated key replaces what an earlier one held.
-                for i in bits(child) {
-                    self.found[i] = None;
-                }
-            }
-            self.value(child)?;
-            self.skip_whitespace();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => break,
-                _ => return None,
-            }
-        }
-        self.pos += 1;
-        self.depth -= 1;
-        Some(())
-    }
-
-    fn array(&mut self, active: u64) -> Option<()> {
-        let level = self.level(active);
-        self.enter()?;
-        self.skip_whitespace();
-        if self.peek()? == b']' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        let mut index = 0;
-        loop {
-            let mut child = 0;
-            if let Some((level, continuing)) = level {
-                for (wanted, mask) in &level.indexes {
-                    if *wanted == index {
-                        child |= mask & continuing;
-                    }
-                }
-            }
-            self.skip_whitespace();
-            let start = self.pos;
-            self.value(child)?;
-            if let (1, Some(spans)) = (self.depth, &mut self.elements) {
-                spans.push((start, self.pos));
-            }
-            index += 1;
-            self.skip_whitespace();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b']' => break,
-                _ => return None,
-            }
-        }
-        self.pos += 1;
-        self.depth -= 1;
-        Some(())
-    }
-
-    /// Skips a string: no raw control characters, only valid escapes, and
-    /// `\u` surrogates only in high–low pairs. (The text is already UTF-8.)
-    /// Returns whether it had escapes.
-    fn string(&mut self) -> Option<bool> {
-        self.pos += 1;
-        let mut escaped = false;
-        loop {
-            self.pos = special_byte(self.bytes, self.pos)?;
-            match self.bytes[self.pos] {
-                b'"' => {
-                    self.pos += 1;
-                    return Some(escaped);
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn escape(&mut self) -> Option<()> {
-        self.pos += 1;
-        match self.peek()? {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
-            b'u' => {
-                let unit = self.hex4()?;
-                if (0xD800..0xDC00).contains(&unit) {
-                    if self.bytes.get(self.pos..self.pos + 2)? != b"\\u" {
-                        return None;
-                    }
-                    self.pos += 1;
-                    if !(0xDC00..0xE000).contains(&self.hex4()?) {
-                        return None;
-                    }
-                } else if (0xDC00..0xE000).contains(&unit) {
+    #[inline(never)]
+    fn object(&mut self, mut pos: usize, active: u64) -> Option<usize> {
+        let bytes = self.bytes;
+        let Some((level, continuing)) = self.enter(active)? else {
+            return skip_object(bytes, self.index, pos, self.depth);
+        };
+        pos = skip_whitespace(bytes, pos + 1);
+        if *bytes.get(pos)? != b'}' {
+            loop {
+                if *bytes.get(pos)? != b'"' {
                     return None;
                 }
+                let start = pos + 1;
+                let (key_end, escaped) = string(bytes, self.index, start)?;
+                let child = continuing
+                    & if escaped {
+                        level.escaped_key_paths(&bytes[start..key_end - 1])
+                    } else {
+                        level.key_paths(bytes, start, key_end - 1 - start)
+                    };
+                pos = colon(bytes, key_end)?;
+                // A repeated key replaces what an earlier one held.
+                self.found &= !child;
+                pos = skip_whitespace(bytes, self.value(pos, child)?);
+                match *bytes.get(pos)? {
+                    b',' => pos = skip_whitespace(bytes, pos + 1),
+                    b'}' => break,
+                    _ => return None,
+                }
             }
-            _ => return None,
         }
-        Some(())
+        self.depth -= 1;
+        Some(pos + 1)
     }
 
-    /// Reads `uXXXX` (at `u`), leaving `pos` after it.
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.bytes.get(self.pos + 1..self.pos + 5)?;
-        self.pos += 5;
-        digits
-            .iter()
-            .try_fold(0, |n, &b| Some(n << 4 | char::from(b).to_digit(16)?))
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.bytes.get(self.pos..self.pos + word.len())? != word {
-            return None;
-        }
-        self.pos += word.len();
-        Some(())
-    }
-
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    fn number(&mut self) -> Option<()> {
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek()? {
-            b'0' => self.pos += 1,
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            self.required_digits()?;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
+    #[inline(never)]
+    fn array(&mut self, mut pos: usize, active: u64) -> Option<usize> {
+        let bytes = self.bytes;
+        let Some((level, continuing)) = self.enter(active)? else {
+            return skip_array(bytes, self.index, pos, self.depth);
+        };
+        pos = skip_whitespace(bytes, pos + 1);
+        if *bytes.get(pos)? != b']' {
+            let mut index = 0;
+            loop {
+                let child = continuing & level.index_paths(index);
+                pos = skip_whitespace(bytes, self.value(pos, child)?);
+                index += 1;
+                match *bytes.get(pos)? {
+                    b',' => pos = skip_whitespace(bytes, pos + 1),
+                    b']' => break,
+                    _ => return None,
+                }
             }
-            self.required_digits()?;
         }
-        Some(())
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    fn required_digits(&mut self) -> Option<()> {
-        let start = self.pos;
-        self.digits();
-        (self.pos > start).then_some(())
+        self.depth -= 1;
+        Some(pos + 1)
     }
 }
 
-/// Whether a key (the text between its quotes) names `wanted`.
-fn key_is(key: &[u8], escaped: bool, wanted: &str) -> bool {
-    if escaped {
-        // Escaped keys are rare: compare their decoded text.
-        std::str::from_utf8(key)
-            .ok()
-            .and_then(|key| string_value(&format!("\"{key}\"")).map(Cow::into_owned))
-            .is_some_and(|key| key == wanted)
-    } else {
-        key == wanted.as_bytes()
+/// The position of the first byte at or after `pos` that is not JSON
+/// whitespace.
+#[inline(always)]
+fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(&b) = bytes.get(pos) {
+        // Most values follow their delimiter directly.
+        if b > b' ' || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
+        pos += 1;
     }
+    pos
+}
+
+/// Skips the `:` after a key (at `pos`) and the whitespace around it.
+#[inline(always)]
+fn colon(bytes: &[u8], pos: usize) -> Option<usize> {
+    let pos = skip_whitespace(bytes, pos);
+    (*bytes.get(pos)? == b':').then(|| skip_whitespace(bytes, pos + 1))
+}
+
+/// Checks the grammar of the value at `pos` (after any whitespace), inside
+/// `depth` containers; the position after it.
+#[inline(always)]
+fn skip_value(bytes: &[u8], index: Index<'_>, pos: usize, depth: usize) -> Option<usize> {
+    match *bytes.get(pos)? {
+        b'"' => string(bytes, index, pos + 1).map(|(end, _)| end),
+        b'{' => skip_object(bytes, index, pos, depth),
+        b'[' => skip_array(bytes, index, pos, depth),
+        b't' => literal(bytes, pos, b"true"),
+        b'f' => literal(bytes, pos, b"false"),
+        b'n' => literal(bytes, pos, b"null"),
+        b'-' | b'0'..=b'9' => number(bytes, pos),
+        _ => None,
+    }
+}
+
+#[inline(never)]
+fn skip_object(bytes: &[u8], index: Index<'_>, pos: usize, depth: usize) -> Option<usize> {
+    let depth = depth + 1;
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let mut pos = skip_whitespace(bytes, pos + 1);
+    if *bytes.get(pos)? == b'}' {
+        return Some(pos + 1);
+    }
+    loop {
+        if *bytes.get(pos)? != b'"' {
+            return None;
+        }
+        pos = colon(bytes, string(bytes, index, pos + 1)?.0)?;
+        pos = skip_whitespace(bytes, skip_value(bytes, index, pos, depth)?);
+        match *bytes.get(pos)? {
+            b',' => pos = skip_whitespace(bytes, pos + 1),
+            b'}' => return Some(pos + 1),
+            _ => return None,
+        }
+    }
+}
+
+#[inline(never)]
+fn skip_array(bytes: &[u8], index: Index<'_>, pos: usize, depth: usize) -> Option<usize> {
+    let depth = depth + 1;
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let mut pos = skip_whitespace(bytes, pos + 1);
+    if *bytes.get(pos)? == b']' {
+        return Some(pos + 1);
+    }
+    loop {
+        pos = skip_whitespace(bytes, skip_value(bytes, index, pos, depth)?);
+        match *bytes.get(pos)? {
+            b',' => pos = skip_whitespace(bytes, pos + 1),
+            b']' => return Some(pos + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// Skips a string from `pos`, just after its opening quote: no raw control
+/// characters, only valid escapes, and `\u` surrogates only in high–low
+/// pairs. (The text is already UTF-8.) The position after the closing
+/// quote, and whether there were escapes.
+#[inline(always)]
+fn string(bytes: &[u8], index: Index<'_>, pos: usize) -> Option<(usize, bool)> {
+    // Most strings end at the first special byte.
+    let end = match index {
+        Some(index) => next_special(index, pos)?,
+        None => special_byte(bytes, pos)?,
+    };
+    if *bytes.get(end)? == b'"' {
+        Some((end + 1, false))
+    } else {
+        string_with_escapes(bytes, end)
+    }
+}
+
+/// The rest of a string from `pos`, at its first backslash (or control
+/// character, which is refused).
+#[cold]
+#[inline(never)]
+fn string_with_escapes(bytes: &[u8], mut pos: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    loop {
+        match *bytes.get(pos)? {
+            b'"' => return Some((pos + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                pos = escape(bytes, pos + 1)?;
+                pos = special_byte(bytes, pos)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Checks the escape whose letter is at `pos`; the position after it.
+fn escape(bytes: &[u8], pos: usize) -> Option<usize> {
+    match *bytes.get(pos)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(pos + 1),
+        b'u' => {
+            let unit = hex4_at(bytes, pos + 1)?;
+            let pos = pos + 5;
+            if (0xD800..0xDC00).contains(&unit) {
+                if bytes.get(pos..pos + 2)? != b"\\u" {
+                    return None;
+                }
+                (0xDC00..0xE000)
+                    .contains(&hex4_at(bytes, pos + 2)?)
+                    .then_some(pos + 6)
+            } else {
+                (!(0xDC00..0xE000).contains(&unit)).then_some(pos)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The four hex digits at `pos`.
+fn hex4_at(bytes: &[u8], pos: usize) -> Option<u32> {
+    bytes
+        .get(pos..pos + 4)?
+        .iter()
+        .try_fold(0, |n, &b| Some(n << 4 | char::from(b).to_digit(16)?))
+}
+
+#[inline]
+fn literal(bytes: &[u8], pos: usize, word: &[u8]) -> Option<usize> {
+    let end = pos + word.len();
+    (bytes.get(pos..end)? == word).then_some(end)
+}
+
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+fn number(bytes: &[u8], mut pos: usize) -> Option<usize> {
+    if bytes.get(pos) == Some(&b'-') {
+        pos += 1;
+    }
+    match *bytes.get(pos)? {
+        b'0' => pos += 1,
+        b'1'..=b'9' => pos = digits(bytes, pos + 1),
+        _ => return None,
+    }
+    if bytes.get(pos) == Some(&b'.') {
+        pos = required_digits(bytes, pos + 1)?;
+    }
+    if let Some(b'e' | b'E') = bytes.get(pos) {
+        pos += 1;
+        if let Some(b'+' | b'-') = bytes.get(pos) {
+            pos += 1;
+        }
+        pos = required_digits(bytes, pos)?;
+    }
+    Some(pos)
+}
+
+/// The position of the first byte at or after `pos` that is not a digit,
+/// eight bytes at a time (timestamps and token counts are long).
+#[inline(always)]
+fn digits(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while let Some(word) = bytes.get(pos..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*word);
+        // A digit is 0x30..=0x39: its high nibble is 3, and stays 3 when 6
+        // is added. Adding carries only out of a byte that is not a digit,
+        // into later ones, so the first flagged byte is exact.
+        let high = |x: u64| (x & (ONES * 0xF0)) ^ (ONES * 0x30);
+        let flags = high(x) | high(x.wrapping_add(ONES * 6));
+        if flags != 0 {
+            return pos + flags.trailing_zeros() as usize / 8;
+        }
+        pos += 8;
+    }
+    while let Some(b'0'..=b'9') = bytes.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+fn required_digits(bytes: &[u8], pos: usize) -> Option<usize> {
+    let end = digits(bytes, pos);
+    (end > pos).then_some(end)
+}
+
+/// The paths tests can make a text take, so that each is checked on
+/// x86-64.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// With an [`Index`] where the text fits (the default).
+    Indexed,
+    /// Scanning 16 bytes at a time, as texts past `INDEX_WORDS * 64` do.
+    Scanned,
+    /// Without SSE2.
+    Portable,
+}
+
+#[cfg(test)]
+thread_local! {
+    static PATH: std::cell::Cell<Path> = const { std::cell::Cell::new(Path::Indexed) };
+}
+
+/// Where the special bytes (`"`, `\\` and control characters) of a text
+/// are: bit `i % 64` of word `i / 64` is set when byte `i` is one, so that
+/// the end of a string is a bit scan. Built with SSE2 for texts up to
+/// `INDEX_WORDS * 64` bytes; `None` means scanning the bytes instead.
+type Index<'a> = Option<&'a [u64]>;
+
+/// 2 KiB: LLM chunks are mostly well below; longer texts take the scan.
+const INDEX_WORDS: usize = 32;
+
+/// Fills `words` with the [`Index`] of `bytes`, when SSE2 is there and the
+/// text fits.
+#[inline(always)]
+fn index_specials<'w>(bytes: &[u8], words: &'w mut [u64; INDEX_WORDS]) -> Index<'w> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if simd() && bytes.len() <= INDEX_WORDS * 64 {
+        #[cfg(test)]
+        if PATH.get() == Path::Scanned {
+            return None;
+        }
+        let mut chunks = bytes.chunks_exact(64);
+        let mut used = 0;
+        for (word, chunk) in words.iter_mut().zip(&mut chunks) {
+            *word = sse2::special_mask_64(chunk.try_into().expect("64 bytes"));
+            used += 1;
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut blocks = tail.chunks_exact(16);
+            let mut word = 0;
+            for (i, block) in (&mut blocks).enumerate() {
+                let block = block.try_into().expect("16 bytes");
+                word |= u64::from(sse2::special_mask(block)) << (16 * i);
+            }
+            let rest = blocks.remainder();
+            if !rest.is_empty() {
+                let mask = match bytes.last_chunk::<16>() {
+                    // The last 16 bytes, shifting out those already seen.
+                    Some(last) => sse2::special_mask(last) >> (16 - rest.len()),
+                    None => {
+                        // Spaces are not special, so the padding adds nothing.
+                        let mut padded = [b' '; 16];
+                        padded[..rest.len()].copy_from_slice(rest);
+                        sse2::special_mask(&padded)
+                    }
+                };
+                word |= u64::from(mask) << (tail.len() - rest.len());
+            }
+            words[used] = word;
+            used += 1;
+        }
+        return Some(&words[..used]);
+    }
+    // Without SSE2 there is no index.
+    let _ = (bytes, words);
+    None
+}
+
+/// The position of the first special byte at or after `pos`, by `index`.
+#[inline(always)]
+fn next_special(index: &[u64], pos: usize) -> Option<usize> {
+    let mut at = pos / 64;
+    let mut word = index.get(at)? & u64::MAX << (pos % 64);
+    while word == 0 {
+        at += 1;
+        word = *index.get(at)?;
+    }
+    Some(at * 64 + word.trailing_zeros() as usize)
+}
+
+/// Whether to take the SSE2 path, which tests can turn off.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn simd() -> bool {
+    #[cfg(test)]
+    return PATH.get() != Path::Portable;
+    #[cfg(not(test))]
+    true
 }
 
 /// The position of the first `"`, `\\` or control character at or after
-/// `pos`, eight bytes at a time: strings are most of an LLM chunk's bytes.
-#[inline]
-fn special_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
+/// `pos`, 16 or eight bytes at a time: strings are most of an LLM chunk's
+/// bytes.
+#[inline(always)]
+fn special_byte(bytes: &[u8], pos: usize) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    while let Some(block) = bytes.get(pos..pos + 16) {
-        // SAFETY: this is only compiled where SSE2 is enabled, and it is in
-        // every x86-64 CPU.
-        let mask = unsafe { sse2::special_mask(block.try_into().expect("16 bytes")) };
-        if mask != 0 {
-            return Some(pos + mask.trailing_zeros() as usize);
+    if simd() {
+        let mut pos = pos;
+        while let Some(block) = bytes.get(pos..).and_then(<[u8]>::first_chunk) {
+            let mask = sse2::special_mask(block);
+            if mask != 0 {
+                return Some(pos + mask.trailing_zeros() as usize);
+            }
+            pos += 16;
         }
-        pos += 16;
+        return special_byte_portable(bytes, pos);
     }
+    special_byte_portable(bytes, pos)
+}
+
+/// [`special_byte`] eight bytes at a time, then one.
+#[inline(never)]
+fn special_byte_portable(bytes: &[u8], mut pos: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     while let Some(word) = bytes.get(pos..pos + 8) {
@@ -515,16 +859,32 @@ fn special_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_set_epi64x,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
     };
 
     /// Bit `i` is set when `block[i]` is `"`, `\\` or below 0x20.
+    #[inline(always)]
+    pub fn special_mask_64(block: &[u8; 64]) -> u64 {
+        let part = |i: usize| {
+            let part: &[u8; 16] = block[i * 16..][..16].try_into().expect("16 bytes");
+            u64::from(special_mask(part)) << (i * 16)
+        };
+        part(0) | part(1) | part(2) | part(3)
+    }
+
+    /// Bit `i` is set when `block[i]` is `"`, `\\` or below 0x20.
+    #[inline]
+    pub fn special_mask(block: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is enabled at compile time (this module is only
+        // compiled then), and `block` is 16 readable bytes, which is all
+        // the unaligned load reads.
+        unsafe { mask(_mm_loadu_si128(block.as_ptr().cast::<__m128i>())) }
+    }
+
     #[inline]
     #[target_feature(enable = "sse2")]
-    pub fn special_mask(block: &[u8; 16]) -> u32 {
-        let half = |i: usize| i64::from_le_bytes(block[i..i + 8].try_into().expect("8 bytes"));
-        let x = _mm_set_epi64x(half(8), half(0));
+    fn mask(x: __m128i) -> u32 {
         let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
         let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
         // max(x, 0x1f) == 0x1f exactly when x <= 0x1f, as unsigned bytes.

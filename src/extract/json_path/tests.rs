@@ -36,9 +36,39 @@ fn walk<'v>(value: &'v Value, path: &[Step<'_>]) -> Option<&'v Value> {
         })
 }
 
-/// Checks `lookup` against serde_json, and that looking up several paths
-/// at once finds what each lookup finds alone.
+/// Runs `f` with texts taking `path` rather than the index.
+fn on<R>(path: Path, f: impl FnOnce() -> R) -> R {
+    PATH.set(path);
+    let result = f();
+    PATH.set(Path::Indexed);
+    result
+}
+
+/// Runs `f` on the portable path (eight bytes at a time, then one), which
+/// targets without SSE2 take.
+fn portable<R>(f: impl FnOnce() -> R) -> R {
+    on(Path::Portable, f)
+}
+
+/// Checks `lookup` against serde_json, that looking up several paths at
+/// once finds what each lookup finds alone, and that the indexed, scanned
+/// and portable paths agree.
 fn check(json: &str, path: &[Step<'_>]) {
+    let everything = || {
+        (
+            lookup(json, path),
+            lookup_all(json, &[CONTENT, path, &[], TOKENS]),
+            elements(json),
+        )
+    };
+    let indexed = everything();
+    assert_eq!(
+        indexed,
+        on(Path::Scanned, everything),
+        "{json:?} at {path:?}"
+    );
+    assert_eq!(indexed, portable(everything), "{json:?} at {path:?}");
+    check_elements(json);
     let found = lookup(json, path);
     let alone = [
         lookup(json, CONTENT),
@@ -61,6 +91,19 @@ fn check(json: &str, path: &[Step<'_>]) {
         // serde_json also checks that numbers fit an f64; the grammar does not.
         Err(err) if err.to_string().contains("number out of range") => {}
         Err(err) => assert_eq!(found, None, "{json:?} is invalid ({err}) but gave a value"),
+    }
+}
+
+/// Checks `elements` against serde_json.
+fn check_elements(json: &str) {
+    let items: Vec<Value> = elements(json)
+        .into_iter()
+        .map(|raw| serde_json::from_str(raw).unwrap())
+        .collect();
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Array(expected)) => assert_eq!(items, expected, "{json:?}"),
+        Err(err) if err.to_string().contains("number out of range") => {}
+        _ => assert_eq!(items, Vec::<Value>::new(), "{json:?}"),
     }
 }
 
@@ -306,5 +349,96 @@ fn elements_of_an_array() {
     assert_eq!(elements("[]"), Vec::<&str>::new());
     for not_an_array in [r#"{"a":1}"#, "[1,]", "[1] x", "", "[[1]"] {
         assert_eq!(elements(not_an_array), Vec::<&str>::new(), "{not_an_array}");
+        check(not_an_array, CONTENT);
     }
+}
+
+#[test]
+fn keys_are_told_apart_by_their_whole_text() {
+    // Keys sharing a length, a first word, a hash slot or a 16-byte prefix
+    // with a wanted key, near the end of the text and away from it.
+    let long = "a_key_longer_than_16_bytes";
+    for key in [
+        "",
+        "c",
+        "choice",
+        "choices",
+        "choicez",
+        "Choices",
+        "choices_",
+        long,
+        "a_key_longer_than_16_bytez",
+        "a_key_longer_than_16_byte",
+    ] {
+        for tail in ["", "                "] {
+            let json = format!(r#"{{"{key}":1{tail}}}"#);
+            for path in [
+                &[Step::Key("choices")][..],
+                &[Step::Key("")],
+                &[Step::Key(long)],
+            ] {
+                check(&json, path);
+            }
+            let wanted = [
+                &[Step::Key("choices")][..],
+                &[Step::Key("")],
+                &[Step::Key(long)],
+                &[Step::Key("c")],
+                &[Step::Key(key)],
+            ];
+            let expected = wanted.map(|path| lookup(&json, path));
+            assert_eq!(lookup_all(&json, &wanted), Some(expected), "{json}");
+            assert_eq!(expected[4], Some("1"), "{json}");
+        }
+    }
+}
+
+#[test]
+fn many_keys_at_one_level() {
+    // More keys than hash slots: shared slots, and keys past 254.
+    let keys: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+    let paths: Vec<[Step<'_>; 1]> = keys.iter().map(|key| [Step::Key(key)]).collect();
+    let json = format!(
+        "{{{}}}",
+        keys.iter()
+            .enumerate()
+            .map(|(i, key)| format!("\"{key}\":{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for (i, path) in paths.iter().enumerate() {
+        assert_eq!(lookup(&json, path), Some(i.to_string().as_str()));
+    }
+    // All 300 keys in one level of one query, 64 paths at a time.
+    let mut level = Level::default();
+    for (i, key) in keys.iter().enumerate() {
+        level.add_key(key, 1 << (i % 64));
+    }
+    level.index_keys();
+    for (i, key) in keys.iter().enumerate() {
+        let quoted = format!("\"{key}\"");
+        let paths = level.key_paths(quoted.as_bytes(), 1, key.len());
+        assert_ne!(paths & 1 << (i % 64), 0, "{key}");
+    }
+    assert_eq!(level.key_paths(b"\"k300\"", 1, 4), 0);
+}
+
+#[test]
+fn long_documents_stay_linear() {
+    let text = "x".repeat(10 << 20);
+    let json = format!(r#"{{"choices":[{{"delta":{{"content":"{text}"}}}}]}}"#);
+    assert_eq!(lookup(&json, CONTENT).map(str::len), Some(text.len() + 2));
+    assert_eq!(
+        portable(|| lookup(&json, CONTENT)).map(str::len),
+        Some(text.len() + 2)
+    );
+    let items = format!("[{}]", vec!["[1,{\"a\":\"b\"}]"; 100_000].join(","));
+    assert_eq!(elements(&items).len(), 100_000);
+    assert_eq!(
+        lookup(
+            &items,
+            &[Step::Index(99_999), Step::Index(1), Step::Key("a")]
+        ),
+        Some("\"b\"")
+    );
 }
