@@ -228,9 +228,7 @@ impl<R: Read + Send + 'static> Source for ReadSource<R> {
         let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
         let mut input = self.0;
         thread::spawn(move || loop {
-            let mut buf = recycled
-                .try_recv()
-                .unwrap_or_else(|_| vec![0; READ_BUFFER]);
+            let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0; READ_BUFFER]);
             let read = match input.read(&mut buf) {
                 Ok(n) => Ok((buf, n)),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
