@@ -245,8 +245,10 @@ impl<R: Read + Send + 'static> Source for ReadSource<R> {
         runtime.block_on(async {
             loop {
                 let chunk = tokio::select! {
-                    signal = interrupt.wait() => return Err(Failure::Interrupted(signal).into()),
+                    // What was read before the signal is still decoded.
+                    biased;
                     chunk = chunks.recv() => chunk,
+                    signal = interrupt.wait() => return Err(Failure::Interrupted(signal).into()),
                 };
                 match chunk {
                     Some(Ok((buf, n))) if n > 0 => {

@@ -5,6 +5,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -178,7 +179,9 @@ pub struct Running {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: Receiver<Vec<u8>>,
-    stderr: Option<thread::JoinHandle<String>>,
+    /// Everything written to stderr so far.
+    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_reader: Option<thread::JoinHandle<()>>,
     /// Output received but not yet matched.
     pending: Vec<u8>,
 }
@@ -210,18 +213,31 @@ impl Running {
             .spawn()
             .expect("ssecat starts");
         let receiver = forward_reads(child.stdout.take().unwrap());
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = stderr.read_to_end(&mut text);
-            String::from_utf8_lossy(&text).into_owned()
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let written = Arc::clone(&stderr);
+        let stderr_reader = thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                written.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
         });
         Running {
             stdin: child.stdin.take(),
             child,
             stdout: receiver,
-            stderr: Some(stderr),
+            stderr,
+            stderr_reader: Some(stderr_reader),
             pending: Vec::new(),
+        }
+    }
+
+    /// Waits (up to `TIMEOUT`) until stderr contains `expected`.
+    pub fn expect_stderr(&self, expected: &str) {
+        let started = Instant::now();
+        while !String::from_utf8_lossy(&self.stderr.lock().unwrap()).contains(expected) {
+            assert!(started.elapsed() < TIMEOUT, "no {expected:?} on stderr");
+            thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -258,7 +274,7 @@ impl Running {
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.child.kill();
-                    let stderr = self.stderr.take().unwrap().join().unwrap();
+                    let stderr = String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned();
                     panic!(
                         "ssecat closed its stdout after {:?}, expected {shown:?}; stderr: {stderr}",
                         String::from_utf8_lossy(&self.pending),
@@ -292,7 +308,10 @@ impl Running {
             code: status.code(),
             signal: status.signal(),
             stdout: String::from_utf8_lossy(&rest).into_owned(),
-            stderr: self.stderr.take().unwrap().join().unwrap(),
+            stderr: {
+                self.stderr_reader.take().unwrap().join().unwrap();
+                String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+            },
         }
     }
 }
