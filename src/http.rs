@@ -145,16 +145,25 @@ impl Limits {
         };
         match first {
             None => Ok(future.await),
-            Some((at, limit, what, flag)) => {
-                tokio::time::timeout_at(at, future).await.map_err(|_| {
-                    Failure::Timeout(format!(
-                        "timed out: {what} {} s ({flag})",
-                        limit.as_secs_f64()
-                    ))
-                })
-            }
+            Some((at, limit, what, flag)) => tokio::time::timeout_at(at, future)
+                .await
+                .map_err(|_| timed_out(what, limit, flag)),
         }
     }
+
+    /// The failure of a `--max-time` that ran out.
+    fn out_of_time_failure(&self) -> Option<Failure> {
+        let (_, total) = self.deadline?;
+        self.out_of_time()
+            .then(|| timed_out("the transfer took longer than", total, "--max-time"))
+    }
+}
+
+fn timed_out(what: &str, limit: Duration, flag: &str) -> Failure {
+    Failure::Timeout(format!(
+        "timed out: {what} {} s ({flag})",
+        limit.as_secs_f64()
+    ))
 }
 
 /// A response that is streaming: the body is read chunk by chunk as it
@@ -211,6 +220,13 @@ impl Source for HttpSource<'_> {
                     return read;
                 };
                 let Some(mut reason) = reconnect_reason(&read, limits) else {
+                    // A stream the server ended as --max-time ran out is
+                    // not followed any further: that is the timeout.
+                    if let (Ok(Ending::EndOfInput | Ending::Unfinished { .. }), Some(failure)) =
+                        (&read, limits.out_of_time_failure())
+                    {
+                        return Err(failure.into());
+                    }
                     return read;
                 };
                 let mut failures = 0;
