@@ -9,6 +9,7 @@ use super::http_support::{http, stderr_of, stdout_text};
 use super::support::{
     fixture, jsonl_records, on_terminal, read_fixture, ssecat, stdout_of, with_stdin,
 };
+use super::usage::usage_error_starting;
 use crate::server::{Reply, Server};
 
 /// One fixture of tests/fixtures/llm and what `--text` gives for it (see the
@@ -378,15 +379,11 @@ fn llm_options_need_an_llm_format() {
         &["--jsonl", "--reasoning"],
         &["--format", "final", "--reasoning"],
     ] {
-        ssecat()
-            .args(args)
-            .arg(fixture("openai-chat.sse"))
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicates::str::contains(
-                "applies to --text and --format final",
-            ));
+        usage_error_starting(
+            args,
+            "ssecat: error: ",
+            "applies to --text and --format final",
+        );
     }
 }
 
@@ -498,15 +495,11 @@ fn server_text_in_messages_cannot_drive_the_terminal() {
 fn event_filters_do_not_apply_to_llm_answers() {
     // The dialect needs every event, its end marker among them.
     for format in ["text", "final"] {
-        ssecat()
-            .args(["--format", format, "--event", "content_block_delta"])
-            .arg(fixture("anthropic-messages.sse"))
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicates::str::contains(
-                "--event applies to the other formats",
-            ));
+        usage_error_starting(
+            &["--format", format, "--event", "content_block_delta"],
+            "ssecat: error: ",
+            "--event applies to the other formats",
+        );
     }
 }
 

@@ -16,6 +16,13 @@ fn help_mentions_every_flag() {
         "--event",
         "--no-done",
         "--max-event-size",
+        "--dialect",
+        "--extract",
+        "--reasoning",
+        "--ndjson",
+        "--reconnect",
+        "--max-retry-wait",
+        "--no-sanitize",
         "--help",
         "--version",
     ] {
@@ -24,7 +31,7 @@ fn help_mentions_every_flag() {
             "--help does not mention {flag}:\n{help}"
         );
     }
-    for format in ["sse", "data", "jsonl", "text", "raw"] {
+    for format in ["sse", "data", "jsonl", "text", "final", "raw"] {
         assert!(help.contains(format), "--help does not list {format}");
     }
 }
@@ -45,7 +52,7 @@ fn usage_error(args: &[&str], message: &str) {
 }
 
 /// Exit 2, nothing on stdout, and stderr starting with `prefix` and naming `message`.
-fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
+pub fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
     ssecat()
         .args(args)
         .arg(fixture("openai-chat.sse"))
