@@ -830,6 +830,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reconnection_waits_back_off_with_jitter_and_are_capped() {
+        let policy = Reconnect {
+            max: None,
+            max_wait: Duration::from_secs(30),
+        };
+        let ms = Duration::from_millis;
+        assert_eq!(policy.wait(None, 0, None), DEFAULT_RETRY);
+        assert_eq!(policy.wait(Some(200), 0, None), ms(200));
+        for _ in 0..100 {
+            // Doubled for each failure in a row, then between half and all of it.
+            let once = policy.wait(Some(200), 1, None);
+            assert!((ms(200)..=ms(400)).contains(&once), "{once:?}");
+            let twice = policy.wait(Some(200), 2, None);
+            assert!((ms(400)..=ms(800)).contains(&twice), "{twice:?}");
+        }
+        // Retry-After wins; the cap holds whatever the source.
+        assert_eq!(policy.wait(Some(200), 3, Some(ms(50))), ms(50));
+        assert_eq!(policy.wait(Some(200), 40, None), Duration::from_secs(30));
+        assert_eq!(
+            policy.wait(None, 0, Some(Duration::from_secs(3600))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(delay_seconds(" 12 "), Some(Duration::from_secs(12)));
+        assert_eq!(delay_seconds("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(delay_seconds("-1"), None);
+    }
+
+    #[test]
     fn content_types_choose_the_framing() {
         assert_eq!(framing_of("text/event-stream; charset=utf-8"), Framing::Sse);
         assert_eq!(framing_of("Text/Event-Stream"), Framing::Sse);
