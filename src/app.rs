@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -15,16 +15,80 @@ use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, RawWriter, Sanitizer, SseWriter,
     TextOptions, TextWriter,
 };
-use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Source};
+use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Save, Source, Taps};
 use crate::signals::Interrupt;
+use crate::stats::{self, Outcome, Recorder, Stats, Summary};
 use crate::target::Target;
 use crate::verbose;
 
 /// Output is flushed once per input chunk, so this only bounds one chunk's output per write.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
-/// Runs ssecat as the command line asks.
-pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
+/// Runs ssecat as the command line asks; returns the exit code.
+pub fn run(cli: &Cli) -> u8 {
+    let stats_json = match StatsJson::create(cli) {
+        Ok(stats_json) => stats_json,
+        Err(err) => return exit::report(&Err(err)).code,
+    };
+    let wants_stats = cli.stats || stats_json.is_some();
+    let mut stats = wants_stats.then(Stats::starting_now);
+    let result = stream(cli, stats.as_mut());
+    let verdict = exit::report(&result);
+    let Some(stats) = stats else {
+        return verdict.code;
+    };
+    let summary = stats.summary(Outcome {
+        exit_code: verdict.code,
+        error: verdict.error,
+    });
+    if cli.stats {
+        exit::say(format_args!("ssecat: stats\n{summary}"));
+    }
+    match stats_json.map(|json| json.write(&summary)) {
+        Some(Err(err)) if verdict.code == exit::SUCCESS => exit::report(&Err(err)).code,
+        Some(Err(err)) => {
+            exit::report(&Err(err));
+            verdict.code
+        }
+        _ => verdict.code,
+    }
+}
+
+/// Where `--stats-json` goes: a file created before the run, or stderr.
+enum StatsJson {
+    File(PathBuf, File),
+    Stderr,
+}
+
+impl StatsJson {
+    fn create(cli: &Cli) -> anyhow::Result<Option<StatsJson>> {
+        let Some(path) = &cli.stats_json else {
+            return Ok(None);
+        };
+        if path.as_os_str() == "-" {
+            return Ok(Some(StatsJson::Stderr));
+        }
+        let file = File::create(path)
+            .with_context(|| format!("cannot create --stats-json file {}", path.display()))?;
+        Ok(Some(StatsJson::File(path.clone(), file)))
+    }
+
+    fn write(self, summary: &Summary) -> anyhow::Result<()> {
+        let line = format!("{}\n", summary.to_json());
+        match self {
+            StatsJson::Stderr => {
+                exit::say(format_args!("{line}"));
+                Ok(())
+            }
+            StatsJson::File(path, mut file) => file
+                .write_all(line.as_bytes())
+                .with_context(|| format!("writing --stats-json file {}", path.display())),
+        }
+    }
+}
+
+/// Reads the stream the command line names into the output it asks for.
+fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     if cli.reconnect.is_some() && matches!(cli.format(), Format::Text | Format::Final) {
         let message = "--reconnect cannot resume an LLM answer (--text, --format final): \
                        sending the request again starts a new one";
@@ -53,7 +117,19 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    let (method, url) = match Target::parse(&cli.first, cli.second.as_deref())? {
+    let target = Target::parse(&cli.first, cli.second.as_deref())?;
+    let (mut requests, recorder) = match stats {
+        Some(Stats {
+            source,
+            requests,
+            body,
+        }) => {
+            *source = target.to_string();
+            (Some(requests), Some(body))
+        }
+        None => (None, None),
+    };
+    let (method, url) = match target {
         Target::Http { method, url } => (method, url),
         local => {
             if let Some(flag) = cli.request_option() {
@@ -61,6 +137,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                 return Err(Failure::Usage(message).into());
             }
             let out = output(cli)?;
+            let taps = taps(cli, recorder)?;
             let interrupt = Interrupt::install().context("watching for Ctrl-C")?;
             return match local {
                 Target::File(path) => {
@@ -69,21 +146,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
                     if cli.ndjson || is_json_lines(&path) {
                         options.framing = Framing::JsonLines;
                     }
-                    drive(
-                        ReadSource(file),
-                        out,
-                        cli,
-                        cli.format(),
-                        &options,
-                        interrupt,
-                    )
+                    let run = Run::new(&options, interrupt, taps);
+                    drive(ReadSource(file), out, cli, cli.format(), run)
                 }
                 _ => {
                     if cli.ndjson {
                         options.framing = Framing::JsonLines;
                     }
-                    let stdin = ReadSource(io::stdin());
-                    drive(stdin, out, cli, cli.format(), &options, interrupt)
+                    let run = Run::new(&options, interrupt, taps);
+                    drive(ReadSource(io::stdin()), out, cli, cli.format(), run)
                 }
             };
         }
@@ -91,23 +162,29 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     let exchange = http::Exchange::new(cli, method, url)?;
     // Created before the request is sent, so a bad path costs no request.
     let out = output(cli)?;
+    let taps = taps(cli, recorder)?;
     let verbose = cli.verbose;
-    let mut trace = |step: http::Trace<'_>| match step {
-        http::Trace::Reconnect {
-            attempt,
-            max,
-            wait,
-            reason,
-        } => {
-            let of = max.map(|max| format!(" of {max}")).unwrap_or_default();
-            exit::say(format_args!(
-                "ssecat: reconnecting in {:.1} s (attempt {attempt}{of}): {}\n",
-                wait.as_secs_f64(),
-                exit::escape_controls(reason)
-            ));
+    let mut trace = |step: http::Trace<'_>| {
+        if let Some(requests) = requests.as_deref_mut() {
+            stats::record(requests, &step);
         }
-        step if verbose => verbose::print(step),
-        _ => {}
+        match step {
+            http::Trace::Reconnect {
+                attempt,
+                max,
+                wait,
+                reason,
+            } => {
+                let of = max.map(|max| format!(" of {max}")).unwrap_or_default();
+                exit::say(format_args!(
+                    "ssecat: reconnecting in {:.1} s (attempt {attempt}{of}): {}\n",
+                    wait.as_secs_f64(),
+                    exit::escape_controls(reason)
+                ));
+            }
+            step if verbose => verbose::print(step),
+            _ => {}
+        }
     };
     let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
     let source = exchange.send(&mut trace, &mut interrupt)?;
@@ -126,7 +203,21 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
     } else {
         cli.format()
     };
-    drive(source, out, cli, format, &options, interrupt)
+    drive(
+        source,
+        out,
+        cli,
+        format,
+        Run::new(&options, interrupt, taps),
+    )
+}
+
+/// What `--save` and the statistics take from the stream.
+fn taps<'o>(cli: &Cli, stats: Option<&'o mut Recorder>) -> anyhow::Result<Taps<'o>> {
+    Ok(Taps {
+        stats,
+        save: cli.save.clone().map(Save::create).transpose()?,
+    })
 }
 
 /// Standard output, or `-o FILE`, buffered; a terminal gets the stream's
@@ -185,10 +276,8 @@ fn drive<S: Source, W: Write>(
     out: W,
     cli: &Cli,
     format: Format,
-    options: &Options,
-    interrupt: Interrupt,
+    run: Run<'_>,
 ) -> anyhow::Result<Ending> {
-    let run = Run { options, interrupt };
     match format {
         Format::Sse => run.pipe(source, out, SseWriter::default()),
         Format::Data => run.pipe(source, out, DataWriter),
@@ -209,20 +298,29 @@ fn drive<S: Source, W: Write>(
     }
 }
 
-/// What every pipeline of a run shares.
+/// What the pipeline of a run takes besides its writer.
 struct Run<'o> {
     options: &'o Options,
     interrupt: Interrupt,
+    taps: Taps<'o>,
 }
 
-impl Run<'_> {
+impl<'o> Run<'o> {
+    fn new(options: &'o Options, interrupt: Interrupt, taps: Taps<'o>) -> Self {
+        Run {
+            options,
+            interrupt,
+            taps,
+        }
+    }
+
     fn pipe<S: Source, W: Write, E: EventWriter>(
         self,
         source: S,
         out: W,
         writer: E,
     ) -> anyhow::Result<Ending> {
-        let mut pipeline = Pipeline::new(out, writer, self.options);
+        let mut pipeline = Pipeline::new(out, writer, self.options, self.taps);
         let read = source.drive(&mut pipeline, self.interrupt);
         pipeline.end(read)
     }

@@ -179,9 +179,42 @@ pub struct Cli {
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
+    /// Also write the response body to FILE, byte for byte as received, to
+    /// replay it later with `ssecat FILE`
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub save: Option<PathBuf>,
+
+    /// Colour sse and jsonl output: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
+    pub color: ColorChoice,
+
     /// Show the request and response headers on standard error (secrets masked)
     #[arg(short = 'v', long, help_heading = "Diagnostics")]
     pub verbose: bool,
+
+    /// Hide the progress spinner that a terminal's standard error shows
+    /// (errors and warnings are still printed)
+    #[arg(short = 's', long, help_heading = "Diagnostics")]
+    pub silent: bool,
+
+    /// Print a summary of the stream on standard error at the end: timings,
+    /// events, tokens per second
+    #[arg(long, help_heading = "Diagnostics")]
+    pub stats: bool,
+
+    /// Write the statistics as one JSON object to FILE (- for standard error),
+    /// however the stream ends
+    #[arg(long, value_name = "FILE", help_heading = "Diagnostics")]
+    pub stats_json: Option<PathBuf>,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless the NO_COLOR environment variable is set
+    Auto,
+    Always,
+    Never,
 }
 
 /// The output formats.

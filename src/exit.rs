@@ -133,42 +133,80 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
+/// How a run ended: its exit code, what stderr is told, and the error in
+/// one line (for `--stats-json`).
+#[derive(Debug, Default)]
+pub struct Verdict {
+    pub code: u8,
+    pub message: String,
+    pub error: Option<String>,
+}
+
+impl Verdict {
+    fn new(code: u8, message: String, error: impl Into<String>) -> Self {
+        Verdict {
+            code,
+            message,
+            error: Some(error.into()),
+        }
+    }
+}
+
 /// Prints what the user must know about `result` on stderr and returns the exit code.
-pub fn report(result: anyhow::Result<Ending>) -> u8 {
+pub fn report(result: &anyhow::Result<Ending>) -> Verdict {
+    let verdict = verdict(result);
+    say(format_args!("{}", verdict.message));
+    verdict
+}
+
+fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
     let err = match result {
-        Ok(Ending::Done | Ending::EndOfInput) => return SUCCESS,
+        Ok(Ending::Done | Ending::EndOfInput) => return Verdict::default(),
         Ok(Ending::Unfinished { bytes }) => {
-            say(format_args!("ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped\n"
-            ));
-            return CUT_SHORT;
+            let error = format!("the stream ended inside an event; its {bytes} bytes were dropped");
+            let message = format!("ssecat: warning: {error}\n");
+            return Verdict::new(CUT_SHORT, message, error);
         }
         Err(err) => err,
     };
     if let Some(OutputError(io_err)) = err.downcast_ref::<OutputError>() {
         if io_err.kind() == io::ErrorKind::BrokenPipe {
-            return SUCCESS;
+            return Verdict::default();
         }
     }
     match err.downcast_ref::<Failure>() {
-        Some(failure @ Failure::Status { .. }) => {
-            say(format_args!("{failure}"));
-            failure.exit_code()
+        Some(failure @ Failure::Status { report, .. }) => {
+            // The status, the message and Retry-After; not the body.
+            let lines: Vec<&str> = report
+                .lines()
+                .filter_map(|line| line.strip_prefix("ssecat: "))
+                .collect();
+            Verdict::new(failure.exit_code(), report.clone(), lines.join("; "))
         }
         // The user asked for it: nothing to explain.
-        Some(failure @ Failure::Interrupted(_)) => failure.exit_code(),
+        Some(failure @ Failure::Interrupted(_)) => {
+            Verdict::new(failure.exit_code(), String::new(), failure.to_string())
+        }
         Some(failure @ Failure::InStream(message)) => {
-            let message = escape_controls(message);
-            say(format_args!("ssecat: stream error: {message}\n"));
-            failure.exit_code()
+            let shown = escape_controls(message);
+            let stderr = format!("ssecat: stream error: {shown}\n");
+            Verdict::new(
+                failure.exit_code(),
+                stderr,
+                format!("stream error: {message}"),
+            )
         }
         Some(failure @ Failure::Incomplete(message)) => {
-            let message = escape_controls(message);
-            say(format_args!("ssecat: {message}\n"));
-            failure.exit_code()
+            let shown = escape_controls(message);
+            Verdict::new(failure.exit_code(), format!("ssecat: {shown}\n"), message)
         }
         failure => {
-            say(format_args!("ssecat: error: {err:#}\n"));
-            failure.map_or(FAILURE, Failure::exit_code)
+            let code = failure.map_or(FAILURE, Failure::exit_code);
+            Verdict::new(
+                code,
+                format!("ssecat: error: {err:#}\n"),
+                format!("{err:#}"),
+            )
         }
     }
 }

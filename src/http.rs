@@ -279,7 +279,7 @@ async fn stream_body<W: Write, E: EventWriter>(
         let chunk = limits.within(response.chunk()).await?;
         match chunk {
             Ok(Some(bytes)) => {
-                if pipeline.push(&bytes)?.is_break() {
+                if pipeline.push(&bytes, std::time::Instant::now())?.is_break() {
                     return Ok(Ending::Done);
                 }
             }

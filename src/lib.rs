@@ -13,5 +13,6 @@ pub mod output;
 pub mod pipeline;
 pub mod signals;
 pub mod sse;
+pub mod stats;
 pub mod target;
 pub mod verbose;

@@ -1,10 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ssecat::{app, cli::Cli, exit};
+use ssecat::{app, cli::Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = app::run(&cli);
-    ExitCode::from(exit::report(result))
+    ExitCode::from(app::run(&cli))
 }

@@ -2,9 +2,12 @@
 //! events, flush. Every source (file, stdin, HTTP body) pushes its chunks
 //! through a [`Pipeline`].
 
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::thread;
+use std::time::Instant;
 
 use anyhow::Context;
 
@@ -12,6 +15,7 @@ use crate::exit::{self, Failure, OutputError};
 use crate::output::EventWriter;
 use crate::signals::Interrupt;
 use crate::sse::{Decoder, IgnoredField};
+use crate::stats::Recorder;
 
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
 /// returns whatever has arrived, so a live pipe is still streamed.
@@ -55,16 +59,51 @@ pub enum Ending {
     Unfinished { bytes: u64 },
 }
 
+/// `--save`: the received body, byte for byte.
+pub struct Save {
+    path: PathBuf,
+    file: BufWriter<File>,
+}
+
+impl Save {
+    /// Creates (or truncates) the file before anything is received.
+    pub fn create(path: PathBuf) -> anyhow::Result<Save> {
+        let file = File::create(&path)
+            .with_context(|| format!("cannot create --save file {}", path.display()))?;
+        Ok(Save {
+            path,
+            file: BufWriter::new(file),
+        })
+    }
+
+    /// Appends a chunk; flushed at once, so a run that is cut off or
+    /// killed leaves all it received.
+    fn write(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
+        self.file
+            .write_all(chunk)
+            .and_then(|()| self.file.flush())
+            .with_context(|| format!("writing --save file {}", self.path.display()))
+    }
+}
+
+/// What a run watches besides the output: its figures and the saved body.
+#[derive(Default)]
+pub struct Taps<'o> {
+    pub stats: Option<&'o mut Recorder>,
+    pub save: Option<Save>,
+}
+
 /// Decoder, filters and writer for one stream.
 pub struct Pipeline<'o, W, E> {
     decoder: Decoder,
     out: W,
     writer: E,
     options: &'o Options,
+    taps: Taps<'o>,
 }
 
 impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
-    pub fn new(out: W, writer: E, options: &'o Options) -> Self {
+    pub fn new(out: W, writer: E, options: &'o Options, taps: Taps<'o>) -> Self {
         let decoder = match options.framing {
             Framing::JsonLines => Decoder::json_lines(options.max_event_size),
             Framing::Sse | Framing::Opaque => Decoder::new(options.max_event_size),
@@ -74,27 +113,41 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             out,
             writer,
             options,
+            taps,
         }
     }
 
-    /// Writes and decodes one received chunk, then flushes the output.
-    /// Returns `Break` once the stream is done (`[DONE]`): stop reading.
-    pub fn push(&mut self, chunk: &[u8]) -> anyhow::Result<ControlFlow<()>> {
+    /// Writes and decodes one chunk, received at `at`, then flushes the
+    /// output. Returns `Break` once the stream is done (`[DONE]`): stop
+    /// reading.
+    pub fn push(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
+        if let Some(save) = &mut self.taps.save {
+            save.write(chunk)?;
+        }
+        if let Some(stats) = &mut self.taps.stats {
+            stats.chunk(chunk.len(), at);
+        }
         self.writer
             .write_chunk(&mut self.out, chunk)
             .map_err(OutputError)?;
-        let flow = self.decode(chunk);
+        let flow = self.decode(chunk, at);
         // Whatever was decoded before an error still reaches the output.
         self.out.flush().map_err(OutputError)?;
         flow
     }
 
-    fn decode(&mut self, chunk: &[u8]) -> anyhow::Result<ControlFlow<()>> {
+    /// The run's figures, when they are recorded.
+    pub fn stats(&mut self) -> Option<&mut Recorder> {
+        self.taps.stats.as_deref_mut()
+    }
+
+    fn decode(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
         let Pipeline {
             decoder,
             out,
             writer,
             options,
+            taps,
         } = self;
         if options.framing == Framing::Opaque {
             return Ok(ControlFlow::Continue(()));
@@ -107,6 +160,9 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 || options.event_types.iter().any(|t| t == event.event_type);
             if wanted && (!is_done || E::PRINTS_DONE) {
                 write_result = writer.write_event(out, event);
+            }
+            if let Some(stats) = &mut taps.stats {
+                stats.event(event, at, writer.reader());
             }
             done = is_done || (options.stop_at_done && writer.ended());
             if done || write_result.is_err() {
@@ -147,7 +203,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     pub fn finish(&mut self) -> anyhow::Result<Ending> {
         if self.options.framing == Framing::JsonLines {
             // A last JSON line needs no newline after it.
-            let flow = self.decode(b"\n");
+            let flow = self.decode(b"\n", Instant::now());
             self.out.flush().map_err(OutputError)?;
             if flow?.is_break() {
                 return Ok(Ending::Done);
@@ -168,6 +224,9 @@ impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
     /// reported comes first, then how reading ended, then an answer that
     /// ended before its end marker.
     pub fn end(mut self, read: anyhow::Result<Ending>) -> anyhow::Result<Ending> {
+        if let Some(stats) = &mut self.taps.stats {
+            stats.end(self.writer.reader());
+        }
         if matches!(&read, Err(err) if err.is::<OutputError>()) {
             return read;
         }
@@ -230,11 +289,11 @@ impl<R: Read + Send + 'static> Source for ReadSource<R> {
         thread::spawn(move || loop {
             let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0; READ_BUFFER]);
             let read = match input.read(&mut buf) {
-                Ok(n) => Ok((buf, n)),
+                Ok(n) => Ok((buf, n, Instant::now())),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => Err(err),
             };
-            let last = !matches!(&read, Ok((_, n)) if *n > 0);
+            let last = !matches!(&read, Ok((_, n, _)) if *n > 0);
             if sender.blocking_send(read).is_err() || last {
                 return;
             }
@@ -251,8 +310,8 @@ impl<R: Read + Send + 'static> Source for ReadSource<R> {
                     signal = interrupt.wait() => return Err(Failure::Interrupted(signal).into()),
                 };
                 match chunk {
-                    Some(Ok((buf, n))) if n > 0 => {
-                        if pipeline.push(&buf[..n])?.is_break() {
+                    Some(Ok((buf, n, at))) if n > 0 => {
+                        if pipeline.push(&buf[..n], at)?.is_break() {
                             return Ok(Ending::Done);
                         }
                         let _ = recycle.send(buf);

@@ -1,5 +1,6 @@
 //! What the positional arguments name: `[METHOD] URL`, a recorded FILE, or `-`.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use reqwest::{Method, Url};
@@ -12,6 +13,17 @@ pub enum Target {
     Http { method: Option<Method>, url: Url },
     File(PathBuf),
     Stdin,
+}
+
+/// The URL, the file name, or `-`.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Http { url, .. } => write!(f, "{url}"),
+            Target::File(path) => write!(f, "{}", path.display()),
+            Target::Stdin => f.write_str("-"),
+        }
+    }
 }
 
 impl Target {

@@ -36,6 +36,8 @@ pub struct Turn {
     pub last_event_type: String,
     /// How many times answer text was added (a delta with no text does not count).
     pub deltas: u64,
+    /// Characters of answer text added in all (drained or not).
+    pub text_chars: u64,
     /// Where in `tool_calls` the call at each provider slot is.
     slots: Slots,
 }
@@ -90,6 +92,7 @@ impl Turn {
             let before = self.text.len();
             if json_path::push_string(raw, &mut self.text) && self.text.len() > before {
                 self.deltas += 1;
+                self.text_chars += self.text[before..].chars().count() as u64;
             }
         }
     }

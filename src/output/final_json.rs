@@ -32,6 +32,10 @@ impl EventWriter for FinalWriter {
         self.reader.turn().ended
     }
 
+    fn reader(&self) -> Option<&Reader> {
+        Some(&self.reader)
+    }
+
     fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
         let turn = self.reader.turn();
         serde_json::to_writer(&mut *out, &summary(turn, clean))?;

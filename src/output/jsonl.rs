@@ -56,6 +56,10 @@ impl EventWriter for JsonlWriter {
         }
         out.write_all(b"}\n")
     }
+
+    fn reader(&self) -> Option<&Reader> {
+        self.reader.as_ref()
+    }
 }
 
 fn is_json(data: &str) -> bool {

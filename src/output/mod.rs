@@ -12,6 +12,7 @@ mod text;
 use std::io::{self, Write};
 
 use crate::exit::Failure;
+use crate::extract::Reader;
 use crate::sse::Event;
 
 use conclusion::conclude;
@@ -39,6 +40,11 @@ pub trait EventWriter {
     /// Whether the stream reached the end marker of its dialect: stop reading.
     fn ended(&self) -> bool {
         false
+    }
+
+    /// The LLM reader this writer follows the answer with, if any.
+    fn reader(&self) -> Option<&Reader> {
+        None
     }
 
     /// Called once when the stream is over: `clean` when it ended at an

@@ -78,6 +78,10 @@ impl EventWriter for TextWriter {
         self.reader.turn().ended
     }
 
+    fn reader(&self) -> Option<&Reader> {
+        Some(&self.reader)
+    }
+
     fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
         close_reasoning(&mut self.reasoning_open);
         if self.options.terminal && self.last_byte.is_some_and(|last| last != b'\n') {

@@ -20,6 +20,7 @@ mod jsonl;
 mod raw;
 mod reconnect;
 mod sse;
+mod stats;
 mod streaming;
 mod support;
 mod text;

@@ -1,0 +1,263 @@
+//! `--stats` and `--stats-json`: what a stream's timing and contents add up
+//! to, and the live counters the progress spinner shows. Every time is
+//! taken with a monotonic clock when the bytes are received, not when they
+//! are printed.
+
+mod histogram;
+mod summary;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::extract::{Extraction, Reader};
+use crate::http::Trace;
+use crate::sse::Event;
+
+use histogram::Histogram;
+pub use summary::{Outcome, Summary};
+
+/// What the response said about itself: the status line and content type.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    pub url: String,
+    pub status: u16,
+    pub http_version: String,
+    pub content_type: Option<String>,
+}
+
+/// The requests of an HTTP run, as the exchange tells them.
+#[derive(Debug, Default)]
+pub struct Requests {
+    pub first_sent: Option<Instant>,
+    /// The last response (after redirects and reconnections).
+    pub response: Option<Response>,
+    pub reconnects: u32,
+}
+
+/// The counters the progress spinner reads while the stream runs.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub events: AtomicU64,
+    pub bytes: AtomicU64,
+    pub deltas: AtomicU64,
+}
+
+/// Notes a step of the HTTP exchange.
+pub fn record(requests: &mut Requests, step: &Trace<'_>) {
+    match step {
+        Trace::Request(..) => {
+            requests.first_sent.get_or_insert_with(Instant::now);
+        }
+        Trace::Response(response) => {
+            let content_type = response.headers().get(reqwest::header::CONTENT_TYPE);
+            requests.response = Some(Response {
+                url: response.url().to_string(),
+                status: response.status().as_u16(),
+                http_version: format!("{:?}", response.version()),
+                content_type: content_type
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            });
+        }
+        Trace::Reconnect { .. } => requests.reconnects += 1,
+    }
+}
+
+/// Everything `--stats` tells about one run.
+#[derive(Debug)]
+pub struct Stats {
+    /// The URL, or the file name (`-` for standard input).
+    pub source: String,
+    pub requests: Requests,
+    pub body: Recorder,
+}
+
+impl Stats {
+    pub fn starting_now() -> Self {
+        Stats {
+            source: String::new(),
+            requests: Requests::default(),
+            body: Recorder::starting_now(),
+        }
+    }
+
+    /// The figures of the run, which ended as `outcome`.
+    pub fn summary(&self, outcome: Outcome) -> Summary {
+        let Stats {
+            source,
+            requests,
+            body,
+        } = self;
+        let start = requests.first_sent.unwrap_or(body.start);
+        let since_start =
+            |at: Option<Instant>| at.map(|at| millis(at.saturating_duration_since(start)));
+        let ended = body.ended.unwrap_or_else(Instant::now);
+        let answer = body.answer.clone().unwrap_or_default();
+        // Generation speed: from the first token to the last event.
+        let generating = match (body.first_token, body.last_event) {
+            (Some(first), Some(last)) if last > first => Some((last - first).as_secs_f64()),
+            _ => None,
+        };
+        let (tokens, basis) = match answer.tokens_out {
+            Some(tokens) => (tokens, "usage"),
+            None => (answer.deltas, "deltas"),
+        };
+        let tokens_per_s = generating
+            .filter(|_| tokens > 0)
+            .map(|seconds| round3(tokens as f64 / seconds));
+        let gap = |quantile| body.gaps.quantile(quantile).map(micros_to_millis);
+        let response = requests.response.as_ref();
+        Summary {
+            url: response.map_or(source, |r| &r.url).to_owned(),
+            status: response.map(|r| r.status),
+            http_version: response.map(|r| r.http_version.clone()),
+            content_type: response.and_then(|r| r.content_type.clone()),
+            ttfb_ms: since_start(body.first_byte),
+            first_event_ms: since_start(body.first_event),
+            first_token_ms: since_start(body.first_token),
+            duration_ms: millis(ended.saturating_duration_since(start)),
+            events: body.events,
+            bytes: body.bytes,
+            text_chars: body.answer.as_ref().map(|a| a.text_chars),
+            tokens_in: answer.tokens_in,
+            tokens_out: answer.tokens_out,
+            deltas: body.answer.as_ref().map(|a| a.deltas),
+            tokens_per_s,
+            tokens_per_s_basis: tokens_per_s.map(|_| basis),
+            gap_ms: (!body.gaps.is_empty()).then(|| summary::Gaps {
+                p50: gap(0.5).unwrap_or_default(),
+                p90: gap(0.9).unwrap_or_default(),
+                p99: gap(0.99).unwrap_or_default(),
+                max: micros_to_millis(body.gaps.max()),
+            }),
+            finish_reason: answer.finish_reason,
+            dialect: answer.dialect,
+            reconnects: requests.reconnects,
+            exit_code: outcome.exit_code,
+            error: outcome.error,
+        }
+    }
+}
+
+/// Records what a stream's body brings.
+#[derive(Debug)]
+pub struct Recorder {
+    /// When the input was opened; an HTTP run counts from its first request.
+    start: Instant,
+    first_byte: Option<Instant>,
+    first_event: Option<Instant>,
+    first_token: Option<Instant>,
+    last_event: Option<Instant>,
+    ended: Option<Instant>,
+    events: u64,
+    bytes: u64,
+    gaps: Histogram,
+    live: Arc<Live>,
+    /// Reads the LLM answer when the output format does not: the figures
+    /// of an answer are wanted in every format.
+    reader: Option<Reader>,
+    answer: Option<Answer>,
+}
+
+/// What the LLM reader found, taken when the stream ends.
+#[derive(Debug, Clone, Default)]
+struct Answer {
+    dialect: Option<&'static str>,
+    finish_reason: Option<String>,
+    tokens_in: Option<u64>,
+    tokens_out: Option<u64>,
+    deltas: u64,
+    text_chars: u64,
+}
+
+impl Recorder {
+    pub fn starting_now() -> Self {
+        Recorder {
+            start: Instant::now(),
+            first_byte: None,
+            first_event: None,
+            first_token: None,
+            last_event: None,
+            ended: None,
+            events: 0,
+            bytes: 0,
+            gaps: Histogram::default(),
+            live: Arc::default(),
+            reader: None,
+            answer: None,
+        }
+    }
+
+    /// The counters, for a spinner on another thread.
+    pub fn live(&self) -> Arc<Live> {
+        Arc::clone(&self.live)
+    }
+
+    /// A chunk of `len` body bytes arrived at `at`.
+    pub fn chunk(&mut self, len: usize, at: Instant) {
+        self.first_byte.get_or_insert(at);
+        self.bytes += len as u64;
+        self.live.bytes.store(self.bytes, Ordering::Relaxed);
+    }
+
+    /// An event was decoded from the chunk received at `at`. `answer` is
+    /// the output's own LLM reader, when it has one.
+    pub fn event(&mut self, event: &Event<'_>, at: Instant, answer: Option<&Reader>) {
+        self.events += 1;
+        self.first_event.get_or_insert(at);
+        if let Some(last) = self.last_event.replace(at) {
+            self.gaps.record(micros(at - last));
+        }
+        let reader = match answer {
+            Some(reader) => reader,
+            None => {
+                let own = self
+                    .reader
+                    .get_or_insert_with(|| Reader::new(Extraction::Auto));
+                own.read(event);
+                own
+            }
+        };
+        let deltas = reader.turn().deltas;
+        if deltas > 0 {
+            self.first_token.get_or_insert(at);
+        }
+        self.live.events.store(self.events, Ordering::Relaxed);
+        self.live.deltas.store(deltas, Ordering::Relaxed);
+    }
+
+    /// The stream is over; `answer` as for [`Recorder::event`].
+    pub fn end(&mut self, answer: Option<&Reader>) {
+        self.ended = Some(Instant::now());
+        let Some(reader) = answer.or(self.reader.as_ref()) else {
+            return;
+        };
+        let turn = reader.turn();
+        let usage = turn.usage.unwrap_or_default();
+        self.answer = Some(Answer {
+            dialect: turn.dialect.map(|dialect| dialect.name()),
+            finish_reason: turn.finish_reason.clone(),
+            tokens_in: usage.input_tokens,
+            tokens_out: usage.output_tokens,
+            deltas: turn.deltas,
+            text_chars: turn.text_chars,
+        });
+    }
+}
+
+fn micros(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn micros_to_millis(micros: u64) -> f64 {
+    micros as f64 / 1000.0
+}
+
+/// Milliseconds, to the microsecond.
+fn millis(duration: std::time::Duration) -> f64 {
+    micros_to_millis(micros(duration))
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}

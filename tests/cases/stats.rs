@@ -1,0 +1,385 @@
+//! `--stats` and `--stats-json`: the figures of a stream against a server
+//! with known delays, however the run ends; and `--save`.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::server::{closed_port, Reply, Server};
+
+use super::http_support::{http, Running};
+use super::support::{fixture, read_fixture, ssecat};
+
+/// Every key of the `--stats-json` object.
+const KEYS: [&str; 22] = [
+    "url",
+    "status",
+    "http_version",
+    "content_type",
+    "ttfb_ms",
+    "first_event_ms",
+    "first_token_ms",
+    "duration_ms",
+    "events",
+    "bytes",
+    "text_chars",
+    "tokens_in",
+    "tokens_out",
+    "deltas",
+    "tokens_per_s",
+    "tokens_per_s_basis",
+    "gap_ms",
+    "finish_reason",
+    "dialect",
+    "reconnects",
+    "exit_code",
+    "error",
+];
+
+/// Parses the one JSON line of `--stats-json` and checks it has every key.
+fn stats_object(text: &str) -> Value {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON line expected: {text:?}");
+    let stats: Value = serde_json::from_str(lines[0]).unwrap();
+    let mut keys: Vec<&str> = stats
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = KEYS.to_vec();
+    keys.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{stats}");
+    stats
+}
+
+fn millis(stats: &Value, key: &str) -> f64 {
+    stats[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number: {stats}"))
+}
+
+/// The events of a fixture, each with its blank line.
+fn events_of(name: &str) -> Vec<String> {
+    String::from_utf8(read_fixture(name))
+        .unwrap()
+        .split_inclusive("\n\n")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_stream_with_known_delays_gives_its_timings_and_counts() {
+    let events = events_of("openai-chat-usage.sse");
+    let body_len: usize = events.iter().map(String::len).sum();
+    let count = events.len();
+    let server = Server::start(move |_| {
+        let mut reply = Reply::new(200).header("content-type", "text/event-stream");
+        for event in &events {
+            // The first event 300 ms after the headers, then one every 50 ms.
+            let delay = if reply.body.is_empty() { 300 } else { 50 };
+            reply = reply
+                .sleep(Duration::from_millis(delay))
+                .send(event.clone());
+        }
+        reply
+    });
+    let url = server.url("/v1/chat/completions");
+    let output = http()
+        .args(["--text", "--stats-json", "-", &url])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, b"The capital of France is Paris.");
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert_eq!(stats["url"], url.as_str());
+    assert_eq!(stats["status"], 200);
+    assert_eq!(stats["http_version"], "HTTP/1.1");
+    assert_eq!(stats["content_type"], "text/event-stream");
+    // Received after the 300 ms the server waits, and not wildly later
+    // (a slow, busy machine is allowed seconds).
+    for key in ["ttfb_ms", "first_event_ms", "first_token_ms"] {
+        let time = millis(&stats, key);
+        assert!((300.0..3000.0).contains(&time), "{key} = {time}");
+    }
+    assert!(millis(&stats, "first_token_ms") >= millis(&stats, "first_event_ms"));
+    let least = 300.0 + 50.0 * (count - 1) as f64;
+    assert!(millis(&stats, "duration_ms") >= least, "{stats}");
+    assert_eq!(stats["events"], count as u64);
+    assert_eq!(stats["bytes"], body_len as u64);
+    assert_eq!(
+        stats["text_chars"],
+        "The capital of France is Paris.".len() as u64
+    );
+    assert_eq!(stats["tokens_in"], 14);
+    assert_eq!(stats["tokens_out"], 7);
+    assert!(stats["deltas"].as_u64().unwrap() >= 2);
+    assert_eq!(stats["tokens_per_s_basis"], "usage");
+    // 7 tokens over at least one 50 ms gap: at most 140 per second.
+    let rate = stats["tokens_per_s"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate <= 140.0, "{rate}");
+    let gap = &stats["gap_ms"];
+    for key in ["p50", "p90", "p99", "max"] {
+        let time = gap[key].as_f64().unwrap();
+        assert!((49.0..3000.0).contains(&time), "gap {key} = {time}");
+    }
+    assert!(gap["p50"].as_f64() <= gap["max"].as_f64());
+    assert_eq!(stats["finish_reason"], "stop");
+    assert_eq!(stats["dialect"], "openai");
+    assert_eq!(stats["reconnects"], 0);
+    assert_eq!(stats["exit_code"], 0);
+    assert_eq!(stats["error"], Value::Null);
+}
+
+#[test]
+fn stats_are_written_for_an_http_error() {
+    let server = Server::start(|_| {
+        Reply::new(500)
+            .header("content-type", "application/json")
+            .send(r#"{"error":{"message":"the model is overloaded"}}"#)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stats.json");
+    let output = http()
+        .args(["--stats-json", path.to_str().unwrap(), &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    let stats = stats_object(&std::fs::read_to_string(&path).unwrap());
+    assert_eq!(stats["status"], 500);
+    assert_eq!(stats["exit_code"], 5);
+    assert_eq!(
+        stats["error"],
+        "HTTP 500 Internal Server Error; message: the model is overloaded"
+    );
+    assert_eq!(stats["events"], 0);
+    assert_eq!(stats["first_event_ms"], Value::Null);
+    assert_eq!(stats["gap_ms"], Value::Null);
+    assert!(millis(&stats, "duration_ms") >= 0.0);
+}
+
+#[test]
+fn stats_are_written_for_a_cut_stream() {
+    let server = Server::start(|_| {
+        Reply::sse("data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\ndata: {\"cho")
+            .drop_connection()
+    });
+    let output = http()
+        .args(["--text", "--stats-json", "-", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(9));
+    assert_eq!(output.stdout, b"Hel");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let (message, json) = stderr.split_once('\n').unwrap();
+    assert!(message.contains("connection lost mid-stream"), "{message}");
+    let stats = stats_object(json);
+    assert_eq!(stats["exit_code"], 9);
+    assert!(stats["error"].as_str().unwrap().contains("connection lost"));
+    assert_eq!(stats["events"], 1);
+    assert_eq!(stats["deltas"], 1);
+    assert_eq!(stats["text_chars"], 3);
+}
+
+#[test]
+fn stats_are_written_when_the_server_cannot_be_reached() {
+    let url = format!("http://127.0.0.1:{}/", closed_port());
+    let output = http().args(["--stats-json", "-", &url]).output().unwrap();
+    assert_eq!(output.status.code(), Some(6));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stats = stats_object(stderr.lines().last().unwrap());
+    assert_eq!(stats["url"], url.as_str());
+    assert_eq!(stats["status"], Value::Null);
+    assert_eq!(stats["ttfb_ms"], Value::Null);
+    assert_eq!(stats["exit_code"], 6);
+    assert!(stats["error"].as_str().unwrap().contains("refused"));
+}
+
+#[test]
+fn stats_are_written_on_ctrl_c() {
+    let server = Server::start(|_| Reply::sse("data: 1\n\n").stall());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stats.json");
+    let mut run = Running::spawn(&[
+        "--format",
+        "data",
+        "--stats-json",
+        path.to_str().unwrap(),
+        &server.url("/"),
+    ]);
+    run.expect_output("1\n");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &run.pid().to_string()])
+        .status();
+    assert!(sent.unwrap().success());
+    let finished = run.finish();
+    assert_eq!((finished.code, finished.stderr.as_str()), (Some(130), ""));
+    let stats = stats_object(&std::fs::read_to_string(&path).unwrap());
+    assert_eq!(stats["exit_code"], 130);
+    assert_eq!(stats["error"], "interrupted by signal 2");
+    assert_eq!(stats["events"], 1);
+}
+
+#[test]
+fn a_replayed_file_names_itself_and_has_no_response() {
+    let path = fixture("anthropic-messages.sse");
+    let output = ssecat()
+        .args(["--format", "final", "--stats-json", "-"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert_eq!(stats["url"], path.to_str().unwrap());
+    assert_eq!(stats["status"], Value::Null);
+    assert_eq!(stats["dialect"], "anthropic");
+    assert_eq!(stats["finish_reason"], "end_turn");
+    assert!(stats["tokens_out"].as_u64().is_some());
+    assert_eq!(
+        stats["bytes"],
+        read_fixture("anthropic-messages.sse").len() as u64
+    );
+}
+
+#[test]
+fn stats_read_the_answer_in_every_format() {
+    // `--format sse` has no LLM reader of its own; the figures still count it.
+    let output = ssecat()
+        .args(["--stats-json", "-"])
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert_eq!(stats["dialect"], "openai");
+    assert_eq!(
+        stats["text_chars"],
+        "Hello! How can I help you today?".len() as u64
+    );
+    assert_eq!(
+        stats["tokens_per_s_basis"],
+        Value::Null,
+        "one read: no rate"
+    );
+}
+
+#[test]
+fn the_human_summary_goes_to_stderr_after_the_output() {
+    let output = ssecat()
+        .args(["--text", "--stats"])
+        .arg(fixture("openai-chat-usage.sse"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, b"The capital of France is Paris.");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "ssecat: stats");
+    for expected in [
+        "first event",
+        "received     11 events",
+        "tokens       14 in, 7 out",
+        "finish       stop (openai)",
+        "exit         0",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in {stderr}");
+    }
+}
+
+#[test]
+fn an_uncreatable_stats_file_fails_before_the_request() {
+    let server = Server::sse("data: 1\n\n");
+    http()
+        .args([
+            "--stats-json",
+            "/nonexistent/dir/stats.json",
+            &server.url("/"),
+        ])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicates::str::starts_with(
+            "ssecat: error: cannot create --stats-json file /nonexistent/dir/stats.json",
+        ));
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn save_keeps_the_body_byte_for_byte_and_replays_identically() {
+    let body = read_fixture("anthropic-messages.sse");
+    let sent = body.clone();
+    let server = Server::start(move |_| {
+        Reply::new(200)
+            .header("content-type", "text/event-stream")
+            .send_in_pieces(&sent, 37, Duration::ZERO)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved.sse");
+    for format in ["sse", "text", "jsonl"] {
+        let live = http()
+            .args([
+                "--format",
+                format,
+                "--save",
+                saved.to_str().unwrap(),
+                &server.url("/"),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(live.status.code(), Some(0));
+        assert_eq!(std::fs::read(&saved).unwrap(), body);
+        let replayed = ssecat()
+            .args(["--format", format])
+            .arg(&saved)
+            .output()
+            .unwrap();
+        assert_eq!(replayed.stdout, live.stdout, "{format}");
+        assert_eq!(replayed.status.code(), Some(0));
+    }
+}
+
+#[test]
+fn save_keeps_what_came_before_a_cut_and_before_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("cut.sse");
+    let server = Server::start(|_| Reply::sse("data: 1\n\ndata: 2").drop_connection());
+    http()
+        .args(["--save", saved.to_str().unwrap(), &server.url("/")])
+        .assert()
+        .code(9);
+    assert_eq!(std::fs::read(&saved).unwrap(), b"data: 1\n\ndata: 2");
+
+    let saved = dir.path().join("interrupted.sse");
+    let server = Server::start(|_| Reply::sse("data: 1\n\nid: 7\ndata: part").stall());
+    let mut run = Running::spawn(&[
+        "--format",
+        "data",
+        "--save",
+        saved.to_str().unwrap(),
+        &server.url("/"),
+    ]);
+    run.expect_output("1\n");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &run.pid().to_string()])
+        .status();
+    assert!(sent.unwrap().success());
+    assert_eq!(run.finish().code, Some(130));
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        b"data: 1\n\nid: 7\ndata: part"
+    );
+}
+
+#[test]
+fn save_applies_to_a_file_or_stdin_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("copy.sse");
+    ssecat()
+        .args(["--format", "data", "--save", saved.to_str().unwrap(), "-"])
+        .write_stdin("data: a\r\n\r\n")
+        .assert()
+        .code(0)
+        .stdout("a\n");
+    assert_eq!(std::fs::read(&saved).unwrap(), b"data: a\r\n\r\n");
+}
