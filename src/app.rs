@@ -6,16 +6,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Format};
+use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit::{self, Failure};
 
 use crate::extract::{Extraction, Reader};
 use crate::http;
 use crate::output::{
-    DataWriter, EventWriter, FinalWriter, JsonlWriter, RawWriter, Sanitizer, SseWriter,
-    TextOptions, TextWriter,
+    DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
+    Syntax, TextOptions, TextWriter,
 };
 use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Save, Source, Taps};
+use crate::progress;
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
 use crate::target::Target;
@@ -30,11 +31,16 @@ pub fn run(cli: &Cli) -> u8 {
         Ok(stats_json) => stats_json,
         Err(err) => return exit::report(&Err(err)).code,
     };
-    let wants_stats = cli.stats || stats_json.is_some();
-    let mut stats = wants_stats.then(Stats::starting_now);
+    let summary = cli.stats || stats_json.is_some();
+    let spinner = !cli.silent && io::stderr().is_terminal();
+    let mut stats = (summary || spinner).then(|| Stats::starting_now(summary));
+    if let (Some(stats), true) = (&stats, spinner) {
+        progress::start(stats.body.live(), cli.format() == Format::Text);
+    }
     let result = stream(cli, stats.as_mut());
+    progress::finish();
     let verdict = exit::report(&result);
-    let Some(stats) = stats else {
+    let Some(stats) = stats.filter(|_| summary) else {
         return verdict.code;
     };
     let summary = stats.summary(Outcome {
@@ -136,7 +142,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 let message = format!("{flag} applies to a URL, not to a FILE or -");
                 return Err(Failure::Usage(message).into());
             }
-            let out = output(cli)?;
+            let out = sink(cli)?;
             let taps = taps(cli, recorder)?;
             let interrupt = Interrupt::install().context("watching for Ctrl-C")?;
             return match local {
@@ -161,7 +167,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     };
     let exchange = http::Exchange::new(cli, method, url)?;
     // Created before the request is sent, so a bad path costs no request.
-    let out = output(cli)?;
+    let out = sink(cli)?;
     let taps = taps(cli, recorder)?;
     let verbose = cli.verbose;
     let mut trace = |step: http::Trace<'_>| {
@@ -220,49 +226,86 @@ fn taps<'o>(cli: &Cli, stats: Option<&'o mut Recorder>) -> anyhow::Result<Taps<'
     })
 }
 
-/// Standard output, or `-o FILE`, buffered; a terminal gets the stream's
-/// control characters escaped unless `--no-sanitize`.
+/// Where the output goes, opened before anything is requested: standard
+/// output or `-o FILE`.
+struct Sink(Box<dyn Write>);
+
+fn sink(cli: &Cli) -> anyhow::Result<Sink> {
+    Ok(Sink(match &cli.output {
+        Some(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None if to_terminal(cli) && progress::is_running() => {
+            Box::new(progress::SharedTerminal(io::stdout().lock()))
+        }
+        None => Box::new(io::stdout().lock()),
+    }))
+}
+
+/// The sink, buffered, for `format`: a terminal gets the stream's control
+/// characters escaped unless `--no-sanitize`, and colour as `--color` says.
 enum Output {
     Plain(BufWriter<Box<dyn Write>>),
-    Terminal(Sanitizer<BufWriter<Box<dyn Write>>>),
+    Styled(Box<dyn Write>),
+}
+
+impl Output {
+    fn new(sink: Sink, cli: &Cli, format: Format) -> Output {
+        let buffered = BufWriter::with_capacity(OUTPUT_BUFFER, sink.0);
+        let sanitize = to_terminal(cli) && !cli.no_sanitize;
+        // Colour goes under the sanitizer, so its escapes are not escaped.
+        let painted: Box<dyn Write> = match colour(cli, format) {
+            Some(syntax) => Box::new(Painter::new(buffered, syntax)),
+            None if sanitize => Box::new(buffered),
+            None => return Output::Plain(buffered),
+        };
+        Output::Styled(if sanitize {
+            Box::new(Sanitizer::new(painted))
+        } else {
+            painted
+        })
+    }
 }
 
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Plain(out) => out.write(buf),
-            Output::Terminal(out) => out.write(buf),
+            Output::Styled(out) => out.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Output::Plain(out) => out.write_all(buf),
-            Output::Terminal(out) => out.write_all(buf),
+            Output::Styled(out) => out.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Plain(out) => out.flush(),
-            Output::Terminal(out) => out.flush(),
+            Output::Styled(out) => out.flush(),
         }
     }
 }
 
-fn output(cli: &Cli) -> anyhow::Result<Output> {
-    let sink: Box<dyn Write> = match &cli.output {
-        Some(path) => Box::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        None => Box::new(io::stdout().lock()),
+/// How `format` is coloured, if it is: `--color`, and under `auto` a
+/// terminal without `NO_COLOR` (https://no-color.org: set and not empty).
+fn colour(cli: &Cli, format: Format) -> Option<Syntax> {
+    let syntax = match format {
+        Format::Sse => Syntax::Sse,
+        Format::Jsonl | Format::Final => Syntax::JsonLines,
+        Format::Data | Format::Text | Format::Raw => return None,
     };
-    let buffered = BufWriter::with_capacity(OUTPUT_BUFFER, sink);
-    Ok(if to_terminal(cli) && !cli.no_sanitize {
-        Output::Terminal(Sanitizer::new(buffered))
-    } else {
-        Output::Plain(buffered)
-    })
+    let wanted = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal(cli) && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    };
+    wanted.then_some(syntax)
 }
 
 /// Whether the output goes to a terminal.
@@ -271,13 +314,14 @@ fn to_terminal(cli: &Cli) -> bool {
 }
 
 /// Drives `source` through a pipeline that writes `format` to `out`.
-fn drive<S: Source, W: Write>(
+fn drive<S: Source>(
     source: S,
-    out: W,
+    sink: Sink,
     cli: &Cli,
     format: Format,
     run: Run<'_>,
 ) -> anyhow::Result<Ending> {
+    let out = Output::new(sink, cli, format);
     match format {
         Format::Sse => run.pipe(source, out, SseWriter::default()),
         Format::Data => run.pipe(source, out, DataWriter),

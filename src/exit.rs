@@ -110,7 +110,15 @@ impl std::error::Error for OutputError {
 /// Writes a diagnostic to stderr. Unlike `eprintln!`, a closed stderr is
 /// not a panic: there is just nobody left to tell.
 pub fn say(message: fmt::Arguments<'_>) {
-    let _ = io::stderr().write_fmt(message);
+    say_bytes(message.to_string().as_bytes());
+}
+
+/// Writes bytes to stderr as [`say`] does, hiding a progress spinner meanwhile.
+pub fn say_bytes(bytes: &[u8]) {
+    crate::progress::around(|| {
+        let _ = io::stderr().write_all(bytes);
+        ((), bytes.last().copied())
+    });
 }
 
 /// `text` with its control characters (C0 but newline and tab, DEL, C1)

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod http;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod signals;
 pub mod sse;
 pub mod stats;

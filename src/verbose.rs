@@ -6,12 +6,13 @@ use std::io::Write;
 
 use reqwest::header::{HeaderMap, HeaderName};
 
+use crate::exit;
 use crate::http::{Trace, SECRET_HEADERS};
 
 /// Prints one step of the exchange on stderr.
 pub fn print(step: Trace<'_>) {
-    let mut err = std::io::stderr().lock();
-    // Diagnostics only: a failed write to stderr is not worth failing the run for.
+    let mut err = Vec::new();
+    // Writing to a Vec cannot fail.
     let _ = match step {
         Trace::Request(request, from_env) => {
             let url = request.url();
@@ -40,6 +41,7 @@ pub fn print(step: Trace<'_>) {
         // Told with or without -v, by the caller.
         Trace::Reconnect { .. } => Ok(()),
     };
+    exit::say_bytes(&err);
 }
 
 fn print_headers(

@@ -73,11 +73,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn starting_now() -> Self {
+    /// `read_answer`: read the LLM answer's figures even when the output
+    /// format does not (for the summary; the spinner needs only counts).
+    pub fn starting_now(read_answer: bool) -> Self {
         Stats {
             source: String::new(),
             requests: Requests::default(),
-            body: Recorder::starting_now(),
+            body: Recorder::starting_now(read_answer),
         }
     }
 
@@ -153,8 +155,8 @@ pub struct Recorder {
     bytes: u64,
     gaps: Histogram,
     live: Arc<Live>,
-    /// Reads the LLM answer when the output format does not: the figures
-    /// of an answer are wanted in every format.
+    /// Reads the LLM answer when the output format does not, for a
+    /// summary: its figures are wanted in every format.
     reader: Option<Reader>,
     answer: Option<Answer>,
 }
@@ -171,7 +173,7 @@ struct Answer {
 }
 
 impl Recorder {
-    pub fn starting_now() -> Self {
+    fn starting_now(read_answer: bool) -> Self {
         Recorder {
             start: Instant::now(),
             first_byte: None,
@@ -183,7 +185,7 @@ impl Recorder {
             bytes: 0,
             gaps: Histogram::default(),
             live: Arc::default(),
-            reader: None,
+            reader: read_answer.then(|| Reader::new(Extraction::Auto)),
             answer: None,
         }
     }
@@ -208,17 +210,15 @@ impl Recorder {
         if let Some(last) = self.last_event.replace(at) {
             self.gaps.record(micros(at - last));
         }
-        let reader = match answer {
-            Some(reader) => reader,
-            None => {
-                let own = self
-                    .reader
-                    .get_or_insert_with(|| Reader::new(Extraction::Auto));
+        let reader = match (answer, &mut self.reader) {
+            (Some(reader), _) => Some(reader),
+            (None, Some(own)) => {
                 own.read(event);
-                own
+                Some(&*own)
             }
+            (None, None) => None,
         };
-        let deltas = reader.turn().deltas;
+        let deltas = reader.map_or(0, |reader| reader.turn().deltas);
         if deltas > 0 {
             self.first_token.get_or_insert(at);
         }

@@ -54,14 +54,20 @@ pub fn assert_one_error_line(stderr: &str, words: &[&str]) {
     }
 }
 
+/// The binary with `args`, without the machine's proxy settings, for a
+/// test that runs it its own way.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_PROXY", "*").env("no_proxy", "*").args(args);
+    cmd
+}
+
 impl Running {
     /// ssecat with `args`, and without the machine's proxy settings.
     pub fn spawn(args: &[&str]) -> Running {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
-        for var in PROXY_VARS {
-            cmd.env_remove(var);
-        }
-        cmd.env("NO_PROXY", "*").env("no_proxy", "*").args(args);
-        Running::start(cmd, false)
+        Running::start(command(args), false)
     }
 }

@@ -23,5 +23,6 @@ mod sse;
 mod stats;
 mod streaming;
 mod support;
+mod terminal;
 mod text;
 mod usage;

@@ -332,22 +332,55 @@ pub struct OnTerminal {
     pub stderr: String,
 }
 
+/// The size of the test terminal.
+pub const TERMINAL_ROWS: u16 = 24;
+pub const TERMINAL_COLUMNS: u16 = 80;
+
 /// Runs ssecat with `args`, standard output a terminal, stderr a pipe.
 pub fn on_terminal(args: &[&str]) -> OnTerminal {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    cmd.args(args);
+    run_on_terminal(cmd, false)
+}
+
+/// Runs `cmd` with standard output a terminal (80x24), and standard error
+/// the same terminal when `stderr_too`, or a pipe. Alone, stdout is in raw
+/// mode, so the bytes are as written; shared, the terminal is as a user's
+/// is (a newline is shown as \r\n), for a test of what the screen shows.
+pub fn run_on_terminal(mut cmd: std::process::Command, stderr_too: bool) -> OnTerminal {
+    use nix::pty::Winsize;
     use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
-    let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
-    let mut mode = tcgetattr(&pty.slave).expect("terminal attributes");
-    cfmakeraw(&mut mode);
-    tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).expect("raw mode");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"))
-        .args(args)
+    let size = Winsize {
+        ws_row: TERMINAL_ROWS,
+        ws_col: TERMINAL_COLUMNS,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).expect("a pseudo-terminal");
+    if !stderr_too {
+        let mut mode = tcgetattr(&pty.slave).expect("terminal attributes");
+        cfmakeraw(&mut mode);
+        tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).expect("raw mode");
+    }
+    let terminal = std::fs::File::from(pty.slave);
+    let stderr = if stderr_too {
+        Stdio::from(
+            terminal
+                .try_clone()
+                .expect("a second handle on the terminal"),
+        )
+    } else {
+        Stdio::piped()
+    };
+    let child = cmd
         .stdin(Stdio::null())
-        .stdout(std::fs::File::from(pty.slave))
-        .stderr(Stdio::piped())
+        .stdout(terminal)
+        .stderr(stderr)
         .spawn()
         .expect("ssecat starts");
-    // Our copy of the terminal's slave side is gone with the Command, so
+    // Our copies of the terminal's slave side go with the Command, so
     // reading the master ends (EIO) when ssecat exits.
+    drop(cmd);
     let mut master = std::fs::File::from(pty.master);
     let reader = thread::spawn(move || {
         let mut shown = Vec::new();
