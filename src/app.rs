@@ -53,7 +53,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<Ending> {
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    let (method, url) = match Target::parse(&cli.first, cli.second.as_deref())? {
+    // Only --generate, which main.rs handles, goes without one.
+    let first = (cli.first.as_deref())
+        .ok_or_else(|| Failure::Usage("a URL or FILE is required".to_owned()))?;
+    let (method, url) = match Target::parse(first, cli.second.as_deref())? {
         Target::Http { method, url } => (method, url),
         local => {
             if let Some(flag) = cli.request_option() {

@@ -1,10 +1,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ssecat::{app, cli::Cli, exit};
+use ssecat::pipeline::Ending;
+use ssecat::{app, cli::Cli, exit, generate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = app::run(&cli);
+    let result = match cli.generate {
+        Some(kind) => generate::print(kind).map(|()| Ending::EndOfInput),
+        None => app::run(&cli),
+    };
     ExitCode::from(exit::report(result))
 }

@@ -6,6 +6,7 @@ mod encoding;
 mod endings;
 mod faults;
 mod filter;
+mod generated;
 mod hostile;
 mod http_output;
 mod http_proxy;
