@@ -3,7 +3,7 @@
 //! that is not regenerated fails here. `SSECAT_REGENERATE=1 cargo test`
 //! rewrites them instead.
 
-use super::support::{ssecat, TIMEOUT};
+use super::support::{note, ssecat, TIMEOUT};
 use std::path::{Path, PathBuf};
 
 /// The environment variable that makes the test rewrite the files.
@@ -119,7 +119,9 @@ fn the_generated_files_are_valid_for_their_tools() {
         let output = match run {
             Ok(output) => output,
             Err(err) => {
-                eprintln!("SKIPPED: {tool} cannot check --generate {kind}: {err}");
+                note(format_args!(
+                    "SKIPPED: {tool} cannot check --generate {kind}: {err}\n"
+                ));
                 continue;
             }
         };

@@ -19,6 +19,7 @@ mod http_tls;
 mod input;
 mod jsonl;
 mod raw;
+mod readme;
 mod reconnect;
 mod sse;
 mod streaming;

@@ -21,6 +21,12 @@ pub fn unfinished_warning(bytes: u64) -> String {
     format!("ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped\n")
 }
 
+/// Tells the person running the tests, also when the output of passing
+/// tests is captured: for a check that could not be made.
+pub fn note(message: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().write_fmt(message);
+}
+
 /// The real binary, with a timeout.
 pub fn ssecat() -> Command {
     let mut cmd = Command::cargo_bin("ssecat").expect("the ssecat binary is built");
@@ -334,20 +340,27 @@ pub struct OnTerminal {
 
 /// Runs ssecat with `args`, standard output a terminal, stderr a pipe.
 pub fn on_terminal(args: &[&str]) -> OnTerminal {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    cmd.args(args);
+    command_on_terminal(cmd)
+}
+
+/// Runs `cmd` with standard output a terminal, stderr a pipe.
+pub fn command_on_terminal(mut cmd: std::process::Command) -> OnTerminal {
     use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
     let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
     let mut mode = tcgetattr(&pty.slave).expect("terminal attributes");
     cfmakeraw(&mut mode);
     tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).expect("raw mode");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"))
-        .args(args)
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(std::fs::File::from(pty.slave))
         .stderr(Stdio::piped())
         .spawn()
         .expect("ssecat starts");
-    // Our copy of the terminal's slave side is gone with the Command, so
-    // reading the master ends (EIO) when ssecat exits.
+    // Our copy of the terminal's slave side goes with the Command, so
+    // reading the master ends (EIO) when the command exits.
+    drop(cmd);
     let mut master = std::fs::File::from(pty.master);
     let reader = thread::spawn(move || {
         let mut shown = Vec::new();
