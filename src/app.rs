@@ -10,6 +10,7 @@ use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit::{self, Failure};
 
 use crate::extract::{Extraction, Reader};
+use crate::generate;
 use crate::http;
 use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
@@ -27,6 +28,9 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Runs ssecat as the command line asks; returns the exit code.
 pub fn run(cli: &Cli) -> u8 {
+    if let Some(kind) = cli.generate {
+        return exit::report(&generate::print(kind).map(|()| Ending::EndOfInput)).code;
+    }
     let stats_json = match StatsJson::create(cli) {
         Ok(stats_json) => stats_json,
         Err(err) => return exit::report(&Err(err)).code,
@@ -123,7 +127,10 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    let target = Target::parse(&cli.first, cli.second.as_deref())?;
+    // Only --generate, which goes alone, goes without one.
+    let first = (cli.first.as_deref())
+        .ok_or_else(|| Failure::Usage("a URL or FILE is required".to_owned()))?;
+    let target = Target::parse(first, cli.second.as_deref())?;
     let (mut requests, recorder) = match stats {
         Some(Stats {
             source,

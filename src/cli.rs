@@ -6,10 +6,13 @@ use std::time::Duration;
 use clap::{ArgGroup, Parser, ValueEnum};
 
 use crate::extract::{Dialect, Extraction};
+use crate::generate::Generate;
 
-const AFTER_HELP: &str = "\
-Exit status:
-  0  the stream ended normally ([DONE], a provider's end event, or the end
+/// The exit codes, for --help and the man page (`src/generate.rs` reads
+/// each code from the start of its line; the lines indented further go on
+/// with the text of the code above).
+pub const EXIT_STATUS: &str =
+    "  0  the stream ended normally ([DONE], a provider's end event, or the end
      after a complete event)
   1  any other error (unreadable input, an event over --max-event-size, ...)
   2  usage error (bad flag or value, invalid --json, bad header)
@@ -22,28 +25,35 @@ Exit status:
   9  the stream was cut short: connection lost, ended inside an event,
      (--text, --format final) ended before the dialect's end marker, or
      --reconnect=N gave up
-  130  interrupted (Ctrl-C); 143: SIGTERM
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)";
 
-Examples:
-  ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text
+/// Example commands, one a line, for --help and the man page.
+pub const EXAMPLES: &str = "  ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 
 /// curl for Server-Sent Events: request or read a stream and print its events as they arrive.
 #[derive(Parser, Debug)]
-#[command(name = "ssecat", version, about, after_help = AFTER_HELP)]
+#[command(name = "ssecat", version, about)]
+#[command(after_help = format!("Exit status:\n{EXIT_STATUS}\n\nExamples:\n{EXAMPLES}"))]
 #[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>")]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
 #[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {
     /// [METHOD] URL to request (http:// is implied, :PORT/path means localhost),
     /// or a recorded stream FILE, or - for standard input
-    #[arg(value_name = "URL|FILE")]
-    pub first: String,
+    #[arg(value_name = "URL|FILE", required = true)]
+    pub first: Option<String>,
 
     /// The URL, when a method comes first
     #[arg(value_name = "URL", hide = true)]
     pub second: Option<String>,
+
+    /// Print shell completions or the man page, generated from this
+    /// definition, and exit (for packagers)
+    #[arg(long, value_enum, value_name = "KIND", hide = true, exclusive = true)]
+    pub generate: Option<Generate>,
 
     /// A request header, 'Name: value' (repeatable). 'Name:' removes a default
     /// header; a value env:VAR is read from the environment variable VAR

@@ -21,6 +21,12 @@ pub fn unfinished_warning(bytes: u64) -> String {
     format!("ssecat: warning: the stream ended inside an event; its {bytes} bytes were dropped\n")
 }
 
+/// Tells the person running the tests, also when the output of passing
+/// tests is captured: for a check that could not be made.
+pub fn note(message: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().write_fmt(message);
+}
+
 /// The real binary, with a timeout.
 pub fn ssecat() -> Command {
     let mut cmd = Command::cargo_bin("ssecat").expect("the ssecat binary is built");

@@ -1,0 +1,221 @@
+//! Shell completions and the man page, generated from the clap definition
+//! in `cli.rs` by the hidden `ssecat --generate KIND`. The copies checked
+//! into `completions/` and `man/` are compared with this output by
+//! `tests/cases/generated.rs`.
+
+use std::io::{self, Write};
+
+use clap::{CommandFactory, ValueEnum};
+use clap_complete::Shell;
+use clap_mangen::Man;
+use roff::{bold, roman, Roff};
+
+use crate::cli::{Cli, EXAMPLES, EXIT_STATUS};
+use crate::exit::OutputError;
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+    /// The man page, roff
+    Man,
+}
+
+/// The DESCRIPTION section, after the one-line summary.
+const DESCRIPTION: &str = "\
+ssecat requests a URL, or reads a recorded stream FILE (- for standard input), \
+decodes its Server-Sent Events as they arrive and prints each one as soon as \
+it is decoded: as canonical SSE, data only, JSON lines, the answer text of an \
+LLM token stream, one JSON object with the whole LLM response, or the bytes \
+as received.";
+
+/// The ENVIRONMENT section: each variable and what it does.
+const ENVIRONMENT: [(&str, &str); 6] = [
+    (
+        "NO_COLOR",
+        "When set and not empty, output is not coloured (unless --color always).",
+    ),
+    (
+        "HTTP_PROXY",
+        "The proxy for http:// URLs, unless --proxy is given.",
+    ),
+    (
+        "HTTPS_PROXY",
+        "The proxy for https:// URLs, unless --proxy is given.",
+    ),
+    (
+        "ALL_PROXY",
+        "The proxy for both, unless one of the above is set.",
+    ),
+    (
+        "NO_PROXY",
+        "Hosts reached without a proxy, separated by commas.",
+    ),
+    (
+        "env:VAR",
+        "Not a variable but a value: a --bearer token, a -H header value or the PASS of \
+         -u written env:VAR is read from the environment variable VAR, so secrets stay out \
+         of shell history and ps. An unset VAR is a usage error (exit 2).",
+    ),
+];
+
+/// Prints `kind` on standard output.
+pub fn print(kind: Generate) -> anyhow::Result<()> {
+    // Generated into memory: clap_complete panics on a failed write.
+    let mut text = Vec::new();
+    write(kind, &mut text)?;
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(&text)
+        .and_then(|()| stdout.flush())
+        .map_err(|err| OutputError(err).into())
+}
+
+/// Writes `kind` to `out`.
+pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut cmd = Cli::command();
+    let shell = match kind {
+        Generate::Bash => Shell::Bash,
+        Generate::Zsh => Shell::Zsh,
+        Generate::Fish => Shell::Fish,
+        Generate::Powershell => Shell::PowerShell,
+        Generate::Elvish => Shell::Elvish,
+        Generate::Man => return man_page(cmd, out),
+    };
+    clap_complete::generate(shell, &mut cmd, "ssecat", out);
+    Ok(())
+}
+
+/// The man page: clap_mangen's sections, then the exit codes, examples and
+/// environment. No date, so the same source gives the same page.
+fn man_page(cmd: clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
+    let man = Man::new(cmd);
+    // Written here: clap_mangen's title drops the empty date argument, and
+    // with it the place of the others.
+    let version = env!("CARGO_PKG_VERSION");
+    let mut page =
+        format!(".TH SSECAT 1 \"\" \"ssecat {version}\" \"User Commands\"\n").into_bytes();
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+
+    let mut sections = Roff::new();
+    sections
+        .control("SH", ["DESCRIPTION"])
+        .text([roman(DESCRIPTION)]);
+    sections.to_writer(&mut page)?;
+    man.render_options_section(&mut page)?;
+
+    let mut sections = Roff::new();
+    sections.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in exit_codes() {
+        sections
+            .control("TP", [])
+            .text([bold(code)])
+            .text([roman(meaning)]);
+    }
+    sections.control("SH", ["EXAMPLES"]).control("nf", []);
+    for example in EXAMPLES.lines() {
+        sections.text([roman(example.trim())]);
+    }
+    sections.control("fi", []).control("SH", ["ENVIRONMENT"]);
+    for (name, meaning) in ENVIRONMENT {
+        sections
+            .control("TP", [])
+            .text([bold(name)])
+            .text([roman(meaning)]);
+    }
+    sections.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+
+    // Each piece rendered apart starts with the same definition of the
+    // apostrophe string: once is enough.
+    let page = String::from_utf8(page).expect("roff output is UTF-8");
+    out.extend_from_slice(APOSTROPHE_DEFINITION.as_bytes());
+    out.extend_from_slice(page.replace(APOSTROPHE_DEFINITION, "").as_bytes());
+    Ok(())
+}
+
+/// What the `roff` crate puts at the start of every document it renders.
+const APOSTROPHE_DEFINITION: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+
+/// The codes of `EXIT_STATUS` with their meaning, continuation lines joined.
+fn exit_codes() -> Vec<(&'static str, String)> {
+    let mut codes: Vec<(&str, String)> = Vec::new();
+    for line in EXIT_STATUS.lines() {
+        let text = line.trim_start();
+        let indent = line.len() - text.len();
+        match (indent, codes.last_mut()) {
+            (2, _) => {
+                let (code, meaning) = text
+                    .split_once("  ")
+                    .expect("an exit code and its meaning, two spaces apart");
+                codes.push((code, meaning.to_owned()));
+            }
+            (_, Some((_, meaning))) => {
+                meaning.push(' ');
+                meaning.push_str(text);
+            }
+            (_, None) => panic!("EXIT_STATUS starts with a continuation line: {line:?}"),
+        }
+    }
+    codes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_exit_code_is_read_with_its_whole_meaning() {
+        let codes = exit_codes();
+        let numbers: Vec<&str> = codes.iter().map(|(code, _)| *code).collect();
+        assert_eq!(
+            numbers,
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "130", "143"]
+        );
+        assert_eq!(
+            codes[9].1,
+            "the stream was cut short: connection lost, ended inside an event, \
+             (--text, --format final) ended before the dialect's end marker, or \
+             --reconnect=N gave up"
+        );
+    }
+
+    #[test]
+    fn the_man_page_has_every_section_and_no_date() {
+        let mut page = Vec::new();
+        write(Generate::Man, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        let title = page.lines().find(|line| line.starts_with(".TH"));
+        assert_eq!(
+            title.unwrap(),
+            concat!(
+                ".TH SSECAT 1 \"\" \"ssecat ",
+                env!("CARGO_PKG_VERSION"),
+                "\" \"User Commands\""
+            )
+        );
+        let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+        for wanted in [
+            ".SH NAME",
+            ".SH SYNOPSIS",
+            ".SH DESCRIPTION",
+            ".SH REQUEST",
+            ".SH TIMING",
+            ".SH RECONNECT",
+            ".SH OUTPUT",
+            ".SH LLM",
+            ".SH DIAGNOSTICS",
+            ".SH \"EXIT STATUS\"",
+            ".SH EXAMPLES",
+            ".SH ENVIRONMENT",
+        ] {
+            assert!(sections.contains(&wanted), "no {wanted} in {sections:?}");
+        }
+        assert!(!page.contains("\\-\\-generate"), "--generate is hidden");
+    }
+}

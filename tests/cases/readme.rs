@@ -1,0 +1,746 @@
+//! Every shell example in README.md is run here, on the real binary.
+//!
+//! The README's convention (see its "Examples in this README" note):
+//!
+//! - A ```` ```sh ```` block holds commands to copy, one a line (`\` goes on
+//!   to the next line). Each command is classified; one that cannot be
+//!   fails the test, so no new example escapes it:
+//!   - an `ssecat …` command (also `cargo run --release -- …`, and ssecat in
+//!     a pipeline) is run with `sh` in a scratch directory that has the
+//!     repository's files, and must exit 0;
+//!   - `echo … > FILE` prepares a file for the commands after it;
+//!   - `mkdir -p ~/…` and `cp` of `completions/` and `man/` run with HOME in
+//!     the scratch directory;
+//!   - a command that `.ci/run` runs, as written, is left to it;
+//!   - a few commands are not run, each for a reason in `NOT_RUN`, which is
+//!     printed; the repository files they name must exist.
+//! - A URL is answered by the test server on 127.0.0.1 with the recorded
+//!   stream that a comment line `# sample reply: tests/fixtures/llm/NAME`
+//!   above the command names (`openai-chat.sse` when none does). The
+//!   request must arrive as the example writes it: method, path and query,
+//!   headers (`env:VAR` values resolved), bearer token, a JSON body that
+//!   parses to the one given.
+//! - `--text` and `--format final` must give the expected text that
+//!   `tests/fixtures/llm/README.md` lists for the stream read; `--jsonl` must
+//!   be well-formed records; what is piped into `jq` must be JSON. The
+//!   whole pipeline runs too when its tools are installed (a SKIPPED line
+//!   says so when not).
+//! - A comment line `# stdout: TEXT`, or `# FILE: TEXT` for a file the
+//!   command writes, after a command gives its exact output.
+//! - A ```` ```text ```` block whose first line starts with `$ ` is a
+//!   terminal session: each command, run with standard output on a
+//!   terminal, must show exactly the lines below it (its standard output,
+//!   then its standard error); `$ echo $?` shows the exit code of the
+//!   command before it (0 when absent). Other `text` blocks and `json`
+//!   blocks are not commands; any other kind of block fails the test.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use clap::Parser;
+use std::process::Command;
+
+use serde_json::Value;
+use ssecat::cli::{Cli, Format};
+use ssecat::target::Target;
+
+use super::http_support::stderr_of;
+use super::support::{jsonl_records, note, run_on_terminal, TIMEOUT};
+use crate::server::{Reply, Server};
+
+/// Commands shown but not run, by how they start, and why.
+const NOT_RUN: [(&str, &str); 4] = [
+    (
+        "cargo install --path .",
+        "installs into ~/.cargo/bin; this test runs the binary cargo builds from the same source",
+    ),
+    ("cargo install cargo-fuzz", "installs a tool"),
+    ("cd fuzz &&", "fuzzing needs a nightly toolchain"),
+    (
+        "cargo +nightly fuzz run",
+        "fuzzing needs a nightly toolchain and runs for 30 minutes",
+    ),
+];
+
+/// Commands that install a file into the home directory, by how they
+/// start: run with HOME in the scratch directory.
+const INSTALLS: [&str; 3] = ["mkdir -p ~/", "cp completions/", "cp man/"];
+
+/// The recorded stream a URL is answered with when no comment names one.
+const DEFAULT_REPLY: &str = "tests/fixtures/llm/openai-chat.sse";
+
+/// Tools that can follow ssecat in a pipeline: `jq` reads JSON.
+const PIPELINE_TOOLS: [&str; 1] = ["jq"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ci_script() -> String {
+    std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run is readable")
+}
+
+/// A fenced code block of README.md.
+struct Block {
+    info: String,
+    /// The contents, without the fence's indentation.
+    text: String,
+    /// The line of the opening fence.
+    line: usize,
+}
+
+fn code_blocks(markdown: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(Block, usize)> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        match (&mut open, trimmed.strip_prefix("```")) {
+            (None, Some(info)) => {
+                let block = Block {
+                    info: info.trim().to_owned(),
+                    text: String::new(),
+                    line: index + 1,
+                };
+                open = Some((block, indent));
+            }
+            (Some(_), Some("")) => blocks.push(open.take().unwrap().0),
+            (Some((block, fence_indent)), _) => {
+                block
+                    .text
+                    .push_str(line.get(*fence_indent..).unwrap_or(trimmed));
+                block.text.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(open.is_none(), "README.md ends inside a code block");
+    blocks
+}
+
+/// A piece of shell text: enough of the grammar for the README's examples.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    /// `|`, `&&`, `>`, `2>` or `<`.
+    Operator(&'static str),
+    /// A `#` comment, without the `#`.
+    Comment(String),
+    Newline,
+}
+
+/// A token and where it is in the text.
+#[derive(Debug, Clone)]
+struct Spanned {
+    token: Token,
+    start: usize,
+    end: usize,
+}
+
+fn tokenize(text: &str) -> Vec<Spanned> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while let Some(c) = at(i) {
+        let start = offset(i);
+        let mut push = |token, end_index: usize| {
+            tokens.push(Spanned {
+                token,
+                start,
+                end: offset(end_index),
+            })
+        };
+        match c {
+            ' ' | '\t' => i += 1,
+            '\\' if at(i + 1) == Some('\n') => i += 2,
+            '\n' => {
+                push(Token::Newline, i + 1);
+                i += 1;
+            }
+            '#' => {
+                let end = (i..chars.len())
+                    .find(|&j| at(j) == Some('\n'))
+                    .unwrap_or(chars.len());
+                let comment: String = chars[i + 1..end].iter().map(|&(_, c)| c).collect();
+                push(Token::Comment(comment.trim().to_owned()), end);
+                i = end;
+            }
+            '|' => {
+                push(Token::Operator("|"), i + 1);
+                i += 1;
+            }
+            '&' if at(i + 1) == Some('&') => {
+                push(Token::Operator("&&"), i + 2);
+                i += 2;
+            }
+            '>' => {
+                push(Token::Operator(">"), i + 1);
+                i += 1;
+            }
+            '<' => {
+                push(Token::Operator("<"), i + 1);
+                i += 1;
+            }
+            '2' if at(i + 1) == Some('>') => {
+                push(Token::Operator("2>"), i + 2);
+                i += 2;
+            }
+            _ => {
+                let mut word = String::new();
+                while let Some(c) = at(i) {
+                    match c {
+                        ' ' | '\t' | '\n' | '|' | '&' | '>' | '<' | ';' => break,
+                        '\'' => {
+                            i += 1;
+                            while let Some(c) = at(i).filter(|&c| c != '\'') {
+                                word.push(c);
+                                i += 1;
+                            }
+                        }
+                        '"' => {
+                            i += 1;
+                            while let Some(c) = at(i).filter(|&c| c != '"') {
+                                if c == '\\' && matches!(at(i + 1), Some('"' | '\\' | '$')) {
+                                    i += 1;
+                                }
+                                word.push(at(i).unwrap());
+                                i += 1;
+                            }
+                        }
+                        '\\' => {
+                            i += 1;
+                            word.extend(at(i));
+                        }
+                        c => word.push(c),
+                    }
+                    i += 1;
+                }
+                push(Token::Word(word), i);
+            }
+        }
+    }
+    tokens
+}
+
+/// One command line of a block, with the comment lines around it.
+struct ShellCommand {
+    /// The command's text, as written (continuations included).
+    text: String,
+    tokens: Vec<Token>,
+    line: usize,
+    /// Comment lines between the previous command and this one.
+    comments_before: Vec<String>,
+    /// Comment lines between this command and the next.
+    comments_after: Vec<String>,
+}
+
+fn commands(block: &Block) -> Vec<ShellCommand> {
+    let mut commands: Vec<ShellCommand> = Vec::new();
+    let mut pending_comments = Vec::new();
+    let mut current: Vec<Spanned> = Vec::new();
+    let mut finish = |current: &mut Vec<Spanned>, pending: &mut Vec<String>| {
+        let tokens: Vec<Spanned> = current
+            .drain(..)
+            .filter(|t| !matches!(t.token, Token::Comment(_)))
+            .collect();
+        if let (Some(first), Some(last)) = (tokens.first(), tokens.last()) {
+            let span = (first.start, last.end);
+            commands.push(ShellCommand {
+                text: block.text[span.0..span.1].to_owned(),
+                tokens: tokens.iter().map(|t| t.token.clone()).collect(),
+                line: block.line + 1 + block.text[..span.0].matches('\n').count(),
+                comments_before: std::mem::take(pending),
+                comments_after: Vec::new(),
+            });
+        }
+    };
+    for spanned in tokenize(&block.text) {
+        match &spanned.token {
+            Token::Newline => finish(&mut current, &mut pending_comments),
+            Token::Comment(comment) if current.is_empty() => {
+                pending_comments.push(comment.clone());
+            }
+            _ => current.push(spanned),
+        }
+    }
+    finish(&mut current, &mut pending_comments);
+    // A comment belongs after a command, unless it names the reply.
+    let mut trailing = pending_comments;
+    for command in commands.iter_mut().rev() {
+        let (before, after): (Vec<String>, Vec<String>) = command
+            .comments_before
+            .drain(..)
+            .partition(|c| c.starts_with("sample reply:"));
+        command.comments_before = before;
+        command.comments_after = std::mem::take(&mut trailing);
+        trailing = after;
+    }
+    commands
+}
+
+/// A pipeline stage: its words, and its redirections (operator, target).
+#[derive(Debug, Default)]
+struct Stage {
+    words: Vec<String>,
+    redirections: Vec<(&'static str, String)>,
+}
+
+fn stages(tokens: &[Token]) -> Vec<Stage> {
+    let mut stages = vec![Stage::default()];
+    let mut tokens = tokens.iter();
+    while let Some(token) = tokens.next() {
+        let stage = stages.last_mut().unwrap();
+        match token {
+            Token::Word(word) => stage.words.push(word.clone()),
+            // Pipelines are run; `&&` only in commands that are not.
+            Token::Operator("|" | "&&") => stages.push(Stage::default()),
+            Token::Operator(op) => match tokens.next() {
+                Some(Token::Word(target)) => stage.redirections.push((op, target.clone())),
+                other => panic!("{op} without a file: {other:?}"),
+            },
+            Token::Comment(_) | Token::Newline => {}
+        }
+    }
+    stages
+}
+
+/// What ssecat's arguments are in a stage, when it runs ssecat.
+fn ssecat_arguments(stage: &Stage) -> Option<Vec<String>> {
+    match stage.words.as_slice() {
+        [first, rest @ ..] if first == "ssecat" => Some(rest.to_vec()),
+        [cargo, run, release, dashes, rest @ ..]
+            if [cargo, run, release, dashes] == ["cargo", "run", "--release", "--"] =>
+        {
+            Some(rest.to_vec())
+        }
+        _ => None,
+    }
+}
+
+/// The expected text of each recorded stream, from `tests/fixtures/llm/README.md`.
+fn expected_texts() -> HashMap<String, String> {
+    let readme = std::fs::read_to_string(repo().join("tests/fixtures/llm/README.md")).unwrap();
+    let mut texts = HashMap::new();
+    for row in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let file = cells[0].trim_start_matches("| ").trim_matches('`');
+        let literal = cells[2]
+            .split('`')
+            .nth(1)
+            .expect("the text between backticks");
+        let text: String = serde_json::from_str(literal)
+            .unwrap_or_else(|err| panic!("expected text of {file}: {literal}: {err}"));
+        texts.insert(format!("tests/fixtures/llm/{file}"), text);
+    }
+    assert!(texts.len() >= 20, "fixture texts: {texts:?}");
+    texts
+}
+
+/// A directory where the examples run: every file of the repository is
+/// there (linked), and what the examples write stays there.
+fn scratch_directory() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(repo()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name != "target" && name != ".git" {
+            std::os::unix::fs::symlink(entry.path(), dir.path().join(&name)).unwrap();
+        }
+    }
+    dir
+}
+
+/// `sh -c text` in `dir`, finding `ssecat` first on the PATH, with the
+/// machine's proxy settings out of the way and every `env:VAR` set.
+fn shell(text: &str, dir: &Path, secrets: &HashMap<String, String>) -> Command {
+    let binary_dir = Path::new(env!("CARGO_BIN_EXE_ssecat")).parent().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![binary_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(text).current_dir(dir);
+    cmd.env("PATH", std::env::join_paths(dirs).unwrap());
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_PROXY", "*").env("no_proxy", "*").envs(secrets);
+    cmd
+}
+
+/// Runs `cmd` (with a timeout) and returns its output.
+fn run(cmd: Command) -> std::process::Output {
+    let mut cmd = assert_cmd::Command::from_std(cmd);
+    cmd.timeout(TIMEOUT).output().expect("sh runs")
+}
+
+fn installed(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// The value each `env:VAR` of `text` is given.
+fn secrets_of(text: &str) -> HashMap<String, String> {
+    text.split("env:")
+        .skip(1)
+        .map(|rest| {
+            let var: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let value = format!("test-{}", var.to_lowercase());
+            (var, value)
+        })
+        .collect()
+}
+
+/// Runs the README's examples and counts them.
+struct Examples {
+    texts: HashMap<String, String>,
+    run: usize,
+    not_run: usize,
+}
+
+impl Examples {
+    fn shell_block(&mut self, block: &Block) {
+        let dir = scratch_directory();
+        for command in commands(block) {
+            let place = format!("README.md:{}: {}", command.line, command.text);
+            let stages = stages(&command.tokens);
+            if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
+                self.ssecat_command(&command, &stages, index, dir.path(), &place);
+                self.run += 1;
+            } else if stages[0].words[0] == "echo" && !stages[0].redirections.is_empty() {
+                let output = run(shell(&command.text, dir.path(), &HashMap::new()));
+                assert!(output.status.success(), "{place}: {output:?}");
+            } else if INSTALLS.iter().any(|start| command.text.starts_with(start)) {
+                let mut cmd = shell(&command.text, dir.path(), &HashMap::new());
+                cmd.env("HOME", dir.path().join("home"));
+                let output = run(cmd);
+                assert!(output.status.success(), "{place}: {output:?}");
+                self.run += 1;
+            } else if ci_script().lines().any(|line| line == command.text) {
+                note(format_args!(
+                    "NOT RUN: {place}: .ci/run runs it (it is this test run)\n"
+                ));
+                self.not_run += 1;
+            } else if let Some((_, reason)) = NOT_RUN
+                .iter()
+                .find(|(start, _)| command.text.starts_with(start))
+            {
+                for word in stages.iter().flat_map(|s| &s.words) {
+                    let top = word.split('/').next().unwrap();
+                    if word.contains('/') && !top.is_empty() && repo().join(top).exists() {
+                        assert!(repo().join(word).exists(), "{place}: no {word}");
+                    }
+                }
+                note(format_args!("NOT RUN: {place}: {reason}\n"));
+                self.not_run += 1;
+            } else {
+                panic!(
+                    "{place}: not an ssecat command, nor one of tests/cases/readme.rs's NOT_RUN"
+                );
+            }
+        }
+    }
+
+    fn ssecat_command(
+        &mut self,
+        command: &ShellCommand,
+        stages: &[Stage],
+        index: usize,
+        dir: &Path,
+        place: &str,
+    ) {
+        assert!(
+            !command.tokens.contains(&Token::Operator("&&")),
+            "{place}: a pipeline or a single command, please"
+        );
+        let stage = &stages[index];
+        let args = ssecat_arguments(stage).unwrap();
+        let cli = Cli::try_parse_from(std::iter::once("ssecat".to_owned()).chain(args.clone()))
+            .unwrap_or_else(|err| panic!("{place}: {err}"));
+        let mut text = command.text.replacen("cargo run --release --", "ssecat", 1);
+        let secrets = secrets_of(&text);
+        let first = cli.first.clone().expect("a URL or FILE");
+        let target = Target::parse(&first, cli.second.as_deref())
+            .unwrap_or_else(|err| panic!("{place}: {err}"));
+        let reply = command
+            .comments_before
+            .iter()
+            .find_map(|c| c.strip_prefix("sample reply:"))
+            .map(str::trim);
+        let (server, read) = match &target {
+            Target::Http { url, .. } => {
+                let reply = reply.unwrap_or(DEFAULT_REPLY).to_owned();
+                let body = std::fs::read(repo().join(&reply))
+                    .unwrap_or_else(|err| panic!("{place}: {reply}: {err}"));
+                let content_type = if reply.ends_with(".ndjson") {
+                    "application/x-ndjson"
+                } else {
+                    "text/event-stream"
+                };
+                let server = Server::start(move |_| {
+                    Reply::new(200)
+                        .header("content-type", content_type)
+                        .send(body.clone())
+                });
+                let written = cli.second.as_deref().unwrap_or(&first);
+                let path = match url.query() {
+                    Some(query) => format!("{}?{query}", url.path()),
+                    None => url.path().to_owned(),
+                };
+                text = text.replacen(written, &server.url(&path), 1);
+                (Some((server, path)), Some(reply))
+            }
+            Target::File(path) => {
+                assert!(reply.is_none(), "{place}: a sample reply for a file");
+                (None, Some(path.to_string_lossy().into_owned()))
+            }
+            Target::Stdin => (None, None),
+        };
+
+        // The command up to ssecat: what it prints, before any other tool.
+        let ssecat_part = match stages.get(index + 1) {
+            Some(_) => {
+                let pipe = tokenize(&text)
+                    .into_iter()
+                    .filter(|t| t.token == Token::Operator("|"))
+                    .nth(index)
+                    .unwrap();
+                text[..pipe.start].trim_end().to_owned()
+            }
+            None => text.clone(),
+        };
+        let output = run(shell(&ssecat_part, dir, &secrets));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{place}: ran {ssecat_part}: {}",
+            stderr_of(&output)
+        );
+        let printed = match stage.redirections.iter().find(|(op, _)| *op == ">") {
+            Some((_, file)) => std::fs::read(dir.join(file)).unwrap(),
+            None => output.stdout.clone(),
+        };
+        self.check_output(&cli, read.as_deref(), &printed, place);
+
+        if let Some((server, path)) = &server {
+            for request in server.requests() {
+                check_request(&cli, &target, request, path, dir, &secrets, place);
+            }
+        }
+
+        let mut shown = output.stdout;
+        if let Some(next) = stages.get(index + 1) {
+            let tool = next.words[0].as_str();
+            assert!(
+                PIPELINE_TOOLS.contains(&tool),
+                "{place}: what does {tool} need from ssecat? Teach tests/cases/readme.rs"
+            );
+            for line in String::from_utf8_lossy(&printed).lines() {
+                serde_json::from_str::<Value>(line)
+                    .unwrap_or_else(|err| panic!("{place}: {tool} gets {line}: {err}"));
+            }
+            let tools: Vec<&str> = stages[index + 1..]
+                .iter()
+                .map(|s| s.words[0].as_str())
+                .collect();
+            match tools.iter().find(|tool| !installed(tool)) {
+                Some(missing) => {
+                    note(format_args!(
+                        "SKIPPED: {place}: {missing} is not installed: ran ssecat alone, \
+                         its output is JSON\n"
+                    ));
+                    assert!(
+                        !command
+                            .comments_after
+                            .iter()
+                            .any(|c| c.starts_with("stdout:")),
+                        "{place}: the stdout shown cannot be checked without {missing}"
+                    );
+                    return;
+                }
+                None => {
+                    let output = run(shell(&text, dir, &secrets));
+                    assert_eq!(output.status.code(), Some(0), "{place}: {output:?}");
+                    shown = output.stdout;
+                }
+            }
+        }
+
+        for comment in &command.comments_after {
+            let Some((name, expected)) = comment.split_once(": ") else {
+                continue;
+            };
+            let actual = if name == "stdout" {
+                String::from_utf8_lossy(&shown).into_owned()
+            } else if stages
+                .iter()
+                .flat_map(|s| &s.redirections)
+                .any(|(_, f)| f == name)
+            {
+                std::fs::read_to_string(dir.join(name)).unwrap()
+            } else {
+                continue;
+            };
+            assert_eq!(actual.trim_end_matches('\n'), expected, "{place}: {name}");
+        }
+    }
+
+    /// `--text`, `--format final` and `--jsonl` output of the stream `read`.
+    fn check_output(&self, cli: &Cli, read: Option<&str>, printed: &[u8], place: &str) {
+        let expected = read.and_then(|path| self.texts.get(path));
+        match cli.format() {
+            Format::Text => {
+                if let Some(expected) = expected {
+                    assert_eq!(String::from_utf8_lossy(printed), *expected, "{place}");
+                }
+            }
+            Format::Final => {
+                let answer: Value = serde_json::from_slice(printed)
+                    .unwrap_or_else(|err| panic!("{place}: --format final printed JSON: {err}"));
+                if let Some(expected) = expected {
+                    assert_eq!(answer["text"], *expected, "{place}");
+                }
+            }
+            Format::Jsonl => {
+                assert!(!jsonl_records(printed).is_empty(), "{place}: no record");
+            }
+            _ => assert!(!printed.is_empty(), "{place}: printed nothing"),
+        }
+    }
+
+    fn session_block(&mut self, block: &Block) {
+        let dir = scratch_directory();
+        let mut lines = block.text.lines().zip(block.line + 1..).peekable();
+        while let Some((line, number)) = lines.next() {
+            let command = line
+                .strip_prefix("$ ")
+                .unwrap_or_else(|| panic!("README.md:{}: a session starts with $", block.line));
+            let mut shown = String::new();
+            while let Some((output, _)) = lines.next_if(|(l, _)| !l.starts_with("$ ")) {
+                shown.push_str(output);
+                shown.push('\n');
+            }
+            let code = match lines.next_if(|(l, _)| *l == "$ echo $?") {
+                Some(_) => lines.next().expect("the exit code").0.parse().unwrap(),
+                None => 0,
+            };
+            let place = format!("README.md:{number}: {command}");
+            let stages = stages(
+                &tokenize(command)
+                    .into_iter()
+                    .map(|t| t.token)
+                    .collect::<Vec<_>>(),
+            );
+            assert!(
+                stages.iter().any(|s| ssecat_arguments(s).is_some()),
+                "{place}: a session runs ssecat"
+            );
+            let on_terminal = run_on_terminal(shell(command, dir.path(), &HashMap::new()), false);
+            let actual =
+                String::from_utf8_lossy(&on_terminal.shown).into_owned() + &on_terminal.stderr;
+            assert_eq!(actual, shown, "{place}");
+            assert_eq!(on_terminal.code, Some(code), "{place}");
+            self.run += 1;
+        }
+    }
+}
+
+fn check_request(
+    cli: &Cli,
+    target: &Target,
+    request: crate::server::Request,
+    path: &str,
+    dir: &Path,
+    secrets: &HashMap<String, String>,
+    place: &str,
+) {
+    let resolve = |value: &str| match value.strip_prefix("env:") {
+        Some(var) => secrets[var].clone(),
+        None => value.to_owned(),
+    };
+    let Target::Http { method, .. } = target else {
+        unreachable!("a request comes from a URL")
+    };
+    let body_given = cli.data.is_some() || cli.json.is_some();
+    let expected_method = match method {
+        Some(method) => method.as_str(),
+        None if body_given => "POST",
+        None => "GET",
+    };
+    assert_eq!(request.method, expected_method, "{place}");
+    assert_eq!(request.target, path, "{place}");
+    for header in &cli.headers {
+        let (name, value) = header.split_once(':').expect("Name: value");
+        assert_eq!(
+            request.header(name.trim()),
+            Some(resolve(value.trim()).as_str()),
+            "{place}: {name}"
+        );
+    }
+    if let Some(token) = &cli.bearer {
+        let expected = format!("Bearer {}", resolve(token));
+        assert_eq!(
+            request.header("authorization"),
+            Some(expected.as_str()),
+            "{place}"
+        );
+    }
+    if let Some(json) = &cli.json {
+        let given = match json.strip_prefix('@') {
+            Some(file) => std::fs::read_to_string(dir.join(file)).unwrap(),
+            None => json.clone(),
+        };
+        let given: Value = serde_json::from_str(&given).unwrap();
+        let sent: Value = serde_json::from_slice(&request.body)
+            .unwrap_or_else(|err| panic!("{place}: the body sent is not JSON: {err}"));
+        assert_eq!(sent, given, "{place}");
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/json"),
+            "{place}"
+        );
+    }
+}
+
+#[test]
+fn every_readme_example_runs_as_shown() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut examples = Examples {
+        texts: expected_texts(),
+        run: 0,
+        not_run: 0,
+    };
+    for block in code_blocks(&readme) {
+        match block.info.as_str() {
+            "sh" => examples.shell_block(&block),
+            "text" if block.text.starts_with("$ ") => examples.session_block(&block),
+            "text" | "json" => assert!(
+                !block.text.lines().any(|l| l.starts_with("$ ")),
+                "README.md:{}: a session starts with its first line",
+                block.line
+            ),
+            info => panic!(
+                "README.md:{}: a ```{info} block: use sh for commands, text for sessions and output",
+                block.line
+            ),
+        }
+    }
+    note(format_args!(
+        "README.md: {} examples run, {} not run\n",
+        examples.run, examples.not_run
+    ));
+    assert!(examples.run >= 30, "only {} examples found", examples.run);
+}
