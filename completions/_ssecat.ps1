@@ -48,7 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the response body to FILE, byte for byte as received, to replay it later with `ssecat FILE`')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour sse and jsonl output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour sse, jsonl and final output: auto (on a terminal, unless NO_COLOR is set), always or never')
             [CompletionResult]::new('--stats-json', '--stats-json', [CompletionResultType]::ParameterName, 'Write the statistics as one JSON object to FILE (- for standard error), however the stream ends')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s TLS certificate')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s TLS certificate')

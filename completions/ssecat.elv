@@ -45,7 +45,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -o 'Write the output to FILE instead of standard output'
             cand --output 'Write the output to FILE instead of standard output'
             cand --save 'Also write the response body to FILE, byte for byte as received, to replay it later with `ssecat FILE`'
-            cand --color 'Colour sse and jsonl output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --color 'Colour sse, jsonl and final output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --stats-json 'Write the statistics as one JSON object to FILE (- for standard error), however the stream ends'
             cand -k 'Do not verify the server''s TLS certificate'
             cand --insecure 'Do not verify the server''s TLS certificate'

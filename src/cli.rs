@@ -194,7 +194,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,
 
-    /// Colour sse and jsonl output: auto (on a terminal, unless NO_COLOR is set), always or never
+    /// Colour sse, jsonl and final output: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
 

@@ -69,7 +69,7 @@ impl Display for Summary {
             let content_type = self.content_type.as_deref().unwrap_or("no content type");
             line(
                 "response",
-                format_args!("{status} {version}, {content_type}"),
+                format_args!("{status}, {version}, {content_type}"),
             )?;
         }
         for (label, time) in [
@@ -102,7 +102,7 @@ impl Display for Summary {
         }
         if let (Some(rate), Some(basis)) = (self.tokens_per_s, self.tokens_per_s_basis) {
             let unit = if basis == "usage" { "tokens" } else { "deltas" };
-            line("speed", format_args!("{rate:.1} {unit}/s after the first"))?;
+            line("speed", format_args!("{rate:.1} {unit}/s from the first token on"))?;
         }
         if let Some(gap) = &self.gap_ms {
             line(

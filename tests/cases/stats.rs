@@ -69,22 +69,28 @@ fn events_of(name: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_stream_with_known_delays_gives_its_timings_and_counts() {
-    let events = events_of("openai-chat-usage.sse");
-    let body_len: usize = events.iter().map(String::len).sum();
-    let count = events.len();
-    let server = Server::start(move |_| {
+/// A server that sends the events of a fixture, the first 300 ms after the
+/// headers, then one every 50 ms.
+fn delayed_server(name: &str) -> Server {
+    let events = events_of(name);
+    Server::start(move |_| {
         let mut reply = Reply::new(200).header("content-type", "text/event-stream");
         for event in &events {
-            // The first event 300 ms after the headers, then one every 50 ms.
             let delay = if reply.body.is_empty() { 300 } else { 50 };
             reply = reply
                 .sleep(Duration::from_millis(delay))
                 .send(event.clone());
         }
         reply
-    });
+    })
+}
+
+#[test]
+fn a_stream_with_known_delays_gives_its_timings_and_counts() {
+    let events = events_of("openai-chat-usage.sse");
+    let body_len: usize = events.iter().map(String::len).sum();
+    let count = events.len();
+    let server = delayed_server("openai-chat-usage.sse");
     let url = server.url("/v1/chat/completions");
     let output = http()
         .args(["--text", "--stats-json", "-", &url])
@@ -285,6 +291,51 @@ fn the_human_summary_goes_to_stderr_after_the_output() {
     ] {
         assert!(stderr.contains(expected), "no {expected:?} in {stderr}");
     }
+}
+
+/// `text` with its source and every number replaced, to compare the shape
+/// of two summaries.
+fn shape(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            if line.trim_start().starts_with("source ") {
+                return "source".to_owned();
+            }
+            let mut shape = String::new();
+            for c in line.chars() {
+                match c {
+                    '0'..='9' if shape.ends_with('#') => {}
+                    '0'..='9' => shape.push('#'),
+                    '.' if shape.ends_with('#') => {}
+                    c => shape.push(c),
+                }
+            }
+            shape
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_example_of_the_summary_is_what_a_run_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = readme
+        .split("```text\n")
+        .find(|block| block.starts_with("ssecat: stats\n"))
+        .and_then(|block| block.split("```").next())
+        .expect("README.md shows a --stats summary");
+    let server = delayed_server("openai-chat-usage.sse");
+    let output = http()
+        .args(["--text", "--stats", &server.url("/v1/chat/completions")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let printed = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        shape(example),
+        shape(&printed),
+        "README:\n{example}\nrun:\n{printed}"
+    );
 }
 
 #[test]
