@@ -102,7 +102,10 @@ impl Display for Summary {
         }
         if let (Some(rate), Some(basis)) = (self.tokens_per_s, self.tokens_per_s_basis) {
             let unit = if basis == "usage" { "tokens" } else { "deltas" };
-            line("speed", format_args!("{rate:.1} {unit}/s from the first token on"))?;
+            line(
+                "speed",
+                format_args!("{rate:.1} {unit}/s from the first token on"),
+            )?;
         }
         if let Some(gap) = &self.gap_ms {
             line(
