@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::server::{closed_port, Gate, Reply, Server};
 
-use super::http_support::{assert_one_error_line, http, stderr_of, stdout_text, Running};
+use super::http_support::{
+    assert_one_error_line, http, interrupt, stderr_of, stdout_text, Running,
+};
 use super::streaming::end_of_two_chunks;
 use super::support::unfinished_warning;
 
@@ -263,22 +265,6 @@ fn the_stream_can_arrive_in_tiny_pieces() {
         .code(0)
         .stdout("Hello! How can I help you today?")
         .stderr("");
-}
-
-/// Sends SIGINT to a running ssecat and checks it exits 130 quietly.
-fn interrupt(run: Running) -> super::support::Finished {
-    let pid = run.pid().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status();
-    assert!(sent.unwrap().success());
-    let finished = run.finish();
-    assert_eq!(
-        (finished.code, finished.stderr.as_str()),
-        (Some(130), ""),
-        "{finished:?}"
-    );
-    finished
 }
 
 #[test]

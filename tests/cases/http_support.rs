@@ -71,3 +71,19 @@ impl Running {
         Running::start(command(args), false)
     }
 }
+
+/// Sends SIGINT to a running ssecat and checks it exits 130 quietly.
+pub fn interrupt(run: Running) -> super::support::Finished {
+    let pid = run.pid().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(sent.unwrap().success());
+    let finished = run.finish();
+    assert_eq!(
+        (finished.code, finished.stderr.as_str()),
+        (Some(130), ""),
+        "{finished:?}"
+    );
+    finished
+}

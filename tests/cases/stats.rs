@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::server::{closed_port, Reply, Server};
 
-use super::http_support::{http, Running};
+use super::http_support::{http, interrupt, Running};
 use super::support::{fixture, read_fixture, ssecat};
 
 /// Every key of the `--stats-json` object.
@@ -215,12 +215,7 @@ fn stats_are_written_on_ctrl_c() {
         &server.url("/"),
     ]);
     run.expect_output("1\n");
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &run.pid().to_string()])
-        .status();
-    assert!(sent.unwrap().success());
-    let finished = run.finish();
-    assert_eq!((finished.code, finished.stderr.as_str()), (Some(130), ""));
+    interrupt(run);
     let stats = stats_object(&std::fs::read_to_string(&path).unwrap());
     assert_eq!(stats["exit_code"], 130);
     assert_eq!(stats["error"], "interrupted by signal 2");
@@ -411,11 +406,7 @@ fn save_keeps_what_came_before_a_cut_and_before_ctrl_c() {
         &server.url("/"),
     ]);
     run.expect_output("1\n");
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &run.pid().to_string()])
-        .status();
-    assert!(sent.unwrap().success());
-    assert_eq!(run.finish().code, Some(130));
+    interrupt(run);
     assert_eq!(
         std::fs::read(&saved).unwrap(),
         b"data: 1\n\nid: 7\ndata: part"
