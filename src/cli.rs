@@ -29,20 +29,25 @@ pub const EXIT_STATUS: &str =
   143  terminated (SIGTERM)";
 
 /// Example commands, one a line, for --help and the man page.
-pub const EXAMPLES: &str = "  ssecat POST api.example.com/v1/chat/completions --json @body.json --bearer env:OPENAI_API_KEY --text
+pub const EXAMPLES: &str = "  ssecat api.example.com/v1/chat/completions --bearer env:OPENAI_API_KEY --json @body.json --text
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 
 /// curl for Server-Sent Events: request or read a stream and print its events as they arrive.
 #[derive(Parser, Debug)]
 #[command(name = "ssecat", version, about)]
-#[command(after_help = format!("Exit status:\n{EXIT_STATUS}\n\nExamples:\n{EXAMPLES}"))]
+// -h ends with the examples; --help (and the man page) adds the exit codes.
+#[command(after_help = format!("Examples:\n{EXAMPLES}"))]
+#[command(after_long_help = format!("Exit status:\n{EXIT_STATUS}\n\nExamples:\n{EXAMPLES}"))]
 #[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>")]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
 #[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {
-    /// [METHOD] URL to request (http:// is implied, :PORT/path means localhost),
-    /// or a recorded stream FILE, or - for standard input
+    /// [METHOD] URL to request, or a recorded stream FILE (- for standard input)
+    ///
+    /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
+    /// POST when a body is given. *.ndjson and *.jsonl files are read as
+    /// newline-delimited JSON.
     #[arg(value_name = "URL|FILE", required = true)]
     pub first: Option<String>,
 
@@ -55,8 +60,11 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "KIND", hide = true, exclusive = true)]
     pub generate: Option<Generate>,
 
-    /// A request header, 'Name: value' (repeatable). 'Name:' removes a default
-    /// header; a value env:VAR is read from the environment variable VAR
+    /// A request header, 'Name: value' (repeatable)
+    ///
+    /// 'Name:' with nothing after it removes a default header. A value env:VAR
+    /// is read from the environment variable VAR, so secrets stay out of shell
+    /// history and ps.
     #[arg(
         short = 'H',
         long = "header",
@@ -65,15 +73,22 @@ pub struct Cli {
     )]
     pub headers: Vec<String>,
 
-    /// Request body: TEXT, @FILE, or @- for standard input (POST by default)
+    /// Request body: TEXT, @FILE, or @- for standard input
+    ///
+    /// The method is POST when a body is given and no METHOD is.
     #[arg(short = 'd', long, value_name = "TEXT|@FILE", help_heading = "Request")]
     pub data: Option<String>,
 
-    /// JSON request body, checked before sending; sets Content-Type: application/json
+    /// JSON request body, checked before anything is sent
+    ///
+    /// Sets Content-Type: application/json. Invalid JSON is a usage error
+    /// (exit 2) that gives its line and column.
     #[arg(long, value_name = "TEXT|@FILE", help_heading = "Request")]
     pub json: Option<String>,
 
-    /// Send 'Authorization: Bearer TOKEN'; env:VAR reads the token from VAR
+    /// Send 'Authorization: Bearer TOKEN' (env:VAR reads it from VAR)
+    ///
+    /// An unset VAR is a usage error (exit 2).
     #[arg(long, value_name = "TOKEN|env:VAR", help_heading = "Request")]
     pub bearer: Option<String>,
 
@@ -85,7 +100,10 @@ pub struct Cli {
     #[arg(long, value_name = "ID", help_heading = "Request")]
     pub last_event_id: Option<String>,
 
-    /// Use this proxy (the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY variables are honoured otherwise)
+    /// Use this proxy
+    ///
+    /// Without it, the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY
+    /// variables are honoured.
     #[arg(long, value_name = "URL", help_heading = "Request")]
     pub proxy: Option<String>,
 
@@ -97,7 +115,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub cacert: Option<PathBuf>,
 
-    /// Follow redirects (credential headers and env: headers are not sent on to another host)
+    /// Follow redirects
+    ///
+    /// Credential headers (Authorization, Cookie, x-api-key, api-key,
+    /// Proxy-Authorization) and every header whose value came from env: are
+    /// not sent on to another origin. 303, and 301 or 302 after a POST,
+    /// continue as a GET without body.
     #[arg(short = 'L', long, help_heading = "Request")]
     pub location: bool,
 
@@ -106,29 +129,43 @@ pub struct Cli {
     pub max_redirs: u32,
 
     /// Give up connecting after SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub connect_timeout: Option<Duration>,
 
     /// Give up when no byte arrives for SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub idle_timeout: Option<Duration>,
 
     /// Give up when the whole transfer takes more than SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
     #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub max_time: Option<Duration>,
 
-    /// Reconnect when the connection drops or the server ends the stream, up
-    /// to N times in all (no limit without =N), sending Last-Event-ID, as
-    /// EventSource does
+    /// Reconnect when the stream drops or ends, at most N times in all
+    ///
+    /// When the connection drops, --idle-timeout fires or the server ends the
+    /// stream, the request is sent again with Last-Event-ID set to the last id
+    /// received, as EventSource does. No limit without =N (the = is
+    /// required). Not with --text or --format final.
     #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, help_heading = "Reconnect")]
     pub reconnect: Option<Option<u32>>,
 
-    /// Longest wait before a reconnection, whatever retry:, the backoff or
-    /// Retry-After say
+    /// Longest wait before a reconnection
+    ///
+    /// The wait is the stream's retry: time (3 s when it set none), doubled
+    /// with jitter after each failed attempt in a row, or the Retry-After of a
+    /// 408, 429 or 5xx response; this caps them all.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "30", help_heading = "Reconnect")]
     pub max_retry_wait: Duration,
 
-    /// How to print the events [default: sse, or text with --extract]
+    /// Output format
+    ///
+    /// The default is sse, or text with --extract.
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,
 
@@ -144,12 +181,24 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
-    /// The LLM stream format for --text, --format final and --jsonl's text [default: detected from the stream]
-    #[arg(long, value_enum, value_name = "NAME", help_heading = "LLM")]
+    /// The LLM stream format, instead of detecting it (openai, anthropic, ...)
+    // The values are listed in the long help only: inline, they would not
+    // fit the one line of -h.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "NAME",
+        hide_possible_values = true,
+        long_help = dialect_long_help(),
+        help_heading = "LLM"
+    )]
     pub dialect: Option<Dialect>,
 
-    /// Take the text from this JSON Pointer in each event (such as /choices/0/text)
-    /// instead of a dialect's; implies --text unless a format is given
+    /// Take the text from this JSON Pointer in each event (/choices/0/text)
+    ///
+    /// For a shape no dialect knows (RFC 6901: ~1 stands for /). Implies
+    /// --text unless a format is given. A top-level error member is still an
+    /// error (exit 8).
     #[arg(long, value_name = "POINTER", value_parser = Extraction::pointer, conflicts_with = "dialect", help_heading = "LLM")]
     pub extract: Option<Extraction>,
 
@@ -157,12 +206,18 @@ pub struct Cli {
     #[arg(long, help_heading = "LLM")]
     pub reasoning: bool,
 
-    /// Read the stream as newline-delimited JSON, one event a line (the
-    /// default for *.ndjson and *.jsonl files and application/x-ndjson responses)
+    /// Read the stream as newline-delimited JSON, one event a line
+    ///
+    /// The default for *.ndjson and *.jsonl files and for application/x-ndjson
+    /// and application/jsonl responses; with a URL, it overrides a wrong
+    /// content type.
     #[arg(long, help_heading = "Output")]
     pub ndjson: bool,
 
-    /// Keep only events of this type (repeatable; "message" is the default type)
+    /// Keep only events of this type (repeatable)
+    ///
+    /// Untyped events are of type message. Not with --raw, --text or
+    /// --format final.
     #[arg(
         long = "event",
         value_name = "TYPE",
@@ -171,17 +226,25 @@ pub struct Cli {
     )]
     pub events: Vec<String>,
 
-    /// Do not stop at a `data: [DONE]` event (or, with --text and --format
-    /// final, at a provider's end event); read to the end of the stream
+    /// Do not stop at data: [DONE]; read to the end of the stream
+    ///
+    /// With --text and --format final, do not stop at a provider's end event
+    /// either.
     #[arg(long, help_heading = "Output")]
     pub no_done: bool,
 
-    /// Largest line or event accepted, in bytes or with a K, M or G suffix (powers of 1024)
+    /// Largest line or event accepted
+    ///
+    /// In bytes, or with a K, M or G suffix (also KiB, MiB, GiB): powers of
+    /// 1024. A larger one is an error (exit 1).
     #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = parse_size, help_heading = "Output")]
     pub max_event_size: usize,
 
     /// On a terminal, print the stream's control characters as they are
-    /// (by default they are shown escaped, such as \x1b)
+    ///
+    /// By default a terminal shows them escaped (ESC as \x1b), so a stream
+    /// cannot move the cursor, clear the screen or retitle the window. Into a
+    /// pipe or a file they always pass through unchanged.
     #[arg(long, help_heading = "Output")]
     pub no_sanitize: bool,
 
@@ -189,31 +252,48 @@ pub struct Cli {
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
-    /// Also write the response body to FILE, byte for byte as received, to
-    /// replay it later with `ssecat FILE`
+    /// Also write the response body to FILE, byte for byte as received
+    ///
+    /// `ssecat FILE` replays it later with the same output. With --reconnect,
+    /// every response's body is appended.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,
 
-    /// Colour sse, jsonl and final output: auto (on a terminal, unless NO_COLOR is set), always or never
-    #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
+    /// When to colour the output: auto, always or never
+    ///
+    /// Colour applies to sse, jsonl and final output. auto colours on a terminal, unless NO_COLOR is set and not empty;
+    /// always colours into a pipe or -o too, whatever NO_COLOR says. --colour
+    /// works too.
+    #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, hide_possible_values = true, help_heading = "Output")]
     pub color: ColorChoice,
 
-    /// Show the request and response headers on standard error (secrets masked)
+    /// Show the request and response heads on standard error
+    ///
+    /// curl style, in > and < lines. Masked: the values of Authorization,
+    /// Proxy-Authorization, Cookie, Set-Cookie, x-api-key, api-key and every
+    /// header from env:, and query parameters such as key= and token=.
     #[arg(short = 'v', long, help_heading = "Diagnostics")]
     pub verbose: bool,
 
-    /// Hide the progress spinner that a terminal's standard error shows
-    /// (errors and warnings are still printed)
+    /// Hide the progress spinner
+    ///
+    /// The spinner is drawn only when standard error is a terminal. Errors and
+    /// warnings are printed with or without -s.
     #[arg(short = 's', long, help_heading = "Diagnostics")]
     pub silent: bool,
 
-    /// Print a summary of the stream on standard error at the end: timings,
-    /// events, tokens per second
+    /// Print a summary of the run on standard error at the end
+    ///
+    /// Timings (first byte, first event, first token), events, bytes, tokens,
+    /// tokens per second, the gaps between events, the finish reason and the
+    /// exit code.
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
 
-    /// Write the statistics as one JSON object to FILE (- for standard error),
-    /// however the stream ends
+    /// Write the statistics as one JSON object to FILE (- for standard error)
+    ///
+    /// Written however the run ends; FILE is created before the request, as
+    /// with -o.
     #[arg(long, value_name = "FILE", help_heading = "Diagnostics")]
     pub stats_json: Option<PathBuf>,
 }
@@ -294,6 +374,27 @@ impl Cli {
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
     }
+}
+
+/// The long help of --dialect: its summary, then each dialect with its own
+/// description, as clap lists the possible values of other options.
+fn dialect_long_help() -> String {
+    // One paragraph, not a list: the man page would run a list's lines together.
+    let values: Vec<String> = Dialect::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .map(|value| match value.get_help() {
+            Some(about) => format!("{}: {about}", value.get_name()),
+            None => value.get_name().to_owned(),
+        })
+        .collect();
+    format!(
+        "The LLM stream format, instead of detecting it\n\n\
+         For --text, --format final and the text key of --jsonl. By default the \
+         dialect is detected from the stream.\n\n\
+         Possible values: {}.",
+        values.join("; ")
+    )
 }
 
 /// Parses a positive, finite number of seconds, fractions allowed.

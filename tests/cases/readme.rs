@@ -9,6 +9,9 @@
 //!     a pipeline) is run with `sh` in a scratch directory that has the
 //!     repository's files, and must exit 0;
 //!   - `echo … > FILE` prepares a file for the commands after it;
+//!   - `jq FILTER FILE` checks a JSON file that a command above it in the
+//!     block wrote (such as `--stats-json stats.json`): the file must be
+//!     JSON, and jq, when installed, must exit 0 (`-e`: the filter held);
 //!   - `mkdir -p ~/…` and `cp` of `completions/` and `man/` run with HOME in
 //!     the scratch directory;
 //!   - a command that `.ci/run` runs, as written, is left to it;
@@ -49,7 +52,12 @@ use super::support::{jsonl_records, note, run_on_terminal, TIMEOUT};
 use crate::server::{Reply, Server};
 
 /// Commands shown but not run, by how they start, and why.
-const NOT_RUN: [(&str, &str); 4] = [
+const NOT_RUN: [(&str, &str); 6] = [
+    ("sudo apt-get install", "installs system packages"),
+    (
+        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
+        "installs the Rust toolchain, which this test runs on",
+    ),
     (
         "cargo install --path .",
         "installs into ~/.cargo/bin; this test runs the binary cargo builds from the same source",
@@ -420,6 +428,9 @@ impl Examples {
             if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
                 self.ssecat_command(&command, &stages, index, dir.path(), &place);
                 self.run += 1;
+            } else if stages.len() == 1 && stages[0].words[0] == "jq" {
+                self.jq_command(&command, &stages[0], dir.path(), &place);
+                self.run += 1;
             } else if stages[0].words[0] == "echo" && !stages[0].redirections.is_empty() {
                 let output = run(shell(&command.text, dir.path(), &HashMap::new()));
                 assert!(output.status.success(), "{place}: {output:?}");
@@ -579,23 +590,41 @@ impl Examples {
             }
         }
 
-        for comment in &command.comments_after {
-            let Some((name, expected)) = comment.split_once(": ") else {
-                continue;
-            };
-            let actual = if name == "stdout" {
-                String::from_utf8_lossy(&shown).into_owned()
-            } else if stages
-                .iter()
-                .flat_map(|s| &s.redirections)
-                .any(|(_, f)| f == name)
-            {
-                std::fs::read_to_string(dir.join(name)).unwrap()
-            } else {
-                continue;
-            };
-            assert_eq!(actual.trim_end_matches('\n'), expected, "{place}: {name}");
+        check_comments(command, stages, &shown, dir, place);
+    }
+
+    /// `jq … FILE` on a JSON file that a command above it in the block
+    /// wrote: the file must be JSON, and jq, when installed, must exit 0 and
+    /// print what a `# stdout:` line after it shows.
+    fn jq_command(&mut self, command: &ShellCommand, stage: &Stage, dir: &Path, place: &str) {
+        let file = match stage.words.as_slice() {
+            [_, _, .., file] if stage.redirections.is_empty() => file,
+            _ => panic!("{place}: jq FILTER FILE, please"),
+        };
+        assert!(
+            !repo().join(file).exists() && dir.join(file).is_file(),
+            "{place}: jq reads {file}, which no command above it in the block writes"
+        );
+        let written = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(!written.trim().is_empty(), "{place}: {file} is empty");
+        for line in written.lines() {
+            serde_json::from_str::<Value>(line)
+                .unwrap_or_else(|err| panic!("{place}: {file} is not JSON lines: {line}: {err}"));
         }
+        if !installed("jq") {
+            note(format_args!(
+                "SKIPPED: {place}: jq is not installed: checked only that {file} is JSON\n"
+            ));
+            return;
+        }
+        let output = run(shell(&command.text, dir, &HashMap::new()));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{place}: jq says {} on {file}: {written}",
+            String::from_utf8_lossy(&output.stdout).trim_end()
+        );
+        check_comments(command, &[], &output.stdout, dir, place);
     }
 
     /// `--text`, `--format final` and `--jsonl` output of the stream `read`.
@@ -655,6 +684,28 @@ impl Examples {
             assert_eq!(on_terminal.code, Some(code), "{place}");
             self.run += 1;
         }
+    }
+}
+
+/// The `# stdout: TEXT` and `# FILE: TEXT` lines after a command: `shown`
+/// is its standard output, and FILE one of the files `stages` write.
+fn check_comments(command: &ShellCommand, stages: &[Stage], shown: &[u8], dir: &Path, place: &str) {
+    for comment in &command.comments_after {
+        let Some((name, expected)) = comment.split_once(": ") else {
+            continue;
+        };
+        let actual = if name == "stdout" {
+            String::from_utf8_lossy(shown).into_owned()
+        } else if stages
+            .iter()
+            .flat_map(|s| &s.redirections)
+            .any(|(_, f)| f == name)
+        {
+            std::fs::read_to_string(dir.join(name)).unwrap()
+        } else {
+            continue;
+        };
+        assert_eq!(actual.trim_end_matches('\n'), expected, "{place}: {name}");
     }
 }
 

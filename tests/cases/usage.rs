@@ -1,6 +1,8 @@
 //! Flags: help, version, conflicting formats, sizes.
 
+use clap::CommandFactory;
 use predicates::prelude::*;
+use ssecat::cli::{Cli, EXAMPLES, EXIT_STATUS};
 
 use super::support::{fixture, ssecat, with_stdin};
 
@@ -33,6 +35,91 @@ fn help_mentions_every_flag() {
     }
     for format in ["sse", "data", "jsonl", "text", "final", "raw"] {
         assert!(help.contains(format), "--help does not list {format}");
+    }
+}
+
+/// What `ssecat FLAG` prints at 100 columns, checked to succeed quietly.
+fn help_text(flag: &str) -> String {
+    let assert = ssecat()
+        .arg(flag)
+        .env("COLUMNS", "100")
+        .assert()
+        .code(0)
+        .stderr("");
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+/// The line numbers of `headings` in `help`, checked to be there in this order.
+fn headings_in_order(help: &str, headings: &[&str]) {
+    let lines: Vec<&str> = help.lines().collect();
+    let places: Vec<Option<usize>> = headings
+        .iter()
+        .map(|heading| lines.iter().position(|line| line == heading))
+        .collect();
+    assert!(
+        places.iter().all(Option::is_some) && places.is_sorted(),
+        "headings {headings:?} at lines {places:?}:\n{help}"
+    );
+}
+
+/// The option groups, in the order help shows them.
+const GROUPS: [&str; 6] = [
+    "Request:",
+    "Timing:",
+    "Reconnect:",
+    "Output:",
+    "LLM:",
+    "Diagnostics:",
+];
+
+#[test]
+fn short_help_gives_each_option_one_line_and_ends_with_the_examples() {
+    let help = help_text("-h");
+    let (options, after) = help.split_once("\nExamples:\n").expect("-h has examples");
+    assert_eq!(after.trim_end(), EXAMPLES, "-h ends with the examples");
+    assert!(
+        !help.contains("Exit status") && !help.contains("interrupted (Ctrl-C)"),
+        "the exit codes are for --help, not -h:\n{help}"
+    );
+    headings_in_order(&help, &GROUPS);
+    // An option line is indented 2 (`  -H, --header`, `  <URL|FILE>`) or 6
+    // (`      --json`); a description that wraps goes on at its own column.
+    let mut described = 0;
+    for line in options.lines().filter(|line| line.starts_with(' ')) {
+        let indent = line.len() - line.trim_start().len();
+        assert!(
+            indent == 2 || indent == 6,
+            "a description wraps past one line at 100 columns: {line:?}\n{help}"
+        );
+        assert!(line.chars().count() <= 100, "{line:?}");
+        described += 1;
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let visible = cmd.get_arguments().filter(|arg| !arg.is_hide_set()).count();
+    assert_eq!(described, visible, "one line per option:\n{help}");
+}
+
+#[test]
+fn long_help_has_the_groups_the_exit_codes_and_the_examples() {
+    let help = help_text("--help");
+    headings_in_order(
+        &help,
+        &[&GROUPS[..], &["Exit status:", "Examples:"]].concat(),
+    );
+    assert!(
+        help.contains(&format!("Exit status:\n{EXIT_STATUS}\n")),
+        "--help lists the exit codes:\n{help}"
+    );
+    let (_, examples) = help.split_once("\nExamples:\n").unwrap();
+    assert_eq!(
+        examples.trim_end(),
+        EXAMPLES,
+        "--help ends with the examples"
+    );
+    // The details that -h leaves out.
+    for detail in ["Possible values:", "Last-Event-ID set to the last id"] {
+        assert!(help.contains(detail), "--help has no {detail:?}:\n{help}");
     }
 }
 
