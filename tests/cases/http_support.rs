@@ -58,11 +58,17 @@ pub fn assert_one_error_line(stderr: &str, words: &[&str]) {
 /// test that runs it its own way.
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    without_proxies(&mut cmd).args(args);
+    cmd
+}
+
+/// `cmd` without the machine's proxy settings: no *_PROXY variable, and
+/// NO_PROXY=*.
+pub fn without_proxies(cmd: &mut Command) -> &mut Command {
     for var in PROXY_VARS {
         cmd.env_remove(var);
     }
-    cmd.env("NO_PROXY", "*").env("no_proxy", "*").args(args);
-    cmd
+    cmd.env("NO_PROXY", "*").env("no_proxy", "*")
 }
 
 impl Running {

@@ -47,7 +47,7 @@ use serde_json::Value;
 use ssecat::cli::{Cli, Format};
 use ssecat::target::Target;
 
-use super::http_support::stderr_of;
+use super::http_support::{stderr_of, without_proxies};
 use super::support::{jsonl_records, note, run_on_terminal, TIMEOUT};
 use crate::server::{Reply, Server};
 
@@ -370,17 +370,7 @@ fn shell(text: &str, dir: &Path, secrets: &HashMap<String, String>) -> Command {
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(text).current_dir(dir);
     cmd.env("PATH", std::env::join_paths(dirs).unwrap());
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_PROXY", "*").env("no_proxy", "*").envs(secrets);
+    without_proxies(&mut cmd).envs(secrets);
     cmd
 }
 
