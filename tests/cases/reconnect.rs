@@ -47,6 +47,33 @@ fn a_lost_connection_resumes_after_the_last_id_and_every_event_is_printed_once()
 }
 
 #[test]
+fn stats_count_the_reconnections_and_the_events_of_every_response() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\nid: 1\ndata: a\n\n").drop_connection(),
+        _ => Reply::sse("data: b\n\ndata: [DONE]\n\n"),
+    });
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            "--reconnect",
+            "--stats-json",
+            "-",
+            &server.url("/"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout_text(&output), "a\nb\n");
+    let stderr = stderr_of(&output);
+    let stats: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(stats["reconnects"], 1, "{stderr}");
+    assert_eq!(stats["events"], 3, "a, b and [DONE]: {stderr}");
+    assert_eq!(stats["status"], 200);
+    assert_eq!(stats["exit_code"], 0);
+}
+
+#[test]
 fn giving_up_exits_9_and_says_why() {
     let server = serve_in_turn(|_| Reply::sse("retry: 10\ndata: x\n\n"));
     let output = http()
