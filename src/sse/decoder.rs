@@ -375,22 +375,24 @@ impl Decoder {
             Line::Joined(line, _) => (line, None),
         };
         let value = &line[value_start..];
-        let held = self.chunk_data.as_ref().map_or(0, |range| range.len() + 1);
+        // The limit counts the data as decoded, where U+FFFD may take more
+        // bytes than what it replaces: a second line needs the first one
+        // decoded.
+        if let Some(first) = self.chunk_data.take() {
+            push_lossy(&mut self.data, &chunk[first]);
+            self.data.push('\n');
+        }
         // Each value is followed by the LF that joins it to the next.
-        if (self.data.len() + held).saturating_add(value.len() + 1) > self.max_size {
+        if self.data.len().saturating_add(value.len() + 1) > self.max_size {
             return Err(DecodeError::TooLarge {
                 limit: self.max_size,
             });
         }
         if let Some(range) = chunk_range {
-            if self.data.is_empty() && self.chunk_data.is_none() {
+            if self.data.is_empty() {
                 self.chunk_data = Some(range.start + value_start..range.end);
                 return Ok(());
             }
-        }
-        if let Some(first) = self.chunk_data.take() {
-            push_lossy(&mut self.data, &chunk[first]);
-            self.data.push('\n');
         }
         push_lossy(&mut self.data, value);
         self.data.push('\n');

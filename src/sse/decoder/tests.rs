@@ -339,7 +339,9 @@ fn lines_and_events_over_the_limit_are_errors_in_every_chunking() {
     let long_line = [b"data: ".as_slice(), &[b'x'; 40], b"\n\n"].concat();
     let many_lines = b"data: 0123456789\n".repeat(5);
     let unfinished = [b"data: ".as_slice(), &[b'x'; 40]].concat();
-    for input in [&long_line[..], &many_lines[..], &unfinished[..]] {
+    // The limit is on decoded data: 8 invalid bytes are 24 bytes of U+FFFD.
+    let grown_by_decoding = [b"data: ".as_slice(), &[0xFF; 8], b"\ndata: 12345678\n\n"].concat();
+    for input in [&long_line, &many_lines, &unfinished, &grown_by_decoding] {
         for chunks in chunkings(input) {
             let mut decoder = Decoder::new(32);
             let result = chunks
