@@ -184,8 +184,15 @@ impl Decoder {
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
         let mut pos = 0;
-        while let Some(offset) = memchr2(b'\n', b'\r', &chunk[pos..]) {
-            let end = pos + offset;
+        loop {
+            let end = match chunk.get(pos) {
+                // A blank line, which ends every event, needs no search.
+                Some(b'\n' | b'\r') => pos,
+                _ => match memchr2(b'\n', b'\r', &chunk[pos..]) {
+                    Some(offset) => pos + offset,
+                    None => break,
+                },
+            };
             let terminator = if chunk[end] == b'\r' {
                 match chunk.get(end + 1) {
                     Some(b'\n') => 2,
