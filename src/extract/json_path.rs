@@ -81,6 +81,8 @@ struct Key {
     text: Box<str>,
     /// The first 16 bytes of `text`, little-endian, zero-padded.
     prefix: u128,
+    /// The bits of `prefix` that hold `text` (all when it is longer).
+    prefix_bits: u128,
     /// The paths taking it.
     mask: u64,
 }
@@ -95,10 +97,8 @@ impl Key {
         }
         match bytes.get(start..start + 16) {
             Some(block) if len <= 16 => {
-                // Keep the low `len` bytes: the shift is 0..=128.
-                let keep = u128::MAX.checked_shr(128 - 8 * len as u32).unwrap_or(0);
                 let block = u128::from_le_bytes(block.try_into().expect("16 bytes"));
-                (block ^ self.prefix) & keep == 0
+                (block ^ self.prefix) & self.prefix_bits == 0
             }
             _ => bytes.get(start..start + len) == Some(text),
         }
@@ -118,6 +118,8 @@ impl Level {
         self.keys.push(Key {
             text: key.into(),
             prefix: u128::from_le_bytes(prefix),
+            // The low `n` bytes: the shift is 0..=128.
+            prefix_bits: u128::MAX.checked_shr(128 - 8 * n as u32).unwrap_or(0),
             mask: bit,
         });
     }
@@ -276,12 +278,13 @@ impl<const N: usize> Query<N> {
         if skip_whitespace(bytes, end) != bytes.len() {
             return None;
         }
-        let found = scanner.found;
+        let mut values = [None; N];
         // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
-        Some(std::array::from_fn(|i| {
+        for i in bits(scanner.found) {
             let (start, end) = spans[i];
-            (found >> i & 1 != 0).then(|| &json[start..end])
-        }))
+            values[i] = Some(&json[start..end]);
+        }
+        Some(values)
     }
 }
 
@@ -448,19 +451,20 @@ impl<'s> Scanner<'_, 's> {
     }
 
     #[inline(never)]
-    fn object(&mut self, mut pos: usize, active: u64) -> Option<usize> {
-        let bytes = self.bytes;
+    fn object(&mut self, pos: usize, active: u64) -> Option<usize> {
+        // Copied out so that they stay in registers.
+        let (bytes, index) = (self.bytes, self.index);
         let Some((level, continuing)) = self.enter(active)? else {
-            return skip_object(bytes, self.index, pos, self.depth);
+            return skip_object(bytes, index, pos, self.depth);
         };
-        pos = skip_whitespace(bytes, pos + 1);
-        if *bytes.get(pos)? != b'}' {
+        let (mut pos, mut byte) = next_byte(bytes, pos + 1)?;
+        if byte != b'}' {
             loop {
-                if *bytes.get(pos)? != b'"' {
+                if byte != b'"' {
                     return None;
                 }
                 let start = pos + 1;
-                let (key_end, escaped) = string(bytes, self.index, start)?;
+                let (key_end, escaped) = string(bytes, index, start)?;
                 let child = continuing
                     & if escaped {
                         level.escaped_key_paths(&bytes[start..key_end - 1])
@@ -470,9 +474,9 @@ impl<'s> Scanner<'_, 's> {
                 pos = colon(bytes, key_end)?;
                 // A repeated key replaces what an earlier one held.
                 self.found &= !child;
-                pos = skip_whitespace(bytes, self.value(pos, child)?);
-                match *bytes.get(pos)? {
-                    b',' => pos = skip_whitespace(bytes, pos + 1),
+                (pos, byte) = next_byte(bytes, self.value(pos, child)?)?;
+                match byte {
+                    b',' => (pos, byte) = next_byte(bytes, pos + 1)?,
                     b'}' => break,
                     _ => return None,
                 }
@@ -483,19 +487,20 @@ impl<'s> Scanner<'_, 's> {
     }
 
     #[inline(never)]
-    fn array(&mut self, mut pos: usize, active: u64) -> Option<usize> {
+    fn array(&mut self, pos: usize, active: u64) -> Option<usize> {
         let bytes = self.bytes;
         let Some((level, continuing)) = self.enter(active)? else {
             return skip_array(bytes, self.index, pos, self.depth);
         };
-        pos = skip_whitespace(bytes, pos + 1);
-        if *bytes.get(pos)? != b']' {
+        let (mut pos, byte) = next_byte(bytes, pos + 1)?;
+        if byte != b']' {
             let mut index = 0;
             loop {
                 let child = continuing & level.index_paths(index);
-                pos = skip_whitespace(bytes, self.value(pos, child)?);
+                let byte;
+                (pos, byte) = next_byte(bytes, self.value(pos, child)?)?;
                 index += 1;
-                match *bytes.get(pos)? {
+                match byte {
                     b',' => pos = skip_whitespace(bytes, pos + 1),
                     b']' => break,
                     _ => return None,
@@ -521,11 +526,24 @@ fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// The first byte at or after `pos` that is not JSON whitespace, and its
+/// position: one look at the byte when, as in most JSON, no whitespace
+/// comes first.
+#[inline(always)]
+fn next_byte(bytes: &[u8], pos: usize) -> Option<(usize, u8)> {
+    let byte = *bytes.get(pos)?;
+    if byte > b' ' {
+        return Some((pos, byte));
+    }
+    let pos = skip_whitespace(bytes, pos);
+    Some((pos, *bytes.get(pos)?))
+}
+
 /// Skips the `:` after a key (at `pos`) and the whitespace around it.
 #[inline(always)]
 fn colon(bytes: &[u8], pos: usize) -> Option<usize> {
-    let pos = skip_whitespace(bytes, pos);
-    (*bytes.get(pos)? == b':').then(|| skip_whitespace(bytes, pos + 1))
+    let (pos, byte) = next_byte(bytes, pos)?;
+    (byte == b':').then(|| skip_whitespace(bytes, pos + 1))
 }
 
 /// Checks the grammar of the value at `pos` (after any whitespace), inside
@@ -550,18 +568,18 @@ fn skip_object(bytes: &[u8], index: Index<'_>, pos: usize, depth: usize) -> Opti
     if depth >= MAX_DEPTH {
         return None;
     }
-    let mut pos = skip_whitespace(bytes, pos + 1);
-    if *bytes.get(pos)? == b'}' {
+    let (mut pos, mut byte) = next_byte(bytes, pos + 1)?;
+    if byte == b'}' {
         return Some(pos + 1);
     }
     loop {
-        if *bytes.get(pos)? != b'"' {
+        if byte != b'"' {
             return None;
         }
         pos = colon(bytes, string(bytes, index, pos + 1)?.0)?;
-        pos = skip_whitespace(bytes, skip_value(bytes, index, pos, depth)?);
-        match *bytes.get(pos)? {
-            b',' => pos = skip_whitespace(bytes, pos + 1),
+        (pos, byte) = next_byte(bytes, skip_value(bytes, index, pos, depth)?)?;
+        match byte {
+            b',' => (pos, byte) = next_byte(bytes, pos + 1)?,
             b'}' => return Some(pos + 1),
             _ => return None,
         }
@@ -574,13 +592,14 @@ fn skip_array(bytes: &[u8], index: Index<'_>, pos: usize, depth: usize) -> Optio
     if depth >= MAX_DEPTH {
         return None;
     }
-    let mut pos = skip_whitespace(bytes, pos + 1);
-    if *bytes.get(pos)? == b']' {
+    let (mut pos, byte) = next_byte(bytes, pos + 1)?;
+    if byte == b']' {
         return Some(pos + 1);
     }
     loop {
-        pos = skip_whitespace(bytes, skip_value(bytes, index, pos, depth)?);
-        match *bytes.get(pos)? {
+        let byte;
+        (pos, byte) = next_byte(bytes, skip_value(bytes, index, pos, depth)?)?;
+        match byte {
             b',' => pos = skip_whitespace(bytes, pos + 1),
             b']' => return Some(pos + 1),
             _ => return None,

@@ -176,6 +176,32 @@ fn multibyte_characters_survive_any_cut() {
 }
 
 #[test]
+fn long_data_is_checked_as_utf8_wherever_its_non_ascii_byte_is() {
+    // Past 32 bytes the data is checked a block at a time, and the last
+    // block overlaps the one before: a bad byte anywhere must be seen.
+    for len in [31, 32, 33, 63, 64, 65, 100] {
+        for at in 0..len {
+            let mut value = vec![b'x'; len];
+            value[at] = 0xFF;
+            let mut input = b"data: ".to_vec();
+            input.extend_from_slice(&value);
+            input.extend_from_slice(b"\n\n");
+            let mut expected = "x".repeat(len);
+            expected.replace_range(at..at + 1, "\u{FFFD}");
+            let mut two_lines = input.clone();
+            two_lines.splice(..0, b"data: y\n".iter().copied());
+            for (input, data) in [
+                (input, expected.clone()),
+                (two_lines, format!("y\n{expected}")),
+            ] {
+                let (events, _) = decode_chunks([&input[..]]).unwrap();
+                assert_eq!(events, [msg(&data)], "bad byte at {at} of {len}");
+            }
+        }
+    }
+}
+
+#[test]
 fn comments_and_unknown_fields_are_ignored() {
     check(
         b": hello\ndata: a\n:\nfoo: bar\nData: no\n\n",
@@ -313,7 +339,9 @@ fn lines_and_events_over_the_limit_are_errors_in_every_chunking() {
     let long_line = [b"data: ".as_slice(), &[b'x'; 40], b"\n\n"].concat();
     let many_lines = b"data: 0123456789\n".repeat(5);
     let unfinished = [b"data: ".as_slice(), &[b'x'; 40]].concat();
-    for input in [&long_line[..], &many_lines[..], &unfinished[..]] {
+    // The limit is on decoded data: 8 invalid bytes are 24 bytes of U+FFFD.
+    let grown_by_decoding = [b"data: ".as_slice(), &[0xFF; 8], b"\ndata: 12345678\n\n"].concat();
+    for input in [&long_line, &many_lines, &unfinished, &grown_by_decoding] {
         for chunks in chunkings(input) {
             let mut decoder = Decoder::new(32);
             let result = chunks
