@@ -37,12 +37,22 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let summary = cli.stats || stats_json.is_some();
     let spinner = !cli.silent && io::stderr().is_terminal();
-    let mut stats = (summary || spinner).then(|| Stats::starting_now(summary));
+    let source = cli.second.as_ref().or(cli.first.as_ref());
+    let mut stats = (summary || spinner).then(|| {
+        let source = source.map_or("", String::as_str);
+        Stats::starting_now(source, summary.then(|| reader(cli)))
+    });
     if let (Some(stats), true) = (&stats, spinner) {
         progress::start(stats.body.live(), cli.format() == Format::Text);
     }
     let result = stream(cli, stats.as_mut());
     progress::finish();
+    if let (Some(path), true) = (&cli.save, exit::is_closed_output(&result)) {
+        exit::say(format_args!(
+            "ssecat: warning: {} holds only what came before the output was closed\n",
+            path.display()
+        ));
+    }
     let verdict = exit::report(&result);
     let Some(stats) = stats.filter(|_| summary) else {
         return verdict.code;

@@ -167,6 +167,14 @@ pub fn report(result: &anyhow::Result<Ending>) -> Verdict {
     verdict
 }
 
+/// Whether the run stopped because its reader closed the output
+/// (`ssecat … | head -1`): a normal way to stop.
+pub fn is_closed_output(result: &anyhow::Result<Ending>) -> bool {
+    matches!(result, Err(err) if err
+        .downcast_ref::<OutputError>()
+        .is_some_and(|OutputError(io_err)| io_err.kind() == io::ErrorKind::BrokenPipe))
+}
+
 fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
     let err = match result {
         Ok(Ending::Done | Ending::EndOfInput) => return Verdict::default(),
@@ -177,10 +185,8 @@ fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
         }
         Err(err) => err,
     };
-    if let Some(OutputError(io_err)) = err.downcast_ref::<OutputError>() {
-        if io_err.kind() == io::ErrorKind::BrokenPipe {
-            return Verdict::default();
-        }
+    if is_closed_output(result) {
+        return Verdict::default();
     }
     match err.downcast_ref::<Failure>() {
         Some(failure @ Failure::Status { report, .. }) => {

@@ -245,7 +245,7 @@ impl Source for HttpSource<'_> {
                         reason: &reason,
                     });
                     limits.sleep(wait).await?;
-                    pipeline.restart();
+                    pipeline.restart()?;
                     match resend.send(pipeline.last_event_id(), limits).await {
                         Ok(next) => break next,
                         Err(err) => match retry_on(&err, limits) {

@@ -3,7 +3,7 @@
 //! through a [`Pipeline`].
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::thread;
@@ -12,6 +12,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::exit::{self, Failure, OutputError};
+use crate::extract::Reader;
 use crate::output::EventWriter;
 use crate::signals::Interrupt;
 use crate::sse::{Decoder, IgnoredField};
@@ -63,6 +64,9 @@ pub enum Ending {
 pub struct Save {
     path: PathBuf,
     file: BufWriter<File>,
+    /// Bytes in the file.
+    len: u64,
+    last_byte: Option<u8>,
 }
 
 impl Save {
@@ -73,6 +77,8 @@ impl Save {
         Ok(Save {
             path,
             file: BufWriter::new(file),
+            len: 0,
+            last_byte: None,
         })
     }
 
@@ -82,7 +88,29 @@ impl Save {
         self.file
             .write_all(chunk)
             .and_then(|()| self.file.flush())
-            .with_context(|| format!("writing --save file {}", self.path.display()))
+            .with_context(|| format!("writing --save file {}", self.path.display()))?;
+        self.len += chunk.len() as u64;
+        self.last_byte = chunk.last().copied().or(self.last_byte);
+        Ok(())
+    }
+
+    /// Before the body of a reconnection, so that the file replays as the
+    /// stream was read: the `dropped` bytes of an event cut off are taken
+    /// out, and a last JSON line (which counted without its newline) gets one.
+    fn resume(&mut self, dropped: u64, framing: Framing) -> anyhow::Result<()> {
+        if dropped > 0 {
+            self.len = self.len.saturating_sub(dropped);
+            let file = self.file.get_mut();
+            file.set_len(self.len)
+                .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
+                .with_context(|| format!("writing --save file {}", self.path.display()))?;
+            // The file now ends where an event (or line) did.
+            self.last_byte = (self.len > 0).then_some(b'\n');
+        }
+        if framing == Framing::JsonLines && self.last_byte.is_some_and(|b| b != b'\n') {
+            self.write(b"\n")?;
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +128,11 @@ pub struct Pipeline<'o, W, E> {
     writer: E,
     options: &'o Options,
     taps: Taps<'o>,
+    /// When the last chunk arrived.
+    last_received: Option<Instant>,
+    /// The bytes of the event the end of the input cut off, which a
+    /// reconnection drops.
+    dropped: u64,
 }
 
 impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
@@ -114,6 +147,8 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             writer,
             options,
             taps,
+            last_received: None,
+            dropped: 0,
         }
     }
 
@@ -127,6 +162,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         if let Some(stats) = &mut self.taps.stats {
             stats.chunk(chunk.len(), at);
         }
+        self.last_received = Some(at);
         self.writer
             .write_chunk(&mut self.out, chunk)
             .map_err(OutputError)?;
@@ -136,11 +172,6 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         flow
     }
 
-    /// The run's figures, when they are recorded.
-    pub fn stats(&mut self) -> Option<&mut Recorder> {
-        self.taps.stats.as_deref_mut()
-    }
-
     fn decode(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
         let Pipeline {
             decoder,
@@ -148,6 +179,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             writer,
             options,
             taps,
+            ..
         } = self;
         if options.framing == Framing::Opaque {
             return Ok(ControlFlow::Continue(()));
@@ -162,7 +194,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 write_result = writer.write_event(out, event);
             }
             if let Some(stats) = &mut taps.stats {
-                stats.event(event, at, writer.reader());
+                stats.event(event, at, answer_reader(writer, options));
             }
             done = is_done || (options.stop_at_done && writer.ended());
             if done || write_result.is_err() {
@@ -185,8 +217,13 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
 
     /// A new response goes on with the stream (a reconnection): the
     /// unfinished event is dropped, the last event id and retry are kept.
-    pub fn restart(&mut self) {
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        let dropped = std::mem::take(&mut self.dropped) + self.decoder.pending_bytes();
+        if let Some(save) = &mut self.taps.save {
+            save.resume(dropped, self.options.framing)?;
+        }
         self.decoder.restart();
+        Ok(())
     }
 
     /// The id of the last event, to resume after it.
@@ -202,13 +239,16 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     /// The input ended before an end marker: says whether it ended inside an event.
     pub fn finish(&mut self) -> anyhow::Result<Ending> {
         if self.options.framing == Framing::JsonLines {
-            // A last JSON line needs no newline after it.
-            let flow = self.decode(b"\n", Instant::now());
+            // A last JSON line needs no newline after it: it counts as
+            // received with the chunk that brought its end.
+            let at = self.last_received.unwrap_or_else(Instant::now);
+            let flow = self.decode(b"\n", at);
             self.out.flush().map_err(OutputError)?;
             if flow?.is_break() {
                 return Ok(Ending::Done);
             }
         }
+        self.dropped = self.decoder.pending_bytes();
         Ok(match self.decoder.finish() {
             Some(unfinished) => Ending::Unfinished {
                 bytes: unfinished.bytes,
@@ -225,7 +265,7 @@ impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
     /// ended before its end marker.
     pub fn end(mut self, read: anyhow::Result<Ending>) -> anyhow::Result<Ending> {
         if let Some(stats) = &mut self.taps.stats {
-            stats.end(self.writer.reader());
+            stats.end(answer_reader(&self.writer, self.options));
         }
         if matches!(&read, Err(err) if err.is::<OutputError>()) {
             return read;
@@ -240,6 +280,12 @@ impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
             (_, ending) => ending,
         }
     }
+}
+
+/// The writer's LLM reader, when it sees every event: the figures of the
+/// answer come from it rather than from a reader of their own.
+fn answer_reader<'w, E: EventWriter>(writer: &'w E, options: &Options) -> Option<&'w Reader> {
+    writer.reader().filter(|_| options.event_types.is_empty())
 }
 
 /// Says once per name that a field line was dropped, as the spec wants,

@@ -95,6 +95,17 @@ pub fn around<T>(write: impl FnOnce() -> (T, Option<u8>)) -> T {
     })
 }
 
+/// Erases the spinner's line without waiting for its lock, which a thread
+/// stuck writing to a blocked terminal may hold: for an exit that cannot
+/// wait.
+pub fn erase_now() {
+    if let Some(spinner) = SPINNER.get() {
+        if spinner.at_line_start.load(Ordering::Relaxed) {
+            let _ = io::Write::write_all(&mut io::stderr(), b"\r\x1b[2K");
+        }
+    }
+}
+
 pub fn is_running() -> bool {
     SPINNER.get().is_some()
 }

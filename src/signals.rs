@@ -32,10 +32,10 @@ impl Interrupt {
             let _ = sender.send(signal);
             thread::spawn(move || {
                 thread::sleep(GRACE);
-                process::exit(128 + signal);
+                exit_now(signal);
             });
             if received.next().is_some() {
-                process::exit(128 + signal);
+                exit_now(signal);
             }
         });
         Ok(Interrupt(receiver))
@@ -49,4 +49,11 @@ impl Interrupt {
             Err(_) => std::future::pending().await,
         }
     }
+}
+
+/// Ends the process at once, as the signal would have: a progress spinner
+/// still drawn is erased first, so the shell's prompt does not follow it.
+fn exit_now(signal: i32) -> ! {
+    crate::progress::erase_now();
+    process::exit(128 + signal)
 }

@@ -24,6 +24,10 @@ const KEY: &str = "\x1b[1;34m";
 const STRING: &str = "\x1b[32m";
 const LITERAL: &str = "\x1b[35m";
 
+/// A line longer than this is not coloured (its start goes out plain), so
+/// colour costs no more memory than this, however long the events.
+const LONGEST_PAINTED_LINE: usize = 1 << 20;
+
 /// Writes `syntax` lines to `inner` with colours. A line is held until its
 /// newline, or until a flush, after which the rest of it is left plain.
 pub struct Painter<W: Write> {
@@ -64,15 +68,26 @@ impl<W: Write> Painter<W> {
 impl<W: Write> Write for Painter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut rest = buf;
-        while let Some(end) = memchr::memchr(b'\n', rest) {
-            self.line.extend_from_slice(&rest[..end]);
+        loop {
+            let end = memchr::memchr(b'\n', rest);
+            let piece = &rest[..end.unwrap_or(rest.len())];
+            if self.mid_line || self.line.len() + piece.len() > LONGEST_PAINTED_LINE {
+                // A flushed or very long line goes on plain, as it comes.
+                self.inner.write_all(&self.line)?;
+                self.inner.write_all(piece)?;
+                self.line.clear();
+                self.mid_line = true;
+            } else {
+                self.line.extend_from_slice(piece);
+            }
+            let Some(end) = end else {
+                return Ok(buf.len());
+            };
             self.emit_line()?;
             self.inner.write_all(b"\n")?;
             self.mid_line = false;
             rest = &rest[end + 1..];
         }
-        self.line.extend_from_slice(rest);
-        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -253,6 +268,20 @@ mod tests {
             plain(&String::from_utf8(painter.inner).unwrap()),
             "data: {\"a\":1}\n\n"
         );
+    }
+
+    #[test]
+    fn a_line_too_long_to_colour_goes_out_plain() {
+        let long = format!(
+            "data: {{\"a\":\"{}\"}}\n\n",
+            "x".repeat(LONGEST_PAINTED_LINE)
+        );
+        let shown = painted(Syntax::Sse, &[&long[..10], &long[10..]]);
+        assert_eq!(shown, long);
+        let mut painter = Painter::new(Vec::new(), Syntax::Sse);
+        painter.write_all(long.as_bytes()).unwrap();
+        assert!(painter.line.capacity() <= LONGEST_PAINTED_LINE);
+        assert_eq!(painter.inner, long.as_bytes());
     }
 
     #[test]

@@ -255,6 +255,12 @@ impl Decoder {
         unfinished
     }
 
+    /// The raw bytes received since the last complete event block (or, for
+    /// JSON lines, line): what [`Decoder::restart`] drops.
+    pub fn pending_bytes(&self) -> u64 {
+        self.block_bytes + self.tail.len() as u64
+    }
+
     /// The last event id, which a reconnection sends as `Last-Event-ID`.
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id

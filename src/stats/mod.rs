@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::extract::{Extraction, Reader};
+use crate::extract::Reader;
 use crate::http::Trace;
 use crate::sse::Event;
 
@@ -73,13 +73,14 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// `read_answer`: read the LLM answer's figures even when the output
-    /// format does not (for the summary; the spinner needs only counts).
-    pub fn starting_now(read_answer: bool) -> Self {
+    /// `answer`: a reader for the LLM answer's figures when the output
+    /// does not read all of it (for a summary; the spinner needs only
+    /// counts).
+    pub fn starting_now(source: &str, answer: Option<Reader>) -> Self {
         Stats {
-            source: String::new(),
+            source: source.to_owned(),
             requests: Requests::default(),
-            body: Recorder::starting_now(read_answer),
+            body: Recorder::starting_now(answer),
         }
     }
 
@@ -95,18 +96,23 @@ impl Stats {
             |at: Option<Instant>| at.map(|at| millis(at.saturating_duration_since(start)));
         let ended = body.ended.unwrap_or_else(Instant::now);
         let answer = body.answer.clone().unwrap_or_default();
-        // Generation speed: from the first token to the last event.
+        // Generation speed: what came after the first delta, over the time
+        // from it to the last event. With usage, the tokens of the deltas
+        // after the first are taken as the same share of the count.
         let generating = match (body.first_token, body.last_event) {
             (Some(first), Some(last)) if last > first => Some((last - first).as_secs_f64()),
             _ => None,
         };
+        let later_deltas = answer.deltas.saturating_sub(1) as f64;
         let (tokens, basis) = match answer.tokens_out {
-            Some(tokens) => (tokens, "usage"),
-            None => (answer.deltas, "deltas"),
+            Some(tokens) if answer.deltas > 0 => {
+                (tokens as f64 * later_deltas / answer.deltas as f64, "usage")
+            }
+            _ => (later_deltas, "deltas"),
         };
         let tokens_per_s = generating
-            .filter(|_| tokens > 0)
-            .map(|seconds| round3(tokens as f64 / seconds));
+            .filter(|_| tokens > 0.0)
+            .map(|seconds| round3(tokens / seconds));
         let gap = |quantile| body.gaps.quantile(quantile).map(micros_to_millis);
         let response = requests.response.as_ref();
         Summary {
@@ -173,7 +179,7 @@ struct Answer {
 }
 
 impl Recorder {
-    fn starting_now(read_answer: bool) -> Self {
+    fn starting_now(reader: Option<Reader>) -> Self {
         Recorder {
             start: Instant::now(),
             first_byte: None,
@@ -185,7 +191,7 @@ impl Recorder {
             bytes: 0,
             gaps: Histogram::default(),
             live: Arc::default(),
-            reader: read_answer.then(|| Reader::new(Extraction::Auto)),
+            reader,
             answer: None,
         }
     }
@@ -214,6 +220,10 @@ impl Recorder {
             (Some(reader), _) => Some(reader),
             (None, Some(own)) => {
                 own.read(event);
+                // Only counted: the answer itself is not kept.
+                let turn = own.turn_mut();
+                turn.text.clear();
+                turn.reasoning.clear();
                 Some(&*own)
             }
             (None, None) => None,
@@ -233,6 +243,10 @@ impl Recorder {
             return;
         };
         let turn = reader.turn();
+        // Not an LLM stream: there are no answer figures.
+        if turn.dialect.is_none() && !reader.is_pointer() {
+            return;
+        }
         let usage = turn.usage.unwrap_or_default();
         self.answer = Some(Answer {
             dialect: turn.dialect.map(|dialect| dialect.name()),

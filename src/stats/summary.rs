@@ -5,6 +5,8 @@ use std::fmt::{self, Display};
 
 use serde::Serialize;
 
+use crate::exit::escape_controls;
+
 /// How the run ended, as the exit code and the message tell it.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -53,8 +55,19 @@ pub struct Gaps {
 }
 
 impl Summary {
+    /// One line of JSON. Besides what JSON escapes, DEL and the C1
+    /// controls are escaped too, so that text from the stream cannot drive
+    /// a terminal the line is shown on.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a summary always serializes")
+        let json = serde_json::to_string(self).expect("a summary always serializes");
+        let mut shown = String::with_capacity(json.len());
+        for c in json.chars() {
+            match u32::from(c) {
+                code @ (0x7f..=0x9f) => shown.push_str(&format!("\\u{code:04x}")),
+                _ => shown.push(c),
+            }
+        }
+        shown
     }
 }
 
@@ -63,10 +76,13 @@ impl Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut line =
             |label: &str, value: fmt::Arguments<'_>| writeln!(f, "  {label:<12} {value}");
-        line("source", format_args!("{}", self.url))?;
+        // What the server or the stream said is shown with its control
+        // characters escaped.
+        line("source", format_args!("{}", escape_controls(&self.url)))?;
         if let Some(status) = self.status {
             let version = self.http_version.as_deref().unwrap_or("");
             let content_type = self.content_type.as_deref().unwrap_or("no content type");
+            let content_type = escape_controls(content_type);
             line(
                 "response",
                 format_args!("{status}, {version}, {content_type}"),
@@ -104,7 +120,7 @@ impl Display for Summary {
             let unit = if basis == "usage" { "tokens" } else { "deltas" };
             line(
                 "speed",
-                format_args!("{rate:.1} {unit}/s from the first token on"),
+                format_args!("{rate:.1} {unit}/s after the first delta"),
             )?;
         }
         if let Some(gap) = &self.gap_ms {
@@ -120,7 +136,10 @@ impl Display for Summary {
             )?;
         }
         match (&self.finish_reason, self.dialect) {
-            (Some(reason), Some(dialect)) => line("finish", format_args!("{reason} ({dialect})"))?,
+            (Some(reason), Some(dialect)) => {
+                let reason = escape_controls(reason);
+                line("finish", format_args!("{reason} ({dialect})"))?;
+            }
             (None, Some(dialect)) => line("dialect", format_args!("{dialect}"))?,
             _ => {}
         }
@@ -128,7 +147,10 @@ impl Display for Summary {
             line("reconnects", format_args!("{}", self.reconnects))?;
         }
         match &self.error {
-            Some(error) => line("exit", format_args!("{}: {error}", self.exit_code)),
+            Some(error) => line(
+                "exit",
+                format_args!("{}: {}", self.exit_code, escape_controls(error)),
+            ),
             None => line("exit", format_args!("{}", self.exit_code)),
         }
     }

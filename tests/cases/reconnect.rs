@@ -74,6 +74,63 @@ fn stats_count_the_reconnections_and_the_events_of_every_response() {
 }
 
 #[test]
+fn a_save_across_reconnections_replays_as_the_stream_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for (content_type, first, second) in [
+        // Cut inside an event, which the reconnection drops.
+        (
+            "text/event-stream",
+            "retry: 10\ndata: a\n\ndata: partial",
+            "data: b\n\ndata: [DONE]\n\n",
+        ),
+        // A comment cut mid-line.
+        (
+            "text/event-stream",
+            "retry: 10\ndata: a\n\n: keep",
+            "data: b\n\ndata: [DONE]\n\n",
+        ),
+        // A last JSON line without its newline, which counted.
+        (
+            "application/x-ndjson",
+            "{\"a\":1}\n{\"b\":2}",
+            "{\"c\":3}\n",
+        ),
+    ] {
+        let server = serve_in_turn(move |n| {
+            let reply = Reply::new(200).header("content-type", content_type);
+            match n {
+                0 if content_type == "text/event-stream" => reply.send(first).drop_connection(),
+                0 => reply.send(first),
+                _ => reply.send(second),
+            }
+        });
+        let saved = dir.path().join("saved");
+        let live = http()
+            .args(["--format", "data", "--reconnect=1", "--save"])
+            .arg(&saved)
+            .arg(server.url("/"))
+            .output()
+            .unwrap();
+        let mut replay = crate::cases::support::ssecat();
+        if content_type != "text/event-stream" {
+            replay.arg("--ndjson");
+        }
+        let replayed = replay
+            .args(["--format", "data"])
+            .arg(&saved)
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout_text(&replayed),
+            stdout_text(&live),
+            "{first:?}: {}",
+            String::from_utf8_lossy(&std::fs::read(&saved).unwrap())
+        );
+        assert_eq!(replayed.status.code(), Some(0), "{first:?}");
+    }
+}
+
+#[test]
 fn giving_up_exits_9_and_says_why() {
     let server = serve_in_turn(|_| Reply::sse("retry: 10\ndata: x\n\n"));
     let output = http()

@@ -425,3 +425,130 @@ fn save_applies_to_a_file_or_stdin_too() {
         .stdout("a\n");
     assert_eq!(std::fs::read(&saved).unwrap(), b"data: a\r\n\r\n");
 }
+
+#[test]
+fn text_from_the_stream_is_escaped_in_the_summary() {
+    let stream = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"\\u001b[2J\\u009b\"}]}\n\ndata: [DONE]\n\n";
+    let output = ssecat()
+        .args(["--text", "--stats", "--stats-json", "-", "-"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{9b}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("finish       \\x1b[2J\\u{9b} (openai)"),
+        "{stderr}"
+    );
+    let stats = stats_object(stderr.lines().last().unwrap());
+    assert_eq!(stats["finish_reason"], "\u{1b}[2J\u{9b}");
+    assert!(
+        stderr.contains(r#""finish_reason":"\u001b[2J\u009b""#),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stream_without_a_dialect_has_no_answer_figures() {
+    let output = ssecat()
+        .args(["--stats-json", "-", "-"])
+        .write_stdin("data: 1\n\ndata: 2\n\n")
+        .output()
+        .unwrap();
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert_eq!(stats["events"], 2);
+    for key in ["deltas", "text_chars", "dialect", "tokens_per_s"] {
+        assert_eq!(stats[key], Value::Null, "{key}");
+    }
+}
+
+#[test]
+fn an_event_filter_does_not_hide_the_answer_from_the_figures() {
+    let output = ssecat()
+        .args(["--jsonl", "--dialect", "openai", "--event", "nothing"])
+        .args(["--stats-json", "-"])
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert_eq!(
+        stats["text_chars"],
+        "Hello! How can I help you today?".len() as u64
+    );
+    assert_eq!(stats["dialect"], "openai");
+}
+
+#[test]
+fn a_usage_error_still_names_the_source() {
+    let path = fixture("openai-chat.sse");
+    let output = ssecat()
+        .args(["--text", "--reconnect=1", "--stats-json", "-"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stats = stats_object(stderr.lines().last().unwrap());
+    assert_eq!(stats["url"], path.to_str().unwrap());
+    assert_eq!(stats["exit_code"], 2);
+}
+
+#[test]
+fn a_last_json_line_counts_when_it_arrived_not_when_the_body_ended() {
+    let server = Server::start(|_| {
+        Reply::new(200)
+            .header("content-type", "application/x-ndjson")
+            .send("{\"a\":1}")
+            .sleep(Duration::from_millis(1500))
+    });
+    let output = http()
+        .args(["--format", "data", "--stats-json", "-", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, b"{\"a\":1}\n");
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert!(millis(&stats, "first_event_ms") < 1000.0, "{stats}");
+    assert!(millis(&stats, "duration_ms") >= 1500.0, "{stats}");
+}
+
+#[test]
+fn save_warns_when_the_output_closes_first() {
+    let server = Server::start(|_| {
+        Reply::sse("data: 1\n\n")
+            .sleep(Duration::from_millis(200))
+            .send("data: 2\n\n")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("early.sse");
+    let mut child = super::http_support::command(&[
+        "--format",
+        "data",
+        "--save",
+        saved.to_str().unwrap(),
+        &server.url("/"),
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Nobody reads the output: the first write after this fails.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "ssecat: warning: {} holds only what came before the output was closed\n",
+            saved.display()
+        )
+    );
+    assert!(b"data: 1\n\ndata: 2\n\n".starts_with(&std::fs::read(&saved).unwrap()));
+}
