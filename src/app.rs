@@ -183,6 +183,9 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         }
     };
     let exchange = http::Exchange::new(cli, method, url)?;
+    for warning in &exchange.warnings {
+        exit::say(format_args!("ssecat: warning: {warning}\n"));
+    }
     // Created before the request is sent, so a bad path costs no request.
     let out = sink(cli)?;
     let taps = taps(cli, recorder)?;
@@ -205,6 +208,9 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                     exit::escape_controls(reason)
                 ));
             }
+            http::Trace::NoContent => exit::say(format_args!(
+                "ssecat: HTTP 204 No Content: the server has no stream to send (no reconnection)\n"
+            )),
             step if verbose => verbose::print(step),
             _ => {}
         }

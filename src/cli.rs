@@ -29,7 +29,7 @@ pub const EXIT_STATUS: &str =
   143  terminated (SIGTERM)";
 
 /// Example commands, one a line, for --help and the man page.
-pub const EXAMPLES: &str = "  ssecat api.example.com/v1/chat/completions --bearer env:OPENAI_API_KEY --json @body.json --text
+pub const EXAMPLES: &str = "  ssecat https://api.example.com/v1/chat/completions --bearer env:OPENAI_API_KEY --json @body.json --text
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 

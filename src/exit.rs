@@ -23,6 +23,12 @@ pub const TIMEOUT: u8 = 7;
 pub const IN_STREAM: u8 = 8;
 /// The stream was cut short: connection lost, or it ended inside an event.
 pub const CUT_SHORT: u8 = 9;
+/// The server closed the connection without a response (curl's "Empty reply").
+pub const EMPTY_REPLY: u8 = 10;
+/// The response is not a stream the output format can read.
+pub const NOT_A_STREAM: u8 = 11;
+/// `--strict`: the stream broke a rule that is otherwise only a warning.
+pub const STRICT: u8 = 12;
 
 /// Errors with an exit code of their own. Attached to an `anyhow::Error` as
 /// its root or as context, and found again by [`report`].
@@ -40,7 +46,12 @@ pub enum Failure {
     /// Too many redirects.
     Redirects(String),
     Connect(String),
+    /// The server closed the connection without sending a response head.
+    EmptyReply(String),
+    /// `--connect-timeout` or `--max-time` fired.
     Timeout(String),
+    /// `--idle-timeout` fired: no byte for that long (a reconnection may follow).
+    IdleTimeout(String),
     /// The connection broke mid-stream.
     CutShort(String),
     /// The stream reported an error: the provider's message.
@@ -63,7 +74,8 @@ impl Failure {
             },
             Failure::Redirects(_) => REDIRECT,
             Failure::Connect(_) => CONNECT,
-            Failure::Timeout(_) => TIMEOUT,
+            Failure::Timeout(_) | Failure::IdleTimeout(_) => TIMEOUT,
+            Failure::EmptyReply(_) => EMPTY_REPLY,
             Failure::CutShort(_) | Failure::Incomplete(_) => CUT_SHORT,
             Failure::InStream(_) => IN_STREAM,
             // As the shell reports a death by that signal.
@@ -79,7 +91,9 @@ impl fmt::Display for Failure {
             Failure::Usage(message)
             | Failure::Redirects(message)
             | Failure::Connect(message)
+            | Failure::EmptyReply(message)
             | Failure::Timeout(message)
+            | Failure::IdleTimeout(message)
             | Failure::CutShort(message)
             | Failure::InStream(message)
             | Failure::Incomplete(message) => f.write_str(message),

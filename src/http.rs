@@ -21,6 +21,7 @@ use crate::exit::{escape_controls, Failure};
 use crate::output::EventWriter;
 use crate::pipeline::{Ending, Framing, Pipeline, Source};
 use crate::signals::Interrupt;
+use crate::sse::Resume;
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
@@ -48,6 +49,9 @@ pub enum Trace<'a> {
         wait: Duration,
         reason: &'a str,
     },
+    /// A 204 No Content: the server has no stream to send, and no
+    /// reconnection is made.
+    NoContent,
 }
 
 /// What `--reconnect` asks for.
@@ -128,42 +132,59 @@ impl Limits {
 
     /// Runs `future` unless a limit fires first.
     async fn within<T>(&self, future: impl Future<Output = T>) -> Result<T, Failure> {
-        let idle = self.idle.map(|idle| {
-            (
-                Instant::now() + idle,
-                idle,
-                "no data arrived for",
-                "--idle-timeout",
-            )
-        });
-        let whole = self
-            .deadline
-            .map(|(at, total)| (at, total, "the transfer took longer than", "--max-time"));
+        let idle = self
+            .idle
+            .map(|idle| (Instant::now() + idle, Limit::Idle(idle)));
+        let whole = self.deadline.map(|(at, total)| (at, Limit::Whole(total)));
         let first = match (idle, whole) {
             (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
             (a, b) => a.or(b),
         };
         match first {
             None => Ok(future.await),
-            Some((at, limit, what, flag)) => tokio::time::timeout_at(at, future)
+            Some((at, limit)) => tokio::time::timeout_at(at, future)
                 .await
-                .map_err(|_| timed_out(what, limit, flag)),
+                .map_err(|_| limit.failure()),
         }
     }
 
     /// The failure of a `--max-time` that ran out.
     fn out_of_time_failure(&self) -> Option<Failure> {
         let (_, total) = self.deadline?;
-        self.out_of_time()
-            .then(|| timed_out("the transfer took longer than", total, "--max-time"))
+        self.out_of_time().then(|| Limit::Whole(total).failure())
     }
 }
 
-fn timed_out(what: &str, limit: Duration, flag: &str) -> Failure {
-    Failure::Timeout(format!(
-        "timed out: {what} {} s ({flag})",
-        limit.as_secs_f64()
-    ))
+/// A limit on waiting that fired.
+enum Limit {
+    /// `--idle-timeout`: no byte for this long.
+    Idle(Duration),
+    /// `--max-time`: the whole transfer.
+    Whole(Duration),
+}
+
+impl Limit {
+    fn failure(self) -> Failure {
+        let seconds = |limit: Duration| limit.as_secs_f64();
+        match self {
+            Limit::Idle(limit) => Failure::IdleTimeout(format!(
+                "timed out: no data arrived for {} s (--idle-timeout)",
+                seconds(limit)
+            )),
+            Limit::Whole(limit) => Failure::Timeout(format!(
+                "timed out: the transfer took longer than {} s (--max-time)",
+                seconds(limit)
+            )),
+        }
+    }
+}
+
+/// Whether `err` is `--idle-timeout` firing or an empty reply.
+fn is_lost_before_head(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<Failure>(),
+        Some(Failure::IdleTimeout(_) | Failure::EmptyReply(_))
+    )
 }
 
 /// A response that is streaming: the body is read chunk by chunk as it
@@ -175,6 +196,8 @@ pub struct HttpSource<'t> {
     framing: Framing,
     resend: Resend<'t>,
     reconnect: Option<Reconnect>,
+    /// Reconnections made so far, waiting for the first response among them.
+    attempts: u32,
 }
 
 /// What sending the request again takes.
@@ -210,16 +233,21 @@ impl Source for HttpSource<'_> {
             limits,
             mut resend,
             reconnect,
+            mut attempts,
             ..
         } = self;
         let stream = async {
-            let mut attempts = 0;
             loop {
+                if response.status() == StatusCode::NO_CONTENT {
+                    // EventSource's signal to stop reconnecting: the stream is over.
+                    (resend.trace)(Trace::NoContent);
+                    return Ok(Ending::EndOfInput);
+                }
                 let read = stream_body(&mut response, pipeline, limits).await;
                 let Some(policy) = reconnect else {
                     return read;
                 };
-                let Some(mut reason) = reconnect_reason(&read, limits) else {
+                let Some(reason) = reconnect_reason(&read, limits) else {
                     // A stream the server ended as --max-time ran out is
                     // not followed any further: that is the timeout.
                     if let (Ok(Ending::EndOfInput | Ending::Unfinished { .. }), Some(failure)) =
@@ -229,35 +257,11 @@ impl Source for HttpSource<'_> {
                     }
                     return read;
                 };
-                let mut failures = 0;
-                let mut retry_after = None;
-                response = loop {
-                    if policy.max.is_some_and(|max| attempts >= max) {
-                        let message = format!("gave up after {attempts} reconnections: {reason}");
-                        return Err(Failure::CutShort(message).into());
-                    }
-                    attempts += 1;
-                    let wait = policy.wait(pipeline.retry(), failures, retry_after);
-                    (resend.trace)(Trace::Reconnect {
-                        attempt: attempts,
-                        max: policy.max,
-                        wait,
-                        reason: &reason,
-                    });
-                    limits.sleep(wait).await?;
-                    pipeline.restart()?;
-                    match resend.send(pipeline.last_event_id(), limits).await {
-                        Ok(next) => break next,
-                        Err(err) => match retry_on(&err, limits) {
-                            Some((why, after)) => {
-                                failures += 1;
-                                retry_after = after;
-                                reason = why;
-                            }
-                            None => return Err(err),
-                        },
-                    }
-                };
+                pipeline.restart()?;
+                let resume = pipeline.resume().clone();
+                response = resend
+                    .reconnect(&policy, &mut attempts, reason, &resume, limits)
+                    .await?;
             }
         };
         runtime.block_on(async {
@@ -312,7 +316,9 @@ fn reconnect_reason(read: &anyhow::Result<Ending>, limits: Limits) -> Option<Str
             "the server ended the stream inside an event ({bytes} bytes dropped)"
         )),
         Err(err) => match err.downcast_ref::<Failure>()? {
-            failure @ (Failure::CutShort(_) | Failure::Timeout(_)) => Some(failure.to_string()),
+            failure @ (Failure::CutShort(_) | Failure::Timeout(_) | Failure::IdleTimeout(_)) => {
+                Some(failure.to_string())
+            }
             _ => None,
         },
     }
@@ -336,7 +342,10 @@ fn retry_on(err: &anyhow::Error, limits: Limits) -> Option<(String, Option<Durat
             debug_assert!(status.contains(&code.to_string()));
             Some((status.to_owned(), *retry_after))
         }
-        failure @ (Failure::Connect(_) | Failure::Timeout(_)) => Some((failure.to_string(), None)),
+        failure @ (Failure::Connect(_)
+        | Failure::EmptyReply(_)
+        | Failure::Timeout(_)
+        | Failure::IdleTimeout(_)) => Some((failure.to_string(), None)),
         _ => None,
     }
 }
@@ -351,6 +360,53 @@ impl Resend<'_> {
             }
         }
         send(&self.client, spec, limits, self.max_redirects, self.trace).await
+    }
+
+    /// Reconnects after `reason`: waits as `policy` and the stream's
+    /// `retry` say, then sends the request again, until a response comes,
+    /// `policy.max` reconnections (counted in `attempts`) have been made, or
+    /// a failure is not worth another try.
+    async fn reconnect(
+        &mut self,
+        policy: &Reconnect,
+        attempts: &mut u32,
+        mut reason: String,
+        resume: &Resume,
+        limits: Limits,
+    ) -> anyhow::Result<Response> {
+        let mut failures = 0;
+        let mut retry_after = None;
+        loop {
+            if policy.max.is_some_and(|max| *attempts >= max) {
+                let noun = if *attempts == 1 {
+                    "reconnection"
+                } else {
+                    "reconnections"
+                };
+                let message = format!("gave up after {attempts} {noun}: {reason}");
+                return Err(Failure::CutShort(message).into());
+            }
+            *attempts += 1;
+            let wait = policy.wait(resume.retry, failures, retry_after);
+            (self.trace)(Trace::Reconnect {
+                attempt: *attempts,
+                max: policy.max,
+                wait,
+                reason: &reason,
+            });
+            limits.sleep(wait).await?;
+            match self.send(&resume.last_event_id, limits).await {
+                Ok(response) => return Ok(response),
+                Err(err) => match retry_on(&err, limits) {
+                    Some((why, after)) => {
+                        failures += 1;
+                        retry_after = after;
+                        reason = why;
+                    }
+                    None => return Err(err),
+                },
+            }
+        }
     }
 }
 
@@ -371,6 +427,8 @@ fn is_connection_error(err: &reqwest::Error) -> bool {
 /// A request checked and ready to send, with its client and runtime. Built
 /// before anything is created or sent, so a bad option costs nothing.
 pub struct Exchange {
+    /// What the user should know about the request before it is sent.
+    pub warnings: Vec<String>,
     spec: RequestSpec,
     runtime: Runtime,
     client: Client,
@@ -381,7 +439,7 @@ pub struct Exchange {
 
 impl Exchange {
     pub fn new(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<Exchange> {
-        let spec = request_spec(cli, method, url)?;
+        let (spec, warnings) = request_spec(cli, method, url)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -392,6 +450,7 @@ impl Exchange {
             deadline: cli.max_time.map(|total| (Instant::now() + total, total)),
         };
         Ok(Exchange {
+            warnings,
             spec,
             runtime,
             client,
@@ -413,15 +472,45 @@ impl Exchange {
     ) -> anyhow::Result<HttpSource<'t>> {
         let Exchange {
             spec,
+            warnings: _,
             runtime,
             client,
             limits,
             max_redirects,
             reconnect,
         } = self;
+        let mut resend = Resend {
+            client,
+            spec,
+            max_redirects,
+            trace,
+        };
+        let mut attempts = 0;
+        let first = async {
+            let first = send(
+                &resend.client,
+                resend.spec.clone(),
+                limits,
+                max_redirects,
+                resend.trace,
+            );
+            match (first.await, &reconnect) {
+                // Waiting for the head is waiting for data like any other,
+                // and a connection closed before it is a connection lost;
+                // a refused connection or a bad certificate is no passing trouble.
+                (Err(err), Some(policy)) if is_lost_before_head(&err) => {
+                    let reason = format!("{:#}", err);
+                    let resume = Resume::default();
+                    resend
+                        .reconnect(policy, &mut attempts, reason, &resume, limits)
+                        .await
+                }
+                (response, _) => response,
+            }
+        };
         let response = runtime.block_on(async {
             tokio::select! {
-                response = send(&client, spec.clone(), limits, max_redirects, trace) => response,
+                response = first => response,
                 signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
             }
         })?;
@@ -435,13 +524,9 @@ impl Exchange {
             response,
             limits,
             framing,
-            resend: Resend {
-                client,
-                spec,
-                max_redirects,
-                trace,
-            },
+            resend,
             reconnect,
+            attempts,
         })
     }
 }
@@ -558,7 +643,8 @@ fn status_line(status: StatusCode) -> String {
     .to_owned()
 }
 
-/// A failed request, by cause: timeout, could not connect, or anything else.
+/// A failed request, by cause: timeout, could not connect, no response, or
+/// anything else.
 fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
     let host = url.host_str().unwrap_or("the server");
     let port = url
@@ -566,7 +652,18 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
     let (timeout, connect) = (err.is_timeout(), err.is_connect());
+    if closed_before_response(&err) {
+        return Failure::EmptyReply(format!(
+            "empty reply: {host}{port} closed the connection without sending a response"
+        ))
+        .into();
+    }
+    let unresolved = causes(&err).any(|cause| cause.to_string().starts_with("dns error"));
     let cause = cause_chain(err);
+    if unresolved {
+        let reason = cause.rsplit(": ").next().unwrap_or_default();
+        return Failure::Connect(format!("could not resolve the host {host}: {reason}")).into();
+    }
     if timeout {
         Failure::Timeout(format!(
             "timed out connecting to {host}{port} (--connect-timeout): {cause}"
@@ -575,6 +672,13 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
     } else if connect {
         let hint = if cause.contains("certificate") {
             " (--cacert FILE trusts another CA, -k skips the check)"
+        } else if cause.contains("InvalidContentType") || cause.contains("corrupt message") {
+            // What rustls says when the answer to its hello is plain HTTP.
+            return Failure::Connect(format!(
+                "could not connect to {host}{port}: it does not speak TLS (https://); \
+                 is it a plain http:// server?"
+            ))
+            .into();
         } else {
             ""
         };
@@ -584,21 +688,67 @@ fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
     }
 }
 
-/// The causes under reqwest's own top line ("error sending request for url
-/// (…)", "builder error"), which repeats the URL (and any key in its query)
-/// and hides the reason.
+/// Whether the connection closed before a response head came (hyper's
+/// incomplete message; curl's "Empty reply from server").
+fn closed_before_response(err: &reqwest::Error) -> bool {
+    causes(err).any(|cause| {
+        cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+    })
+}
+
+/// `err` and its causes, outermost first.
+fn causes<'e>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |cause| cause.source())
+}
+
+/// The reason in plain words: the causes under reqwest's own top line
+/// ("error sending request for url (…)", which repeats the URL and any key
+/// in its query), without the HTTP library's layers ("client error
+/// (Connect)", "tcp connect error") or the OS error number.
 fn cause_chain(err: reqwest::Error) -> String {
     let err = err.without_url();
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
+    let mut reasons: Vec<String> = causes(&err)
+        .skip(1)
+        .map(|cause| cause.to_string())
+        .filter(|text| !is_layer(text))
+        .map(|text| match text.find(" (os error ") {
+            // The operating system's words, in a sentence of ours.
+            Some(at) if text.ends_with(')') => lowercase_first(&text[..at]),
+            _ => text,
+        })
+        .collect();
+    // A layer may repeat its cause's text ("dns error: …: …").
+    reasons.dedup_by(|inner, outer| outer.ends_with(inner.as_str()));
+    match reasons.as_slice() {
+        [] => err.to_string(),
+        [.., last] if reasons.len() > 1 && reasons[0].ends_with(last.as_str()) => {
+            reasons[0].clone()
+        }
+        _ => reasons.join(": "),
     }
-    if causes.is_empty() {
-        causes.push(err.to_string());
+}
+
+/// "Connection refused" → "connection refused"; an acronym stays as it is.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_owned(),
     }
-    causes.join(": ")
+}
+
+/// Whether a cause's text only names a layer of the HTTP library.
+fn is_layer(text: &str) -> bool {
+    text.starts_with("client error (")
+        || text == "tcp connect error"
+        || text == "error trying to connect"
 }
 
 /// Reads (part of) an error response's body into the report the user sees.
@@ -706,7 +856,12 @@ impl RequestSpec {
     }
 }
 
-fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<RequestSpec> {
+/// The request, and warnings about it for the user.
+fn request_spec(
+    cli: &Cli,
+    method: Option<Method>,
+    url: Url,
+) -> anyhow::Result<(RequestSpec, Vec<String>)> {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::ACCEPT,
@@ -753,6 +908,7 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
         headers.insert(LAST_EVENT_ID, header_value(id, "--last-event-id")?);
     }
     let mut env_headers = Vec::new();
+    let mut warnings = Vec::new();
     let mut user_names: Vec<HeaderName> = Vec::new();
     for line in &cli.headers {
         let (name, value) = line.split_once(':').ok_or_else(|| {
@@ -767,6 +923,8 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
         }
         if value.starts_with("env:") {
             env_headers.push(name.clone());
+        } else if let Some(at) = value.find("env:") {
+            warnings.push(literal_env_warning(&name, &value[at..]));
         }
         let value = header_value(&secret_value(value, "--header")?, "--header")?;
         // The first value given for a name replaces a default; more values add to it.
@@ -782,13 +940,64 @@ fn request_spec(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<R
     } else {
         Method::GET
     });
-    Ok(RequestSpec {
-        method,
-        url,
-        headers,
-        env_headers,
-        body,
-    })
+    if let Some(name) = credentials_in_clear(&url, &headers) {
+        warnings.push(format!(
+            "sending credentials ({name}) over plain http:// to {}: anyone on the way \
+             can read them; use https://",
+            url.host_str().unwrap_or_default()
+        ));
+    }
+    Ok((
+        RequestSpec {
+            method,
+            url,
+            headers,
+            env_headers,
+            body,
+        },
+        warnings,
+    ))
+}
+
+/// `-H 'Authorization: Bearer env:KEY'` sends `env:KEY` as written: only a
+/// whole value is read from the environment.
+fn literal_env_warning(name: &HeaderName, from_env: &str) -> String {
+    let variable = from_env.split_whitespace().next().unwrap_or(from_env);
+    let instead = if name == header::AUTHORIZATION {
+        format!("; --bearer {variable} sends 'Authorization: Bearer' with its value")
+    } else {
+        String::new()
+    };
+    format!(
+        "-H {name} sends {variable:?} as written: only a whole value env:VAR is read \
+         from the environment{instead}"
+    )
+}
+
+/// The first credential header that `headers` would send in clear text to
+/// a host other than this machine.
+fn credentials_in_clear(url: &Url, headers: &HeaderMap) -> Option<&'static str> {
+    if url.scheme() != "http" || is_loopback(url) {
+        return None;
+    }
+    // Proxy-Authorization goes to the proxy, not to this host.
+    SECRET_HEADERS
+        .iter()
+        .copied()
+        .filter(|name| *name != "proxy-authorization")
+        .find(|name| headers.contains_key(*name))
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
 }
 
 fn header_value(text: &str, flag: &str) -> Result<HeaderValue, Failure> {

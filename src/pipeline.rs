@@ -15,7 +15,7 @@ use crate::exit::{self, Failure, OutputError};
 use crate::extract::Reader;
 use crate::output::EventWriter;
 use crate::signals::Interrupt;
-use crate::sse::{Decoder, IgnoredField};
+use crate::sse::{Decoder, IgnoredField, Resume};
 use crate::stats::Recorder;
 
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
@@ -216,7 +216,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     }
 
     /// A new response goes on with the stream (a reconnection): the
-    /// unfinished event is dropped, the last event id and retry are kept.
+    /// unfinished event is dropped, only the resume state is kept.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let dropped = std::mem::take(&mut self.dropped) + self.decoder.pending_bytes();
         if let Some(save) = &mut self.taps.save {
@@ -226,14 +226,10 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         Ok(())
     }
 
-    /// The id of the last event, to resume after it.
-    pub fn last_event_id(&self) -> &str {
-        self.decoder.last_event_id()
-    }
-
-    /// The reconnection time the stream asked for, in milliseconds.
-    pub fn retry(&self) -> Option<u64> {
-        self.decoder.retry()
+    /// What a reconnection resumes with: the last dispatched event's id
+    /// and the reconnection time the stream asked for.
+    pub fn resume(&self) -> &Resume {
+        self.decoder.resume()
     }
 
     /// The input ended before an end marker: says whether it ended inside an event.

@@ -27,7 +27,8 @@ pub struct Event<'a> {
     pub event_type: &'a str,
     /// The `data` lines of the block joined with LF.
     pub data: &'a str,
-    /// The last event ID in effect ("" when none was set or it was reset).
+    /// The stream's last event ID buffer when the event was dispatched: the
+    /// last `id` field this response set ("" when none was, or it was reset).
     pub id: &'a str,
     /// The reconnection time in effect, in milliseconds, once a valid `retry` was seen.
     pub retry: Option<u64>,
@@ -81,8 +82,13 @@ pub struct Decoder {
     /// `data` is empty, and moved into `data` before `feed` returns.
     chunk_data: Option<Range<usize>>,
     event_type: String,
-    last_event_id: String,
-    retry: Option<u64>,
+    /// The last event ID buffer: the last `id` field of this response. It
+    /// only becomes the resume id when an event is dispatched.
+    id_buffer: String,
+    /// `id_buffer` may differ from `resume.last_event_id`.
+    id_uncommitted: bool,
+    /// What outlives this response; [`Decoder::restart`] keeps it.
+    resume: Resume,
     /// Bytes of the current, not yet closed, event block.
     block_bytes: u64,
     /// The current block has a field line (not only comments).
@@ -94,6 +100,19 @@ pub struct Decoder {
     unknown_names: Vec<Box<[u8]>>,
     /// Unknown fields seen for the first time and not yet taken.
     ignored: Vec<IgnoredField>,
+}
+
+/// What a client keeps across connections to resume a stream: EventSource's
+/// last event ID string and reconnection time. Unlike the decoder's buffers,
+/// which each response starts empty, these carry over to the next request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// The id in effect when the last event was dispatched: what
+    /// `Last-Event-ID` sends. An `id` line in a block that never ended does
+    /// not count.
+    pub last_event_id: String,
+    /// The reconnection time a `retry` line set, in milliseconds.
+    pub retry: Option<u64>,
 }
 
 /// A field line the spec ignores because its name is not one of `event`,
@@ -122,8 +141,9 @@ impl Decoder {
             data: String::new(),
             chunk_data: None,
             event_type: String::new(),
-            last_event_id: String::new(),
-            retry: None,
+            id_buffer: String::new(),
+            id_uncommitted: false,
+            resume: Resume::default(),
             block_bytes: 0,
             block_has_field: false,
             json_lines: false,
@@ -246,12 +266,17 @@ impl Decoder {
 
     /// Goes on with a new response after a reconnection, as EventSource
     /// does: the unfinished block is discarded (and reported, as by
-    /// [`Decoder::finish`]), the new body may start with a BOM again, and
-    /// the last event id and retry time are kept.
+    /// [`Decoder::finish`]), and the new body is a new stream: it may start
+    /// with a BOM again and its id buffer starts empty. Only [`Resume`]
+    /// carries over.
     pub fn restart(&mut self) -> Option<Unfinished> {
         let unfinished = self.finish();
         self.at_start = true;
         self.skip_lf = false;
+        self.chunk_data = None;
+        self.id_buffer.clear();
+        // The new stream's first dispatch commits its own id, empty or not.
+        self.id_uncommitted = !self.resume.last_event_id.is_empty();
         unfinished
     }
 
@@ -261,14 +286,10 @@ impl Decoder {
         self.block_bytes + self.tail.len() as u64
     }
 
-    /// The last event id, which a reconnection sends as `Last-Event-ID`.
-    pub fn last_event_id(&self) -> &str {
-        &self.last_event_id
-    }
-
-    /// The reconnection time the stream set with `retry:`, in milliseconds.
-    pub fn retry(&self) -> Option<u64> {
-        self.retry
+    /// What a reconnection resumes with: the id of the last dispatched
+    /// event and the `retry` time.
+    pub fn resume(&self) -> &Resume {
+        &self.resume
     }
 
     /// Drops one UTF-8 BOM at the very start, holding back a chunk that is
@@ -344,12 +365,13 @@ impl Decoder {
                 push_lossy(&mut self.event_type, value);
             }
             b"id" if memchr(0, value).is_none() => {
-                self.last_event_id.clear();
-                push_lossy(&mut self.last_event_id, value);
+                self.id_buffer.clear();
+                push_lossy(&mut self.id_buffer, value);
+                self.id_uncommitted = true;
             }
             b"retry" => {
                 if let Some(millis) = parse_retry(value) {
-                    self.retry = Some(millis);
+                    self.resume.retry = Some(millis);
                 }
             }
             b"id" => {}
@@ -413,11 +435,16 @@ impl Decoder {
     }
 
     /// Dispatches the block's event, if it has data; `chunk` is the chunk
-    /// being fed, where its data may lie.
+    /// being fed, where its data may lie. Either way the id buffer becomes
+    /// the last event ID, as the spec's first step of dispatch says.
     fn dispatch<F>(&mut self, chunk: &[u8], on_event: &mut F) -> ControlFlow<()>
     where
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
+        if self.id_uncommitted {
+            self.resume.last_event_id.clone_from(&self.id_buffer);
+            self.id_uncommitted = false;
+        }
         let data = match self.chunk_data.take() {
             Some(range) => match utf8(&chunk[range.clone()]) {
                 Some(text) => text,
@@ -440,8 +467,8 @@ impl Decoder {
         let flow = on_event(&Event {
             event_type,
             data,
-            id: &self.last_event_id,
-            retry: self.retry,
+            id: &self.id_buffer,
+            retry: self.resume.retry,
         });
         self.data.clear();
         self.event_type.clear();

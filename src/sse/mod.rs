@@ -7,4 +7,4 @@
 
 mod decoder;
 
-pub use decoder::{DecodeError, Decoder, Event, IgnoredField, Unfinished};
+pub use decoder::{DecodeError, Decoder, Event, IgnoredField, Resume, Unfinished};

@@ -279,3 +279,136 @@ fn reconnect_is_refused_where_it_cannot_work() {
         http().args(args).assert().code(2).stdout("");
     }
 }
+
+#[test]
+fn an_unfinished_events_id_is_not_sent_as_last_event_id_nor_given_to_later_events() {
+    // Event 4 never ended: the server must be asked to resume after 3, so
+    // that it sends 4 again, and nothing of 4 may label the next events.
+    let server = serve_in_turn(|n| {
+        match n {
+        0 => Reply::sse("retry: 10\nid: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: partial\n")
+            .drop_connection(),
+        _ => Reply::sse("id: 4\ndata: d\n\ndata: e\n\ndata: [DONE]\n\n"),
+    }
+    });
+    let output = http()
+        .args(["--jsonl", "--reconnect=1", &server.url("/")])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let ids: Vec<(String, String)> = stdout_text(&output)
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|record| {
+            let field = |name: &str| record[name].as_str().unwrap_or_default().to_owned();
+            (field("data"), field("id"))
+        })
+        .collect();
+    let expected = [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "4")];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(data, id)| (data.to_string(), id.to_string()))
+        .collect();
+    assert_eq!(ids, expected, "{stderr}");
+    let requests = server.requests();
+    let sent: Vec<Option<&str>> = requests.iter().map(|r| r.header("last-event-id")).collect();
+    assert_eq!(sent, [None, Some("3")]);
+}
+
+#[test]
+fn each_connection_starts_with_an_empty_id_buffer() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\nid: 7\ndata: a\n\n"),
+        _ => Reply::sse("data: b\n\ndata: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--jsonl", "--reconnect=1", &server.url("/")])
+        .output()
+        .unwrap();
+    let stdout = stdout_text(&output);
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{stdout}");
+    assert_eq!(records[0]["id"], "7", "{stdout}");
+    // The second connection set no id: its event has none.
+    assert_ne!(records[1]["id"], "7", "{stdout}");
+    assert_eq!(server.requests()[1].header("last-event-id"), Some("7"));
+}
+
+#[test]
+fn a_204_stops_the_reconnections() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        _ => Reply::new(204),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", &server.url("/")])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout_text(&output), "a\n");
+    assert!(stderr.contains("204 No Content"), "{stderr}");
+    assert_eq!(server.hits(), 2, "{stderr}");
+}
+
+#[test]
+fn an_idle_timeout_waiting_for_the_response_head_reconnects() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("data: late\n\n").delay_head(std::time::Duration::from_secs(10)),
+        _ => Reply::sse("data: b\n\ndata: [DONE]\n\n"),
+    });
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            "--idle-timeout",
+            "0.3",
+            "--max-retry-wait",
+            "0.01",
+            "--reconnect=2",
+            &server.url("/"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout_text(&output), "b\n");
+    assert!(
+        stderr.starts_with("ssecat: reconnecting in 0.0 s (attempt 1 of 2): timed out: no data"),
+        "{stderr}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn an_empty_reply_exits_10_and_is_retried_with_reconnect() {
+    let port = crate::server::empty_replies(1);
+    let output = http()
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(10));
+    assert!(output.stdout.is_empty());
+    super::http_support::assert_one_error_line(
+        &stderr_of(&output),
+        &["empty reply", "without sending a response"],
+    );
+
+    let port = crate::server::empty_replies(2);
+    let output = http()
+        .args(["--reconnect=1", "--max-retry-wait", "0.01"])
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(9), "{stderr}");
+    assert!(
+        stderr.contains("gave up after 1 reconnection: empty reply"),
+        "{stderr}"
+    );
+}

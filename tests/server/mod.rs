@@ -124,6 +124,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<Step>,
+    /// How long the server waits before it sends the response head.
+    pub head_delay: Duration,
 }
 
 impl Reply {
@@ -132,7 +134,14 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            head_delay: Duration::ZERO,
         }
+    }
+
+    /// Waits `delay` before sending the response head.
+    pub fn delay_head(mut self, delay: Duration) -> Reply {
+        self.head_delay = delay;
+        self
     }
 
     /// 200 with `Content-Type: text/event-stream` and `body` as one frame.
@@ -218,6 +227,22 @@ pub fn gzip_parts(parts: &[&[u8]]) -> Vec<Vec<u8>> {
         .expect("at least one part")
         .extend_from_slice(&tail);
     out
+}
+
+/// A server on 127.0.0.1 that reads each of `connections` requests' first
+/// bytes and closes the connection without a response (curl: "Empty reply
+/// from server"); then it stops listening. Returns its port.
+pub fn empty_replies(connections: usize) -> u16 {
+    let listener = StdTcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = std::io::Read::read(&mut stream, &mut [0; 4096]);
+        }
+    });
+    port
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, then released.
@@ -499,6 +524,7 @@ async fn respond(
     };
     shared.requests.lock().unwrap().push(recorded.clone());
     let reply = (shared.handler)(&recorded);
+    tokio::time::sleep(reply.head_delay).await;
 
     let mut response = hyper::Response::new(body_of(reply.body));
     *response.status_mut() = StatusCode::from_u16(reply.status).expect("a valid status code");

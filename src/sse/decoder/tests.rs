@@ -451,33 +451,74 @@ fn ignored_fields_are_bounded() {
     assert!(decoder.take_ignored().is_empty());
 }
 
-#[test]
-fn restart_drops_the_unfinished_block_and_keeps_id_and_retry() {
-    let mut decoder = Decoder::new(1 << 20);
+/// Feeds `chunks` to `decoder`, returning each event's data and id.
+fn feed_all(decoder: &mut Decoder, chunks: &[&[u8]]) -> Vec<(String, String)> {
     let mut events = Vec::new();
-    let mut feed = |decoder: &mut Decoder, bytes: &[u8]| {
+    for chunk in chunks {
         decoder
-            .feed(bytes, |event| {
+            .feed(chunk, |event| {
                 events.push((event.data.to_owned(), event.id.to_owned()));
                 ControlFlow::Continue(())
             })
             .unwrap();
-    };
-    feed(&mut decoder, b"id: 7\nretry: 1500\ndata: a\n\ndata: cut\r");
+    }
+    events
+}
+
+fn pair(data: &str, id: &str) -> (String, String) {
+    (data.to_owned(), id.to_owned())
+}
+
+#[test]
+fn restart_drops_the_unfinished_block_and_keeps_the_resume_state() {
+    let mut decoder = Decoder::new(1 << 20);
+    let events = feed_all(
+        &mut decoder,
+        &[b"id: 7\nretry: 1500\ndata: a\n\ndata: cut\r"],
+    );
+    assert_eq!(events, [pair("a", "7")]);
     assert_eq!(decoder.restart(), Some(Unfinished { bytes: 10 }));
-    assert_eq!(
-        (decoder.last_event_id(), decoder.retry()),
-        ("7", Some(1500))
-    );
-    // A new body: its BOM is dropped, and the LF after the old CR is not
-    // taken for the end of a line.
-    feed(&mut decoder, b"\xEF\xBB\xBF\ndata: b\n\n");
-    assert_eq!(
-        events,
-        [
-            ("a".to_owned(), "7".to_owned()),
-            ("b".to_owned(), "7".to_owned())
-        ]
-    );
+    let resume = Resume {
+        last_event_id: "7".to_owned(),
+        retry: Some(1500),
+    };
+    assert_eq!(decoder.resume(), &resume);
+    // A new body is a new stream: its BOM is dropped, the LF after the old
+    // CR is not taken for the end of a line, and its id buffer starts
+    // empty, so its first event carries no id.
+    let events = feed_all(&mut decoder, &[b"\xEF\xBB\xBF\ndata: b\n\n"]);
+    assert_eq!(events, [pair("b", "")]);
+    // That dispatch made the empty id the last event ID.
+    assert_eq!(decoder.resume().last_event_id, "");
+    assert_eq!(decoder.resume().retry, Some(1500));
     assert_eq!(decoder.restart(), None);
+}
+
+#[test]
+fn an_unfinished_blocks_id_is_never_the_last_event_id() {
+    let input: &[u8] =
+        b"id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: partial\n";
+    for chunks in chunkings(input) {
+        let mut decoder = Decoder::new(1 << 20);
+        let events = feed_all(&mut decoder, &chunks);
+        assert_eq!(events, [pair("a", "1"), pair("b", "2"), pair("c", "3")]);
+        assert_eq!(decoder.resume().last_event_id, "3", "cut as {chunks:?}");
+        decoder.restart();
+        assert_eq!(decoder.resume().last_event_id, "3", "cut as {chunks:?}");
+        // Nor does it label the next connection's events.
+        let events = feed_all(&mut decoder, &[b"data: d\n\nid: 5\ndata: e\n\n"]);
+        assert_eq!(events, [pair("d", ""), pair("e", "5")]);
+        assert_eq!(decoder.resume().last_event_id, "5");
+    }
+}
+
+#[test]
+fn a_blank_line_commits_the_id_without_an_event() {
+    // Dispatch sets the last event ID before it finds no data to send.
+    for chunks in chunkings(b"id: 1\ndata: a\n\nid: 9\n\nid: 10\n") {
+        let mut decoder = Decoder::new(1 << 20);
+        let events = feed_all(&mut decoder, &chunks);
+        assert_eq!(events, [pair("a", "1")]);
+        assert_eq!(decoder.resume().last_event_id, "9", "cut as {chunks:?}");
+    }
 }
