@@ -346,6 +346,71 @@ fn basic_auth_with_the_password_as_given_or_from_the_environment() {
 }
 
 #[test]
+fn an_env_reference_inside_a_header_value_is_sent_as_written_with_a_warning() {
+    let server = sse_server();
+    let output = http()
+        .env("SSECAT_TEST_KEY", "secret")
+        .args([
+            "-H",
+            "Authorization: Bearer env:SSECAT_TEST_KEY",
+            &server.url("/"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        server.request().header("authorization"),
+        Some("Bearer env:SSECAT_TEST_KEY")
+    );
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with(
+            "ssecat: warning: -H authorization sends \"env:SSECAT_TEST_KEY\" as written"
+        ) && stderr.contains("--bearer env:SSECAT_TEST_KEY"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn credentials_in_clear_text_to_another_host_are_warned_about() {
+    // Through a proxy on 127.0.0.1, so nothing leaves the machine.
+    let proxy = sse_server();
+    for credentials in [
+        &["--bearer", "t"][..],
+        &["-u", "a:b"],
+        &["-H", "x-api-key: k"],
+        &["-H", "api-key: k"],
+    ] {
+        let output = http()
+            .args(["--proxy", &proxy.url("/")])
+            .args(credentials)
+            .arg("http://api.example.com/v1/chat")
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.starts_with("ssecat: warning: sending credentials (")
+                && stderr.contains("over plain http:// to api.example.com"),
+            "{credentials:?}: {stderr}"
+        );
+    }
+    // Not to this machine, nor without credentials.
+    let local = sse_server();
+    for args in [
+        vec!["--bearer".to_owned(), "t".to_owned(), local.url("/")],
+        vec![
+            "--proxy".to_owned(),
+            proxy.url("/"),
+            "http://api.example.com/".to_owned(),
+        ],
+    ] {
+        let output = http().args(&args).output().unwrap();
+        assert_eq!(stderr_of(&output), "", "{args:?}");
+    }
+}
+
+#[test]
 fn last_event_id_is_sent() {
     let server = sse_server();
     let request = request_with(&server, &["{url}", "--last-event-id", "evt-42"]);

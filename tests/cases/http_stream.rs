@@ -144,7 +144,24 @@ fn a_refused_connection_exits_6() {
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(6), "{stderr}");
     assert!(output.stdout.is_empty());
-    assert_one_error_line(&stderr, &["connect"]);
+    // In ssecat's words, not the HTTP library's cause chain.
+    assert_eq!(
+        stderr,
+        format!("ssecat: error: could not connect to 127.0.0.1:{port}: connection refused\n")
+    );
+}
+
+#[test]
+fn https_to_a_plain_http_port_says_so() {
+    let server = Server::sse("data: 1\n\n");
+    let output = http()
+        .arg(format!("https://127.0.0.1:{}/", server.port()))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert_one_error_line(&stderr, &["does not speak TLS", "http://"]);
+    assert!(!stderr.contains("client error"), "{stderr}");
 }
 
 #[test]
