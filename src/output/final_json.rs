@@ -45,7 +45,8 @@ impl EventWriter for FinalWriter {
     }
 }
 
-/// The final object; its schema is documented in README.
+/// The final object; its schema is documented in docs/GUIDE.md
+/// (`--format final`).
 fn summary(turn: &Turn, clean: bool) -> Value {
     let tool_calls: Vec<Value> = turn
         .tool_calls

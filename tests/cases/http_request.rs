@@ -261,7 +261,7 @@ fn an_empty_header_removes_a_default_one() {
     assert_eq!(request.header_all("cache-control"), Vec::<&str>::new());
     assert_eq!(request.header_all("user-agent"), Vec::<&str>::new());
     // Ours is gone; the HTTP library (reqwest) always falls back to `*/*`,
-    // as README says.
+    // as docs/GUIDE.md says (request options).
     assert_eq!(request.header_all("accept"), ["*/*"], "{request:#?}");
 }
 

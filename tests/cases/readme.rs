@@ -1,6 +1,9 @@
-//! Every shell example in README.md is run here, on the real binary.
-//!
-//! The README's convention (see its "Examples in this README" note):
+//! Every shell example of the documentation, README.md and docs/GUIDE.md,
+//! is run here, on the real binary: one test per file, through the same
+//! code. Both files have the same convention (see the guide's "Examples in
+//! the documentation"), and a command runs from the repository's root in
+//! either, so a path such as `tests/fixtures/llm/NAME` is written the same
+//! way in both:
 //!
 //! - A ```` ```sh ```` block holds commands to copy, one a line (`\` goes on
 //!   to the next line). Each command is classified; one that cannot be
@@ -36,6 +39,10 @@
 //!   then its standard error); `$ echo $?` shows the exit code of the
 //!   command before it (0 when absent). Other `text` blocks and `json`
 //!   blocks are not commands; any other kind of block fails the test.
+//!
+//! A last test follows every relative link of both files to a file and a
+//! heading that exist, and checks that each `##` section is listed in its
+//! file's contents, so a section can move between them without a dead link.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -88,7 +95,11 @@ fn ci_script() -> String {
     std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run is readable")
 }
 
-/// A fenced code block of README.md.
+/// The documents whose links are followed; each has its test of examples
+/// (`run_examples_of`) at the end of this file.
+const DOCUMENTS: [&str; 2] = ["README.md", "docs/GUIDE.md"];
+
+/// A fenced code block of a document.
 struct Block {
     info: String,
     /// The contents, without the fence's indentation.
@@ -97,7 +108,7 @@ struct Block {
     line: usize,
 }
 
-fn code_blocks(markdown: &str) -> Vec<Block> {
+fn code_blocks(markdown: &str, file: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open: Option<(Block, usize)> = None;
     for (index, line) in markdown.lines().enumerate() {
@@ -122,11 +133,11 @@ fn code_blocks(markdown: &str) -> Vec<Block> {
             (None, None) => {}
         }
     }
-    assert!(open.is_none(), "README.md ends inside a code block");
+    assert!(open.is_none(), "{file} ends inside a code block");
     blocks
 }
 
-/// A piece of shell text: enough of the grammar for the README's examples.
+/// A piece of shell text: enough of the grammar for the documents' examples.
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Word(String),
@@ -402,8 +413,10 @@ fn secrets_of(text: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// Runs the README's examples and counts them.
+/// Runs a document's examples and counts them.
 struct Examples {
+    /// The document, as its path in the repository.
+    file: &'static str,
     texts: HashMap<String, String>,
     run: usize,
     not_run: usize,
@@ -413,7 +426,7 @@ impl Examples {
     fn shell_block(&mut self, block: &Block) {
         let dir = scratch_directory();
         for command in commands(block) {
-            let place = format!("README.md:{}: {}", command.line, command.text);
+            let place = format!("{}:{}: {}", self.file, command.line, command.text);
             let stages = stages(&command.tokens);
             if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
                 self.ssecat_command(&command, &stages, index, dir.path(), &place);
@@ -646,7 +659,7 @@ impl Examples {
         while let Some((line, number)) = lines.next() {
             let command = line
                 .strip_prefix("$ ")
-                .unwrap_or_else(|| panic!("README.md:{}: a session starts with $", block.line));
+                .unwrap_or_else(|| panic!("{}:{}: a session starts with $", self.file, block.line));
             let mut shown = String::new();
             while let Some((output, _)) = lines.next_if(|(l, _)| !l.starts_with("$ ")) {
                 shown.push_str(output);
@@ -656,7 +669,7 @@ impl Examples {
                 Some(_) => lines.next().expect("the exit code").0.parse().unwrap(),
                 None => 0,
             };
-            let place = format!("README.md:{number}: {command}");
+            let place = format!("{}:{number}: {command}", self.file);
             let stages = stages(
                 &tokenize(command)
                     .into_iter()
@@ -756,32 +769,164 @@ fn check_request(
     }
 }
 
-#[test]
-fn every_readme_example_runs_as_shown() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+/// Runs every example of `file` (a path in the repository), which must
+/// have at least `at_least` that run: fewer means the examples were not
+/// found.
+fn run_examples_of(file: &'static str, at_least: usize) {
+    let markdown = std::fs::read_to_string(repo().join(file)).unwrap();
     let mut examples = Examples {
+        file,
         texts: expected_texts(),
         run: 0,
         not_run: 0,
     };
-    for block in code_blocks(&readme) {
+    for block in code_blocks(&markdown, file) {
         match block.info.as_str() {
             "sh" => examples.shell_block(&block),
             "text" if block.text.starts_with("$ ") => examples.session_block(&block),
             "text" | "json" => assert!(
                 !block.text.lines().any(|l| l.starts_with("$ ")),
-                "README.md:{}: a session starts with its first line",
+                "{file}:{}: a session starts with its first line",
                 block.line
             ),
             info => panic!(
-                "README.md:{}: a ```{info} block: use sh for commands, text for sessions and output",
+                "{file}:{}: a ```{info} block: use sh for commands, text for sessions and output",
                 block.line
             ),
         }
     }
     note(format_args!(
-        "README.md: {} examples run, {} not run\n",
+        "{file}: {} examples run, {} not run\n",
         examples.run, examples.not_run
     ));
-    assert!(examples.run >= 30, "only {} examples found", examples.run);
+    assert!(
+        examples.run >= at_least,
+        "{file}: only {} examples found",
+        examples.run
+    );
+}
+
+#[test]
+fn every_readme_example_runs_as_shown() {
+    run_examples_of("README.md", 8);
+}
+
+#[test]
+fn every_guide_example_runs_as_shown() {
+    run_examples_of("docs/GUIDE.md", 40);
+}
+
+/// The lines of `markdown` outside its code blocks, with their numbers.
+fn prose_lines(markdown: &str) -> Vec<(usize, &str)> {
+    let mut in_block = false;
+    let mut lines = Vec::new();
+    for (number, line) in (1..).zip(markdown.lines()) {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+        } else if !in_block {
+            lines.push((number, line));
+        }
+    }
+    lines
+}
+
+/// The `##` headings of `markdown` (level and text), in order.
+fn headings(markdown: &str) -> Vec<(usize, String)> {
+    prose_lines(markdown)
+        .into_iter()
+        .filter_map(|(_, line)| {
+            let level = line.chars().take_while(|&c| c == '#').count();
+            let text = line[level..].strip_prefix(' ')?;
+            (level > 0).then(|| (level, text.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The anchor GitHub gives a heading: lower case, punctuation other than
+/// `-` and `_` dropped, spaces made `-`; a repeated one gets `-1`, `-2`….
+fn anchors(markdown: &str) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    headings(markdown)
+        .into_iter()
+        .map(|(_, text)| {
+            let slug: String = text
+                .to_lowercase()
+                .chars()
+                .filter(|&c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect();
+            let count = seen.entry(slug.clone()).or_default();
+            *count += 1;
+            match *count {
+                1 => slug,
+                n => format!("{slug}-{}", n - 1),
+            }
+        })
+        .collect()
+}
+
+/// The targets of the inline links `[text](target)` of `markdown`, outside
+/// its code blocks and code spans, with their line numbers.
+fn links(markdown: &str) -> Vec<(usize, String)> {
+    let mut links = Vec::new();
+    for (number, line) in prose_lines(markdown) {
+        // What is between backticks is code, not a link.
+        let prose: String = line
+            .split('`')
+            .enumerate()
+            .map(|(i, piece)| if i % 2 == 0 { piece } else { "" })
+            .collect();
+        let mut rest = prose.as_str();
+        while let Some(start) = rest.find("](") {
+            rest = &rest[start + 2..];
+            let target = rest.split(')').next().unwrap();
+            links.push((number, target.to_owned()));
+        }
+    }
+    links
+}
+
+#[test]
+fn every_link_of_the_documentation_leads_to_a_file_and_heading_that_exist() {
+    let mut followed = 0;
+    for file in DOCUMENTS {
+        let markdown = std::fs::read_to_string(repo().join(file)).unwrap();
+        let dir = repo().join(file).parent().unwrap().to_path_buf();
+        for (number, target) in links(&markdown) {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let place = format!("{file}:{number}: ({target})");
+            let (path, anchor) = match target.split_once('#') {
+                Some((path, anchor)) => (path, Some(anchor)),
+                None => (target.as_str(), None),
+            };
+            let linked = if path.is_empty() {
+                repo().join(file)
+            } else {
+                dir.join(path)
+            };
+            assert!(linked.exists(), "{place}: no file {}", linked.display());
+            if let Some(anchor) = anchor {
+                let text =
+                    std::fs::read_to_string(&linked).unwrap_or_else(|err| panic!("{place}: {err}"));
+                assert!(
+                    anchors(&text).iter().any(|a| a == anchor),
+                    "{place}: no heading whose anchor is #{anchor}"
+                );
+            }
+            followed += 1;
+        }
+        // Each section is listed in the contents, by a link to it.
+        let anchors = anchors(&markdown);
+        for ((level, text), anchor) in headings(&markdown).into_iter().zip(&anchors) {
+            if level == 2 && text != "Contents" {
+                assert!(
+                    markdown.contains(&format!("](#{anchor})")),
+                    "{file}: the section \"{text}\" is not in the contents"
+                );
+            }
+        }
+    }
+    assert!(followed >= 50, "only {followed} links found");
 }

@@ -311,14 +311,14 @@ fn shape(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_example_of_the_summary_is_what_a_run_prints() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let example = readme
+fn the_guide_example_of_the_summary_is_what_a_run_prints() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/GUIDE.md")).unwrap();
+    let example = guide
         .split("```text\n")
         .find(|block| block.starts_with("ssecat: stats\n"))
         .and_then(|block| block.split("```").next())
-        .expect("README.md shows a --stats summary");
+        .expect("docs/GUIDE.md shows a --stats summary");
     let server = delayed_server("openai-chat-usage.sse");
     let output = http()
         .args(["--text", "--stats", &server.url("/v1/chat/completions")])
@@ -329,7 +329,7 @@ fn the_readme_example_of_the_summary_is_what_a_run_prints() {
     assert_eq!(
         shape(example),
         shape(&printed),
-        "README:\n{example}\nrun:\n{printed}"
+        "docs/GUIDE.md:\n{example}\nrun:\n{printed}"
     );
 }
 
