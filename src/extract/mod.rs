@@ -495,4 +495,6 @@ fn record_error(
 }
 
 #[cfg(test)]
+mod document_tests;
+#[cfg(test)]
 mod tests;

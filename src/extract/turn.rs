@@ -250,9 +250,32 @@ impl ToolCall {
             Some(raw) if raw.starts_with('"') => {
                 json_path::push_string(raw, &mut self.arguments);
             }
-            Some(raw) if raw != "null" => self.arguments.push_str(raw),
+            Some(raw) if raw != "null" => push_compact(raw, &mut self.arguments),
             _ => {}
         }
+    }
+}
+
+/// Appends the JSON text `raw` without the whitespace between its tokens:
+/// arguments given as an object in a pretty-printed document read as
+/// compactly as the one-line events of a stream give them.
+fn push_compact(raw: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in raw.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        out.push(c);
     }
 }
 
