@@ -500,3 +500,23 @@ fn odd_shapes_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn every_document_fixture_gives_its_readme_text() {
+    let readme = fixture("README.md");
+    let mut checked = 0;
+    for row in readme.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let name = cells[0].trim_start_matches("| ").trim_matches('`');
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let literal = cells[2].split('`').nth(1).expect("a text literal");
+        let text: String = serde_json::from_str(literal).expect("a JSON string");
+        let (read, turn) = read_body(&fixture(name), Extraction::Auto);
+        assert_eq!(read, DocumentRead::Read, "{name}");
+        assert_eq!(turn.text, text, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 11, "a README row for every .json fixture");
+}
