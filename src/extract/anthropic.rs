@@ -1,11 +1,13 @@
 //! Anthropic Messages streams. Every event names its type twice (the
 //! `event:` field and the JSON `type`); the answer is the `text_delta`
 //! pieces of `content_block_delta`, and the stream ends at `message_stop`.
+//! A whole (non-streaming) response is the message itself, its content
+//! blocks complete.
 
 use std::sync::LazyLock;
 
-use super::json_path::{string_value, Query, Step};
-use super::turn::slot;
+use super::json_path::{elements, string_value, Query, Step};
+use super::turn::{gather, slot};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -81,6 +83,81 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     }
     // The `error` event, or an error body sent in place of the stream.
     turn.fail_with(error);
+}
+
+/// A whole message, looked up in one pass.
+static DOCUMENT: LazyLock<Query<8>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("content")],
+        &[Step::Key("stop_reason")],
+        &[Step::Key("usage"), Step::Key("input_tokens")],
+        &[Step::Key("usage"), Step::Key("output_tokens")],
+        &[Step::Key("model")],
+        &[Step::Key("id")],
+        &[Step::Key("error")],
+    ])
+});
+
+/// One content block, looked up in one pass.
+static BLOCK: LazyLock<Query<6>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("text")],
+        &[Step::Key("thinking")],
+        &[Step::Key("id")],
+        &[Step::Key("name")],
+        &[Step::Key("input")],
+    ])
+});
+
+/// A whole response: `{"type":"message",…}`, or the error body
+/// `{"type":"error","error":{"type":…,"message":…}}` sent in its place.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let Some([kind, content, stop_reason, input, output, model, id, error]) = DOCUMENT.find(doc)
+    else {
+        return false;
+    };
+    match kind.and_then(string_value).as_deref() {
+        Some("message") => {}
+        Some("error") => {
+            turn.fail_with(error);
+            // An error without its member is still one.
+            if turn.error.is_none() {
+                turn.fail(doc.to_owned());
+            }
+            return true;
+        }
+        _ => return false,
+    }
+    let mut answer = String::new();
+    for block in content.map(elements).unwrap_or_default() {
+        read_block(block, &mut answer, turn);
+    }
+    turn.push_text_str(&answer);
+    turn.set_finish_reason(stop_reason);
+    turn.set_usage(input, output);
+    turn.set_model(model);
+    turn.set_id(id);
+    true
+}
+
+/// One whole content block: its text goes to `answer`.
+fn read_block(block: &str, answer: &mut String, turn: &mut Turn) {
+    let Some([kind, text, thinking, id, name, input]) = BLOCK.find(block) else {
+        return;
+    };
+    match kind.and_then(string_value).as_deref() {
+        Some("text") => gather(text, answer),
+        // `redacted_thinking` has no text to show.
+        Some("thinking") => turn.push_reasoning(thinking),
+        // The input is an object; its JSON text is the arguments, as the
+        // joined pieces are in a stream.
+        Some("tool_use" | "server_tool_use" | "mcp_tool_use") => {
+            turn.push_tool_call(id, name, input)
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

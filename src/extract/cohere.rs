@@ -1,11 +1,13 @@
 //! Cohere v2 chat streams: named events (the name is also the JSON `type`).
 //! The answer is `delta.message.content.text` of `content-delta`; the stream
-//! ends at `message-end`, which carries the finish reason and usage.
+//! ends at `message-end`, which carries the finish reason and usage. A
+//! whole (non-streaming) response has the `message` and the `finish_reason`
+//! and `usage` that `message-end` carries at its top level.
 
 use std::sync::LazyLock;
 
-use super::json_path::{string_value, Query, Step};
-use super::turn::slot;
+use super::json_path::{elements, string_value, Query, Step};
+use super::turn::{gather, slot};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -83,19 +85,110 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         }
         Some("message-end") => {
             turn.ended = true;
-            turn.set_finish_reason(finish);
-            // `billed_units` is what was billed; `tokens` also counts what
-            // Cohere adds, such as its prompt template, so it is the fallback.
-            turn.set_usage(billed_input.or(input), billed_output.or(output));
-            if let Some(message) = end_error.and_then(string_value) {
-                if !message.is_empty() {
-                    turn.fail(message.into_owned());
-                }
-            }
+            read_end(
+                [
+                    finish,
+                    billed_input,
+                    billed_output,
+                    input,
+                    output,
+                    end_error,
+                ],
+                turn,
+            );
         }
         _ => {}
     }
     turn.fail_with(error);
+}
+
+/// The finish reason, usage and error of the whole answer.
+fn read_end(
+    [finish, billed_input, billed_output, input, output, error]: [Option<&str>; 6],
+    turn: &mut Turn,
+) {
+    turn.set_finish_reason(finish);
+    // `billed_units` is what was billed; `tokens` also counts what Cohere
+    // adds, such as its prompt template, so it is the fallback.
+    turn.set_usage(billed_input.or(input), billed_output.or(output));
+    // Only a non-empty string: an empty one is no error.
+    if let Some(message) = error.and_then(string_value) {
+        if !message.is_empty() {
+            turn.fail(message.into_owned());
+        }
+    }
+}
+
+const fn in_usage(group: &'static str, key: &'static str) -> [Step<'static>; 3] {
+    [USAGE, Step::Key(group), Step::Key(key)]
+}
+
+/// A whole response, looked up in one pass.
+static DOCUMENT: LazyLock<Query<11>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("id")],
+        &[MESSAGE],
+        &[MESSAGE, Step::Key("content")],
+        &[MESSAGE, Step::Key("tool_plan")],
+        &[MESSAGE, Step::Key("tool_calls")],
+        &[Step::Key("finish_reason")],
+        &in_usage("billed_units", "input_tokens"),
+        &in_usage("billed_units", "output_tokens"),
+        &in_usage("tokens", "input_tokens"),
+        &in_usage("tokens", "output_tokens"),
+        &[Step::Key("choices")],
+    ])
+});
+
+/// A content item or a tool call of a whole message, looked up in one pass.
+static ITEM: LazyLock<Query<6>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("text")],
+        &[Step::Key("thinking")],
+        &[Step::Key("id")],
+        &[Step::Key("function"), Step::Key("name")],
+        &[Step::Key("function"), Step::Key("arguments")],
+    ])
+});
+
+/// A whole response: `{id, message: {content, tool_plan?, tool_calls?},
+/// finish_reason, usage}`. It is of this dialect when it has a `message`
+/// object and a `finish_reason` and no `choices` (which OpenAI's has).
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let Some(
+        [id, message, content, tool_plan, tool_calls, finish, billed_input, billed_output, input, output, choices],
+    ) = DOCUMENT.find(doc)
+    else {
+        return false;
+    };
+    if !message.is_some_and(|raw| raw.starts_with('{')) || finish.is_none() || choices.is_some() {
+        return false;
+    }
+    let mut answer = String::new();
+    for item in content.map(elements).unwrap_or_default() {
+        if let Some([kind, text, thinking, ..]) = ITEM.find(item) {
+            match kind.and_then(string_value).as_deref() {
+                Some("text") => gather(text, &mut answer),
+                Some("thinking") => turn.push_reasoning(thinking),
+                _ => {}
+            }
+        }
+    }
+    turn.push_text_str(&answer);
+    // The plan the model states before calling tools is not the answer.
+    turn.push_reasoning(tool_plan);
+    for call in tool_calls.map(elements).unwrap_or_default() {
+        if let Some([_, _, _, call_id, name, arguments]) = ITEM.find(call) {
+            turn.push_tool_call(call_id, name, arguments);
+        }
+    }
+    read_end(
+        [finish, billed_input, billed_output, input, output, None],
+        turn,
+    );
+    turn.set_id(id);
+    true
 }
 
 #[cfg(test)]

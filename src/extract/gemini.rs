@@ -1,12 +1,14 @@
 //! Gemini `streamGenerateContent?alt=sse` chunks. Every chunk is a whole
 //! `GenerateContentResponse`: the text is in the parts of the first
 //! candidate, and usage is cumulative. There is no end marker: the stream
-//! completes at EOF after a chunk with a `finishReason`.
+//! completes at EOF after a chunk with a `finishReason`. A whole
+//! (`generateContent`) response is one such chunk, and
+//! `streamGenerateContent` without `alt=sse` sends a JSON array of them.
 
 use std::sync::LazyLock;
 
 use super::json_path::{elements, string_value, Query, Step};
-use super::turn::is_first;
+use super::turn::{gather, is_first};
 use super::Turn;
 use crate::sse::Event;
 
@@ -44,19 +46,24 @@ static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([index, parts, finish, input, output, model, id, blocked, error]) =
-        QUERY.find(event.data)
+    read_chunk(event.data, turn);
+}
+
+/// One `GenerateContentResponse`, streamed or whole.
+fn read_chunk(data: &str, turn: &mut Turn) {
+    let Some([index, parts, finish, input, output, model, id, blocked, error]) = QUERY.find(data)
     else {
         return;
     };
     // With `candidateCount` > 1 the others may come first; only the first
     // one is the answer.
     if is_first(index) {
-        if let Some(parts) = parts {
-            for part in elements(parts) {
-                read_part(part, turn);
-            }
+        // The text parts of a chunk are one delta.
+        let mut answer = String::new();
+        for part in parts.map(elements).unwrap_or_default() {
+            read_part(part, &mut answer, turn);
         }
+        turn.push_text_str(&answer);
         if finish
             .and_then(string_value)
             .is_some_and(|reason| !reason.is_empty())
@@ -89,8 +96,9 @@ static PART: LazyLock<Query<6>> = LazyLock::new(|| {
     ])
 });
 
-/// One part: `{text, thought?}` or `{functionCall: {id?, name, args}}`.
-fn read_part(part: &str, turn: &mut Turn) {
+/// One part: `{text, thought?}` or `{functionCall: {id?, name, args}}`;
+/// its answer text goes to `answer`.
+fn read_part(part: &str, answer: &mut String, turn: &mut Turn) {
     let Some([text, thought, call, id, name, args]) = PART.find(part) else {
         return;
     };
@@ -98,12 +106,44 @@ fn read_part(part: &str, turn: &mut Turn) {
     if thought == Some("true") {
         turn.push_reasoning(text);
     } else {
-        turn.push_text(text);
+        gather(text, answer);
     }
     // Gemini sends each call whole, in one part.
     if call.is_some_and(|raw| raw.starts_with('{')) {
         turn.push_tool_call(id, name, args);
     }
+}
+
+/// The members that make an object a `GenerateContentResponse`.
+static SHAPE: LazyLock<Query<2>> =
+    LazyLock::new(|| Query::new(&[&[Step::Key("candidates")], &[Step::Key("promptFeedback")]]));
+
+fn has_shape(chunk: &str) -> bool {
+    SHAPE
+        .find(chunk)
+        .is_some_and(|found| found.iter().any(Option::is_some))
+}
+
+/// A whole response, or the array of chunks `streamGenerateContent` sends
+/// without `alt=sse`, read one by one as the stream's are (so each chunk
+/// is a delta). The array is Gemini's when one of its chunks is; an error
+/// element in it is read like the chunks, as an SSE event would be.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    if !doc.trim_start().starts_with('[') {
+        if !has_shape(doc) {
+            return false;
+        }
+        read_chunk(doc, turn);
+        return true;
+    }
+    let chunks = elements(doc);
+    if !chunks.iter().any(|chunk| has_shape(chunk)) {
+        return false;
+    }
+    for chunk in chunks {
+        read_chunk(chunk, turn);
+    }
+    true
 }
 
 #[cfg(test)]

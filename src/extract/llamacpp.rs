@@ -1,6 +1,7 @@
 //! llama.cpp server native `/completion` events: `content` is the text, and
 //! the last event has `"stop": true` with the totals; there is no `[DONE]`.
-//! (Its `/v1/chat/completions` is OpenAI Chat instead.)
+//! (Its `/v1/chat/completions` is OpenAI Chat instead.) A whole
+//! (non-streaming) response is that last event with the whole `content`.
 
 use std::sync::LazyLock;
 
@@ -28,8 +29,25 @@ static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    read_data(event.data, turn);
+}
+
+/// A whole response: of this dialect when it has `content` and `stop`. It
+/// reads as the last event of a stream does.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let has_shape = QUERY
+        .find(doc)
+        .is_some_and(|[content, stop, ..]| content.is_some() && stop.is_some());
+    if has_shape {
+        read_data(doc, turn);
+    }
+    has_shape
+}
+
+/// One event's data, streamed or whole.
+fn read_data(data: &str, turn: &mut Turn) {
     let Some([content, stop, stop_type, evaluated, predicted, prompt_n, predicted_n, model, error]) =
-        QUERY.find(event.data)
+        QUERY.find(data)
     else {
         return;
     };

@@ -20,7 +20,7 @@ use clap::ValueEnum;
 
 use crate::pipeline::DONE_MARKER;
 use crate::sse::Event;
-use json_path::{string_value, Query, Step};
+use json_path::{elements, string_value, Query, Step};
 
 pub use turn::{ToolCall, Turn, Usage};
 
@@ -35,6 +35,23 @@ static SHAPES: LazyLock<Query<8>> = LazyLock::new(|| {
         &[Step::Key("content")],
         &[Step::Key("stop")],
         &[Step::Key("done")],
+    ])
+});
+
+/// The top-level members that give a whole response's dialect away.
+static DOCUMENT_SHAPES: LazyLock<Query<11>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("object")],
+        &[Step::Key("type")],
+        &[Step::Key("choices")],
+        &[Step::Key("candidates")],
+        &[Step::Key("promptFeedback")],
+        &[Step::Key("generated_text")],
+        &[Step::Key("message")],
+        &[Step::Key("finish_reason")],
+        &[Step::Key("done")],
+        &[Step::Key("content")],
+        &[Step::Key("stop")],
     ])
 });
 
@@ -88,6 +105,56 @@ impl Dialect {
             Dialect::Tgi => tgi::read(event, turn),
             Dialect::LlamaCpp => llamacpp::read(event, turn),
             Dialect::Ollama => ollama::read(event, turn),
+        }
+    }
+
+    /// Reads a whole (non-streaming) response of this dialect into `turn`;
+    /// false, leaving the turn as it was, when `doc` does not have its shape.
+    pub fn read_document(self, doc: &str, turn: &mut Turn) -> bool {
+        match self {
+            Dialect::OpenAiChat => openai_chat::read_document(doc, turn),
+            Dialect::OpenAiResponses => openai_responses::read_document(doc, turn),
+            Dialect::Anthropic => anthropic::read_document(doc, turn),
+            Dialect::Gemini => gemini::read_document(doc, turn),
+            Dialect::Cohere => cohere::read_document(doc, turn),
+            Dialect::Tgi => tgi::read_document(doc, turn),
+            Dialect::LlamaCpp => llamacpp::read_document(doc, turn),
+            Dialect::Ollama => ollama::read_document(doc, turn),
+        }
+    }
+
+    /// The dialect whose non-streaming response `doc` (JSON text) is, by
+    /// its shape. An array is Gemini's `streamGenerateContent` without
+    /// `alt=sse` or TGI's answers, told apart by the first element.
+    pub fn detect_document(doc: &str) -> Option<Dialect> {
+        if doc.trim_start().starts_with('[') {
+            let first = *elements(doc).first()?;
+            return Dialect::detect_document(first)
+                .filter(|dialect| matches!(dialect, Dialect::Gemini | Dialect::Tgi));
+        }
+        let [object, kind, choices, candidates, feedback, generated, message, finish, done, content, stop] =
+            DOCUMENT_SHAPES.find(doc)?;
+        let is =
+            |raw: Option<&str>, name: &str| raw.and_then(string_value).as_deref() == Some(name);
+        if choices.is_some() || is(object, "chat.completion") || is(object, "text_completion") {
+            Some(Dialect::OpenAiChat)
+        } else if is(object, "response") {
+            Some(Dialect::OpenAiResponses)
+        } else if is(kind, "message") {
+            Some(Dialect::Anthropic)
+        } else if candidates.is_some() || feedback.is_some() {
+            Some(Dialect::Gemini)
+        } else if generated.is_some() {
+            Some(Dialect::Tgi)
+        } else if done.is_some() {
+            Some(Dialect::Ollama)
+        } else if content.is_some() && stop.is_some() {
+            Some(Dialect::LlamaCpp)
+        } else if message.is_some() && finish.is_some() {
+            // Ollama's `message` comes with `done`, OpenAI's inside `choices`.
+            Some(Dialect::Cohere)
+        } else {
+            None
         }
     }
 
@@ -238,6 +305,43 @@ impl Reader {
         }
     }
 
+    /// Reads a response body that is one JSON document rather than a
+    /// stream, as servers answer a request without `"stream": true`: the
+    /// `--extract` pointer, the `--dialect` given, or the dialect its shape
+    /// tells. When read, the turn holds the whole answer as one event, is
+    /// `ended` (nothing more is to come) and marked as a `document`; else
+    /// it is left as it was.
+    pub fn read_document(&mut self, body: &str) -> DocumentRead {
+        if serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
+            return DocumentRead::NotJson;
+        }
+        let read = match &self.pointer {
+            Some(pointer) => read_pointer_document(body, pointer, &mut self.turn),
+            None => self.read_dialect_document(body),
+        };
+        // A body no reader knows may still be the provider's error.
+        if !read && !read_error_document(body, &mut self.turn) {
+            return DocumentRead::Unrecognized;
+        }
+        self.turn.events += 1;
+        self.turn.ended = true;
+        self.turn.document = true;
+        DocumentRead::Read
+    }
+
+    /// Reads `body` with the dialect given, or else the one its shape tells,
+    /// which the turn then keeps.
+    fn read_dialect_document(&mut self, body: &str) -> bool {
+        let Some(dialect) = self.turn.dialect.or_else(|| Dialect::detect_document(body)) else {
+            return false;
+        };
+        let read = dialect.read_document(body, &mut self.turn);
+        if read {
+            self.turn.dialect = Some(dialect);
+        }
+        read
+    }
+
     pub fn turn(&self) -> &Turn {
         &self.turn
     }
@@ -271,6 +375,19 @@ impl Reader {
     }
 }
 
+/// What [`Reader::read_document`] made of a response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum DocumentRead {
+    /// The answer, or the provider's error, is in the turn.
+    Read,
+    /// The body is not one JSON document (a stream, HTML, empty…).
+    NotJson,
+    /// JSON, but of no dialect's shape (with `--dialect`: not of that one's),
+    /// with no string at the `--extract` pointer and no error in it.
+    Unrecognized,
+}
+
 /// `--extract`: the string at the pointer is text; a top-level `error` is
 /// an error, as in every dialect.
 fn read_pointer(event: &Event<'_>, pointer: &Query<2>, turn: &mut Turn) {
@@ -278,6 +395,63 @@ fn read_pointer(event: &Event<'_>, pointer: &Query<2>, turn: &mut Turn) {
         turn.push_text(text);
         turn.fail_with(error);
     }
+}
+
+/// `--extract` on a whole document: as on an event; read when the pointer
+/// names a string (even an empty one) or there is an error.
+fn read_pointer_document(body: &str, pointer: &Query<2>, turn: &mut Turn) -> bool {
+    let Some([text, error]) = pointer.find(body) else {
+        return false;
+    };
+    let is_text = text.and_then(string_value).is_some();
+    turn.push_text(text);
+    turn.fail_with(error);
+    is_text || turn.error.is_some()
+}
+
+/// What makes a whole document an error when no dialect reads it.
+static ERROR_DOCUMENT: LazyLock<Query<5>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("object")],
+        &[Step::Key("error")],
+        &[Step::Key("message")],
+        &[Step::Key("detail")],
+    ])
+});
+
+/// An error body in place of the answer; for an array, its first element
+/// (Gemini's array form may hold only an error). It is an error when it has
+/// an `error` member (a string, or an object with a `message`), when its
+/// `type` (Anthropic, OpenAI Responses) or `object` (vLLM) is `"error"`,
+/// whose `message` it then is, or when its only member is `detail`, as
+/// FastAPI servers send errors (a string, or a list of validation errors
+/// given as their JSON text). Returns whether it was one.
+fn read_error_document(body: &str, turn: &mut Turn) -> bool {
+    let first = match elements(body).first() {
+        Some(first) => first,
+        None => body,
+    };
+    let Some([kind, object, error, message, detail]) = ERROR_DOCUMENT.find(first) else {
+        return false;
+    };
+    let is_error = [kind, object]
+        .iter()
+        .any(|raw| raw.and_then(string_value).as_deref() == Some("error"));
+    record_error(turn, first, is_error, error, message);
+    if let Some(detail) = detail.filter(|_| has_one_member(first)) {
+        match string_value(detail) {
+            Some(text) => turn.fail(text.into_owned()),
+            None => turn.fail(detail.to_owned()),
+        }
+    }
+    turn.error.is_some()
+}
+
+/// Whether the JSON object `doc` has exactly one member.
+fn has_one_member(doc: &str) -> bool {
+    serde_json::from_str::<std::collections::HashMap<String, serde::de::IgnoredAny>>(doc)
+        .is_ok_and(|members| members.len() == 1)
 }
 
 /// What makes an event an error before its dialect is known.
@@ -294,17 +468,18 @@ static ERROR: LazyLock<Query<3>> = LazyLock::new(|| {
 fn read_error(event: &Event<'_>, turn: &mut Turn) {
     if let Some([kind, error, message]) = ERROR.find(event.data) {
         let is_error = event_kind(event, kind).as_deref() == Some("error");
-        record_error(turn, event, is_error, error, message);
+        record_error(turn, event.data, is_error, error, message);
     }
 }
 
 /// An `error` member (a string, or an object with a `message`) is an error;
 /// so is an event of type `error`, whose top-level `message` is the message
 /// when it has no `error` member: that is how OpenAI Responses sends one,
-/// `{"type":"error","code":…,"message":…}`.
+/// `{"type":"error","code":…,"message":…}`. Without either, the whole
+/// `data` is the message.
 fn record_error(
     turn: &mut Turn,
-    event: &Event<'_>,
+    data: &str,
     is_error: bool,
     error: Option<&str>,
     message: Option<&str>,
@@ -314,10 +489,12 @@ fn record_error(
         // The first error is kept, so this only counts without the member.
         match message.and_then(string_value) {
             Some(message) => turn.fail(message.into_owned()),
-            None => turn.fail(event.data.to_owned()),
+            None => turn.fail(data.to_owned()),
         }
     }
 }
 
+#[cfg(test)]
+mod document_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! Ollama native `/api/chat` and `/api/generate`: NDJSON, one object per
 //! line. Chat puts its text in `message`, generate at the top level; the
 //! last line has `"done": true` with the totals. (Ollama's `/v1` endpoints
-//! are OpenAI Chat instead.)
+//! are OpenAI Chat instead.) A whole (non-streaming) response is that last
+//! line with the whole answer in it.
 
 use std::sync::LazyLock;
 
@@ -31,9 +32,26 @@ static QUERY: LazyLock<Query<11>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
+    read_line(event.data, turn);
+}
+
+/// A whole response: of this dialect when it has `done`, which every line
+/// has. It reads as the last line of a stream does.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let has_done = QUERY
+        .find(doc)
+        .is_some_and(|[.., done, _, _, _, _, _]| done.is_some());
+    if has_done {
+        read_line(doc, turn);
+    }
+    has_done
+}
+
+/// One line, streamed or whole.
+fn read_line(data: &str, turn: &mut Turn) {
     let Some(
         [chat_text, text, chat_thinking, thinking, tool_calls, done, reason, input, output, model, error],
-    ) = QUERY.find(event.data)
+    ) = QUERY.find(data)
     else {
         return;
     };

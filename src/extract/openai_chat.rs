@@ -2,12 +2,13 @@
 //! `/v1`, Mistral, LiteLLM, Ollama `/v1`, TGI `/v1`). The text is
 //! `choices[0].delta.content` (`choices[0].text` in legacy completions); the
 //! stream ends at `data: [DONE]`, which [`super::Reader`] handles for every
-//! dialect.
+//! dialect. A whole (non-streaming) response has `choices[0].message`
+//! where a chunk has `delta`.
 
 use std::sync::LazyLock;
 
 use super::json_path::{elements, string_value, Query, Step};
-use super::turn::{is_first, slot};
+use super::turn::{gather, is_first, slot};
 use super::Turn;
 use crate::sse::Event;
 
@@ -72,14 +73,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     // With `n` > 1 the other choices come in chunks of their own, in any
     // order; only the first one is the answer.
     if is_first(index) {
-        match content {
-            Some(chunks) if chunks.starts_with('[') => read_content_chunks(chunks, turn),
-            _ => turn.push_text(content.or(completion_text)),
-        }
-        // A refusal takes the place of the answer (`content` is null): it is
-        // printed as the answer is, or the user would see nothing and not
-        // know why.
-        turn.push_text(refusal);
+        read_answer([content, completion_text, refusal], turn);
         turn.push_reasoning(reasoning_content.or(reasoning));
         if let Some(calls) = tool_calls {
             for call in elements(calls) {
@@ -95,26 +89,112 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     turn.set_id_once(id);
 }
 
+/// The answer text of a delta or a message, as one delta: its `content` (a
+/// string or an array of chunks), or the legacy `text`, and its `refusal`.
+fn read_answer([content, completion_text, refusal]: [Option<&str>; 3], turn: &mut Turn) {
+    let mut text = String::new();
+    match content {
+        Some(chunks) if chunks.starts_with('[') => {
+            read_content_chunks(chunks, &mut text, &mut turn.reasoning)
+        }
+        _ => gather(content.or(completion_text), &mut text),
+    }
+    // A refusal takes the place of the answer (`content` is null): it is
+    // printed as the answer is, or the user would see nothing and not
+    // know why.
+    gather(refusal, &mut text);
+    turn.push_text_str(&text);
+}
+
+/// The top level of a whole response, looked up in one pass.
+static DOCUMENT: LazyLock<Query<6>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("choices")],
+        &[Step::Key("usage"), Step::Key("prompt_tokens")],
+        &[Step::Key("usage"), Step::Key("completion_tokens")],
+        &[Step::Key("error")],
+        &[Step::Key("model")],
+        &[Step::Key("id")],
+    ])
+});
+
+const fn in_message(key: &'static str) -> [Step<'static>; 2] {
+    [Step::Key("message"), Step::Key(key)]
+}
+
+/// One choice of a whole response, looked up in one pass.
+static CHOICE_DOCUMENT: LazyLock<Query<8>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("index")],
+        &in_message("content"),
+        &[Step::Key("text")],
+        &in_message("refusal"),
+        &in_message("reasoning_content"),
+        &in_message("reasoning"),
+        &in_message("tool_calls"),
+        &[Step::Key("finish_reason")],
+    ])
+});
+
+/// A whole response (`chat.completion`, or legacy `text_completion`): it is
+/// of this dialect when it has a `choices` array.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let Some([Some(choices), input, output, error, model, id]) = DOCUMENT.find(doc) else {
+        return false;
+    };
+    if !choices.starts_with('[') {
+        return false;
+    }
+    // With `n` > 1 only the choice at index 0 is the answer.
+    let first = elements(choices)
+        .into_iter()
+        .filter_map(|choice| CHOICE_DOCUMENT.find(choice))
+        .find(|[index, ..]| is_first(*index));
+    if let Some(choice) = first {
+        read_choice_document(choice, turn);
+    }
+    turn.set_usage(input, output);
+    turn.fail_with(error);
+    turn.set_model(model);
+    turn.set_id(id);
+    true
+}
+
+/// The answer choice of a whole response; its tool calls come whole.
+fn read_choice_document(choice: [Option<&str>; 8], turn: &mut Turn) {
+    let [_, content, completion_text, refusal, reasoning_content, reasoning, tool_calls, finish] =
+        choice;
+    read_answer([content, completion_text, refusal], turn);
+    turn.push_reasoning(reasoning_content.or(reasoning));
+    for call in tool_calls.map(elements).unwrap_or_default() {
+        if let Some([_, id, name, arguments]) = TOOL_CALL.find(call) {
+            turn.push_tool_call(id, name, arguments);
+        }
+    }
+    turn.set_finish_reason(finish);
+}
+
 /// Content as an array of chunks, as Mistral's reasoning models send it:
 /// `{"type":"text","text":…}` is answer text, and
 /// `{"type":"thinking","thinking":[{"type":"text","text":…},…]}` reasoning.
-fn read_content_chunks(chunks: &str, turn: &mut Turn) {
+/// The text is gathered into `answer` (one delta for the whole array).
+fn read_content_chunks(chunks: &str, answer: &mut String, reasoning: &mut String) {
     for chunk in elements(chunks) {
         let Some([kind, text, thinking]) = CONTENT_CHUNK.find(chunk) else {
             continue;
         };
         match kind.and_then(string_value).as_deref() {
-            Some("text") => turn.push_text(text),
+            Some("text") => gather(text, answer),
             Some("thinking") => match thinking {
                 Some(inner) if inner.starts_with('[') => {
                     for inner in elements(inner) {
                         if let Some([None | Some(r#""text""#), text, _]) = CONTENT_CHUNK.find(inner)
                         {
-                            turn.push_reasoning(text);
+                            gather(text, reasoning);
                         }
                     }
                 }
-                _ => turn.push_reasoning(thinking),
+                _ => gather(thinking, reasoning),
             },
             // References, images and the like are not text.
             _ => {}

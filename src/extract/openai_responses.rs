@@ -2,11 +2,12 @@
 //! also the JSON `type`). The answer is the `delta` of
 //! `response.output_text.delta`; the stream ends at `response.completed`,
 //! `response.incomplete` or `response.failed`, which carry the final
-//! `response` object.
+//! `response` object. A whole (non-streaming) response is that object.
 
 use std::sync::LazyLock;
 
-use super::json_path::{string_value, Query, Step};
+use super::json_path::{elements, string_value, Query, Step};
+use super::turn::gather;
 use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
 
@@ -64,23 +65,127 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         }
         Some(end @ ("response.completed" | "response.incomplete" | "response.failed")) => {
             turn.ended = true;
-            turn.set_id(id);
-            turn.set_model(model);
-            turn.set_usage(input, output);
-            // `status` is `completed`, `incomplete` or `failed`; an
-            // incomplete response says why, such as `max_output_tokens`.
-            turn.set_finish_reason(status);
-            turn.set_finish_reason(incomplete_reason);
-            if end == "response.failed" {
-                turn.fail_with(response_error);
-                // A failed response is a failure even when it gives no error.
-                if turn.error.is_none() {
-                    turn.fail("the response failed".to_owned());
-                }
+            let failed = end == "response.failed";
+            read_outcome([id, model, status, incomplete_reason, input, output], turn);
+            if failed {
+                fail(response_error, turn);
             }
         }
         // The data is the error itself: `{"type":"error","code","message",…}`.
-        Some("error") => record_error(turn, event, true, error, message),
+        Some("error") => record_error(turn, event.data, true, error, message),
+        _ => {}
+    }
+}
+
+/// What the final `response` object says of the whole answer.
+fn read_outcome(
+    [id, model, status, incomplete_reason, input, output]: [Option<&str>; 6],
+    turn: &mut Turn,
+) {
+    turn.set_id(id);
+    turn.set_model(model);
+    turn.set_usage(input, output);
+    // `status` is `completed`, `incomplete` or `failed`; an incomplete
+    // response says why, such as `max_output_tokens`.
+    turn.set_finish_reason(status);
+    turn.set_finish_reason(incomplete_reason);
+}
+
+/// A failed response is a failure even when it gives no error.
+fn fail(error: Option<&str>, turn: &mut Turn) {
+    turn.fail_with(error);
+    if turn.error.is_none() {
+        turn.fail("the response failed".to_owned());
+    }
+}
+
+/// A whole response, looked up in one pass.
+static DOCUMENT: LazyLock<Query<9>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("object")],
+        &[Step::Key("output")],
+        &[Step::Key("id")],
+        &[Step::Key("model")],
+        &[Step::Key("status")],
+        &[Step::Key("incomplete_details"), Step::Key("reason")],
+        &[Step::Key("usage"), Step::Key("input_tokens")],
+        &[Step::Key("usage"), Step::Key("output_tokens")],
+        &[Step::Key("error")],
+    ])
+});
+
+/// An output item, or a part of its content, looked up in one pass.
+static ITEM: LazyLock<Query<8>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("type")],
+        &[Step::Key("content")],
+        &[Step::Key("summary")],
+        &[Step::Key("text")],
+        &[Step::Key("refusal")],
+        &[Step::Key("call_id")],
+        &[Step::Key("name")],
+        &[Step::Key("arguments")],
+    ])
+});
+
+/// A whole response: the object with `"object": "response"` that the last
+/// event of a stream carries, read the same way.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let Some([object, output, id, model, status, incomplete_reason, input, output_tokens, error]) =
+        DOCUMENT.find(doc)
+    else {
+        return false;
+    };
+    if object.and_then(string_value).as_deref() != Some("response") {
+        return false;
+    }
+    let mut answer = String::new();
+    for item in output.map(elements).unwrap_or_default() {
+        read_item(item, &mut answer, turn);
+    }
+    turn.push_text_str(&answer);
+    let outcome = [id, model, status, incomplete_reason, input, output_tokens];
+    read_outcome(outcome, turn);
+    // `error` is `null` unless the response failed.
+    turn.fail_with(error);
+    if status.and_then(string_value).as_deref() == Some("failed") {
+        fail(error, turn);
+    }
+    true
+}
+
+/// One output item: a message's text goes to `answer`; reasoning and
+/// function calls go to the turn, as their events do.
+fn read_item(item: &str, answer: &mut String, turn: &mut Turn) {
+    let Some([kind, content, summary, _, _, call_id, name, arguments]) = ITEM.find(item) else {
+        return;
+    };
+    fn parts(list: Option<&str>) -> Vec<&str> {
+        list.map(elements).unwrap_or_default()
+    }
+    match kind.and_then(string_value).as_deref() {
+        Some("message") => {
+            for part in parts(content) {
+                if let Some([kind, _, _, text, refusal, ..]) = ITEM.find(part) {
+                    // A refusal takes the place of the answer, as in a stream.
+                    match kind.and_then(string_value).as_deref() {
+                        Some("output_text") => gather(text, answer),
+                        Some("refusal") => gather(refusal, answer),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        // The summary (`summary_text` parts) and, from open models, the
+        // full reasoning (`reasoning_text` parts in `content`).
+        Some("reasoning") => {
+            for part in parts(summary).into_iter().chain(parts(content)) {
+                if let Some([_, _, _, text, ..]) = ITEM.find(part) {
+                    turn.push_reasoning(text);
+                }
+            }
+        }
+        Some("function_call") => turn.push_tool_call(call_id, name, arguments),
         _ => {}
     }
 }

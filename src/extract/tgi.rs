@@ -1,10 +1,12 @@
 //! Hugging Face TGI `/generate_stream` events: one token per event. The last
 //! one carries the whole `generated_text` and the `details`; there is no
-//! `[DONE]`. (TGI's `/v1/chat/completions` is OpenAI Chat instead.)
+//! `[DONE]`. (TGI's `/v1/chat/completions` is OpenAI Chat instead.) A
+//! whole `/generate` response is `{generated_text, details}`, or an array
+//! of them.
 
 use std::sync::LazyLock;
 
-use super::json_path::{Query, Step};
+use super::json_path::{elements, Query, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -47,6 +49,25 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     if generated.is_some_and(|raw| raw.starts_with('"')) {
         turn.ended = true;
     }
+}
+
+/// A whole `/generate` response: `{generated_text, details?}`, or an array
+/// of them (TGI's `/` route, the Inference API), whose first is the answer
+/// to the one input.
+pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
+    let answer = match elements(doc).first() {
+        Some(first) => *first,
+        None => doc,
+    };
+    let Some([_, _, Some(generated), finish, input, output, error]) = QUERY.find(answer) else {
+        return false;
+    };
+    // The whole text, which in a stream only confirms the tokens.
+    turn.push_text(Some(generated));
+    turn.set_finish_reason(finish);
+    turn.set_usage(input, output);
+    turn.fail_with(error);
+    true
 }
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub struct Turn {
     pub deltas: u64,
     /// Characters of answer text added in all (drained or not).
     pub text_chars: u64,
+    /// The answer came whole, in one JSON document rather than a stream
+    /// (the request did not ask for one): see [`super::Reader::read_document`].
+    pub document: bool,
     /// Where in `tool_calls` the call at each provider slot is.
     slots: Slots,
 }
@@ -85,15 +88,40 @@ pub fn is_first(index: Option<&str>) -> bool {
     matches!(index, None | Some("0" | "null"))
 }
 
+/// Appends the text of a raw JSON string to `out`, for text gathered from
+/// several parts of a document before it is added as one delta; anything
+/// but a string is ignored.
+pub fn gather(raw: Option<&str>, out: &mut String) {
+    if let Some(raw) = raw {
+        json_path::push_string(raw, out);
+    }
+}
+
 impl Turn {
     /// Appends answer text from a raw JSON string; anything else is ignored.
     pub fn push_text(&mut self, raw: Option<&str>) {
         if let Some(raw) = raw {
             let before = self.text.len();
-            if json_path::push_string(raw, &mut self.text) && self.text.len() > before {
-                self.deltas += 1;
-                self.text_chars += self.text[before..].chars().count() as u64;
+            if json_path::push_string(raw, &mut self.text) {
+                self.count_text(before);
             }
+        }
+    }
+
+    /// Appends answer text already unescaped: what one event or document
+    /// carries, gathered from its parts, so that it counts as one delta.
+    pub fn push_text_str(&mut self, text: &str) {
+        let before = self.text.len();
+        self.text.push_str(text);
+        self.count_text(before);
+    }
+
+    /// Counts the text added since `text` was `before` bytes long as a delta,
+    /// when there is any.
+    fn count_text(&mut self, before: usize) {
+        if self.text.len() > before {
+            self.deltas += 1;
+            self.text_chars += self.text[before..].chars().count() as u64;
         }
     }
 
@@ -222,9 +250,32 @@ impl ToolCall {
             Some(raw) if raw.starts_with('"') => {
                 json_path::push_string(raw, &mut self.arguments);
             }
-            Some(raw) if raw != "null" => self.arguments.push_str(raw),
+            Some(raw) if raw != "null" => push_compact(raw, &mut self.arguments),
             _ => {}
         }
+    }
+}
+
+/// Appends the JSON text `raw` without the whitespace between its tokens:
+/// arguments given as an object in a pretty-printed document read as
+/// compactly as the one-line events of a stream give them.
+fn push_compact(raw: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in raw.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        out.push(c);
     }
 }
 
