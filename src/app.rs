@@ -16,7 +16,8 @@ use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
     Syntax, TextOptions, TextWriter,
 };
-use crate::pipeline::{Ending, Framing, Options, Pipeline, ReadSource, Save, Source, Taps};
+use crate::framing::{Framing, Unlabelled};
+use crate::pipeline::{Ending, Options, Pipeline, ReadSource, Save, Source, Taps};
 use crate::progress;
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
@@ -132,7 +133,9 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         return Err(Failure::Usage(message).into());
     }
     let mut options = Options {
-        framing: Framing::Sse,
+        framing: Framing::Sniff(Unlabelled::Input),
+        content_type: None,
+        strict: cli.strict,
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
@@ -166,7 +169,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 Target::File(path) => {
                     let file = File::open(&path)
                         .with_context(|| format!("cannot open {}", path.display()))?;
-                    if cli.ndjson || is_json_lines(&path) {
+                    if cli.ndjson || has_json_lines_name(&path) {
                         options.framing = Framing::JsonLines;
                     }
                     let run = Run::new(&options, interrupt, taps);
@@ -217,20 +220,30 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     };
     let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
     let source = exchange.send(&mut trace, &mut interrupt)?;
-    // --ndjson overrides a server that labels its NDJSON wrongly.
-    options.framing = if cli.ndjson {
-        Framing::JsonLines
-    } else {
-        source.framing()
+    let declared = source.framing();
+    if cli.strict {
+        strict_response(&source, declared, cli.ndjson)?;
+    }
+    let format = cli.format();
+    let structured = matches!(format, Format::Jsonl | Format::Text | Format::Final);
+    options.content_type = Some(source.content_type());
+    options.framing = match (cli.ndjson, declared) {
+        // --ndjson overrides a server that labels its NDJSON wrongly.
+        (true, _) => Framing::JsonLines,
+        (false, Framing::Opaque | Framing::Json) if format == Format::Raw => Framing::Opaque,
+        // Structured output holds only its format: the body must tell
+        // what it is.
+        (false, Framing::Opaque) if structured => Framing::Sniff(Unlabelled::Response),
+        (false, framing) => framing,
     };
-    let format = if options.framing == Framing::Opaque {
+    let format = if options.framing == Framing::Opaque && format != Format::Raw {
         exit::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
-            source.content_type()
+            exit::escape_controls(&source.content_type())
         ));
         Format::Raw
     } else {
-        cli.format()
+        format
     };
     drive(
         source,
@@ -239,6 +252,34 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         format,
         Run::new(&options, interrupt, taps),
     )
+}
+
+/// `--strict`: as EventSource, only a 200 with the content type of a
+/// stream is read.
+fn strict_response(source: &http::HttpSource<'_>, declared: Framing, ndjson: bool) -> anyhow::Result<()> {
+    let status = source.status();
+    if status != reqwest::StatusCode::OK {
+        let message = format!("--strict: HTTP {status}: only 200 OK is a stream");
+        return Err(Failure::Strict(message).into());
+    }
+    let expected = if ndjson { Framing::JsonLines } else { declared };
+    let is_stream = matches!(declared, Framing::Sse | Framing::JsonLines);
+    if !is_stream || declared != expected || !source.has_content_type() {
+        let content_type = match source.content_type() {
+            named if source.has_content_type() => named,
+            _ => "without a content type".to_owned(),
+        };
+        let wanted = if ndjson { "an NDJSON type" } else { "text/event-stream" };
+        return Err(Failure::Unreadable {
+            message: format!(
+                "--strict: the response is {}, not {wanted}",
+                exit::escape_controls(&content_type)
+            ),
+            head: String::new(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// What `--save` and the statistics take from the stream.
@@ -357,10 +398,11 @@ fn drive<S: Source>(
                 reasoning: cli.reasoning,
                 escape_reasoning: !cli.no_sanitize && io::stderr().is_terminal(),
                 terminal: to_terminal(cli),
+                strict: cli.strict,
             };
             run.pipe(source, out, TextWriter::new(reader(cli), text))
         }
-        Format::Final => run.pipe(source, out, FinalWriter::new(reader(cli))),
+        Format::Final => run.pipe(source, out, FinalWriter::new(reader(cli), cli.strict)),
         Format::Raw => run.pipe(source, out, RawWriter),
     }
 }
@@ -403,7 +445,7 @@ fn reader(cli: &Cli) -> Reader {
 }
 
 /// Files named *.ndjson or *.jsonl hold newline-delimited JSON.
-fn is_json_lines(path: &Path) -> bool {
+fn has_json_lines_name(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("ndjson") || ext.eq_ignore_ascii_case("jsonl"))
 }

@@ -282,6 +282,17 @@ pub struct Cli {
     #[arg(short = 's', long, help_heading = "Diagnostics")]
     pub silent: bool,
 
+    /// Fail on what is otherwise only a warning, for scripted checks
+    ///
+    /// A status other than 200 (exit 12), a content type other than
+    /// text/event-stream or an NDJSON type (exit 11), a line with an unknown
+    /// field (exit 12), --text or --format final ending with no answer text
+    /// (exit 12). A stream that ends inside an event exits 9 either way. As a
+    /// browser's EventSource does, a 2xx other than 200 and a wrong content
+    /// type fail before the body is read.
+    #[arg(long, help_heading = "Diagnostics")]
+    pub strict: bool,
+
     /// Print a summary of the run on standard error at the end
     ///
     /// Timings (first byte, first event, first token), events, bytes, tokens,

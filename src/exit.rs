@@ -26,7 +26,7 @@ pub const CUT_SHORT: u8 = 9;
 /// The server closed the connection without a response (curl's "Empty reply").
 pub const EMPTY_REPLY: u8 = 10;
 /// The response is not a stream the output format can read.
-pub const NOT_A_STREAM: u8 = 11;
+pub const UNREADABLE: u8 = 11;
 /// `--strict`: the stream broke a rule that is otherwise only a warning.
 pub const STRICT: u8 = 12;
 
@@ -58,6 +58,16 @@ pub enum Failure {
     InStream(String),
     /// The stream ended before the end marker its dialect requires.
     Incomplete(String),
+    /// A body that the output format cannot read: neither an event stream,
+    /// JSON lines nor a JSON document it knows; or, under `--strict`, a
+    /// response that is no event stream by its content type.
+    Unreadable {
+        message: String,
+        /// The start of the body, escaped, on one line ("" when not read).
+        head: String,
+    },
+    /// `--strict`: what is otherwise only a warning.
+    Strict(String),
     /// Ctrl-C or SIGTERM: the signal's number.
     Interrupted(i32),
 }
@@ -76,6 +86,8 @@ impl Failure {
             Failure::Connect(_) => CONNECT,
             Failure::Timeout(_) | Failure::IdleTimeout(_) => TIMEOUT,
             Failure::EmptyReply(_) => EMPTY_REPLY,
+            Failure::Unreadable { .. } => UNREADABLE,
+            Failure::Strict(_) => STRICT,
             Failure::CutShort(_) | Failure::Incomplete(_) => CUT_SHORT,
             Failure::InStream(_) => IN_STREAM,
             // As the shell reports a death by that signal.
@@ -96,7 +108,9 @@ impl fmt::Display for Failure {
             | Failure::IdleTimeout(message)
             | Failure::CutShort(message)
             | Failure::InStream(message)
-            | Failure::Incomplete(message) => f.write_str(message),
+            | Failure::Incomplete(message)
+            | Failure::Strict(message)
+            | Failure::Unreadable { message, .. } => f.write_str(message),
             Failure::Interrupted(signal) => write!(f, "interrupted by signal {signal}"),
         }
     }
@@ -174,6 +188,11 @@ impl Verdict {
     }
 }
 
+/// Why the run failed, in one line; `None` when it did not.
+pub fn one_line(result: &anyhow::Result<Ending>) -> Option<String> {
+    verdict(result).error
+}
+
 /// Prints what the user must know about `result` on stderr and returns the exit code.
 pub fn report(result: &anyhow::Result<Ending>) -> Verdict {
     let verdict = verdict(result);
@@ -223,6 +242,10 @@ fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
                 stderr,
                 format!("stream error: {message}"),
             )
+        }
+        Some(failure @ Failure::Unreadable { message, head }) if !head.is_empty() => {
+            let stderr = format!("ssecat: error: {message}\nssecat: it begins: {head}\n");
+            Verdict::new(failure.exit_code(), stderr, message)
         }
         Some(failure @ Failure::Incomplete(message)) => {
             let shown = escape_controls(message);

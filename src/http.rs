@@ -19,7 +19,8 @@ use tokio::time::Instant;
 use crate::cli::Cli;
 use crate::exit::{escape_controls, Failure};
 use crate::output::EventWriter;
-use crate::pipeline::{Ending, Framing, Pipeline, Source};
+use crate::framing::Framing;
+use crate::pipeline::{Ending, Pipeline, Source};
 use crate::signals::Interrupt;
 use crate::sse::Resume;
 
@@ -212,6 +213,16 @@ impl HttpSource<'_> {
     /// How the body is framed, from its content type.
     pub fn framing(&self) -> Framing {
         self.framing
+    }
+
+    /// The response's status code.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// Whether the response named a content type.
+    pub fn has_content_type(&self) -> bool {
+        self.response.headers().contains_key(header::CONTENT_TYPE)
     }
 
     /// The response's content type, for messages.
@@ -543,6 +554,8 @@ fn framing_of(content_type: &str) -> Framing {
         "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
             Framing::JsonLines
         }
+        "application/json" => Framing::Json,
+        _ if essence.ends_with("+json") => Framing::Json,
         _ => Framing::Opaque,
     }
 }
@@ -1073,7 +1086,9 @@ mod tests {
         assert_eq!(framing_of("application/x-ndjson"), Framing::JsonLines);
         assert_eq!(framing_of("application/jsonl"), Framing::JsonLines);
         assert_eq!(framing_of("text/html"), Framing::Opaque);
-        assert_eq!(framing_of("application/json"), Framing::Opaque);
+        assert_eq!(framing_of("application/json"), Framing::Json);
+        assert_eq!(framing_of("application/problem+json"), Framing::Json);
+        assert_eq!(framing_of("text/plain"), Framing::Opaque);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod extract;
+pub mod framing;
 pub mod generate;
 pub mod http;
 pub mod output;

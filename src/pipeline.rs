@@ -13,7 +13,8 @@ use anyhow::Context;
 
 use crate::exit::{self, Failure, OutputError};
 use crate::extract::Reader;
-use crate::output::EventWriter;
+use crate::framing::{self, Framing, Settled, Unlabelled};
+use crate::output::{Document, EventWriter, RunEnd};
 use crate::signals::Interrupt;
 use crate::sse::{Decoder, IgnoredField, Resume};
 use crate::stats::Recorder;
@@ -25,21 +26,14 @@ const READ_BUFFER: usize = 256 * 1024;
 /// The data of the event that ends an OpenAI-style stream.
 pub const DONE_MARKER: &str = "[DONE]";
 
-/// How the received bytes are cut into events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
-    /// Server-Sent Events.
-    Sse,
-    /// Newline-delimited JSON: each line is one event's data.
-    JsonLines,
-    /// Not an event stream: only `--raw` output makes sense, nothing is decoded.
-    Opaque,
-}
-
 /// What the pipeline does besides decoding.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub framing: Framing,
+    /// The response's content type, for messages; `None` for a file or stdin.
+    pub content_type: Option<String>,
+    /// `--strict`: an ignored line is an error.
+    pub strict: bool,
     /// Only events of these types are written; all when empty.
     pub event_types: Vec<String>,
     /// Stop at an event whose data is `[DONE]`, or at the end event of an
@@ -133,22 +127,32 @@ pub struct Pipeline<'o, W, E> {
     /// The bytes of the event the end of the input cut off, which a
     /// reconnection drops.
     dropped: u64,
+    /// The framing in use: [`Options::framing`] until the first bytes
+    /// settle it.
+    framing: Framing,
+    /// What was received while the framing was not settled, or the whole
+    /// of a JSON document.
+    held: Vec<u8>,
+    /// JSON lines: the first line, while it is the only one; a document
+    /// that was not streamed, when nothing else comes.
+    only_line: Option<String>,
+    lines: u64,
 }
 
 impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     pub fn new(out: W, writer: E, options: &'o Options, taps: Taps<'o>) -> Self {
-        let decoder = match options.framing {
-            Framing::JsonLines => Decoder::json_lines(options.max_event_size),
-            Framing::Sse | Framing::Opaque => Decoder::new(options.max_event_size),
-        };
         Pipeline {
-            decoder,
+            decoder: decoder_for(options.framing, options.max_event_size),
             out,
             writer,
             options,
             taps,
             last_received: None,
             dropped: 0,
+            framing: options.framing,
+            held: Vec::new(),
+            only_line: None,
+            lines: 0,
         }
     }
 
@@ -166,10 +170,72 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         self.writer
             .write_chunk(&mut self.out, chunk)
             .map_err(OutputError)?;
-        let flow = self.decode(chunk, at);
+        let flow = match self.framing {
+            Framing::Sse | Framing::JsonLines => self.decode(chunk, at),
+            Framing::Opaque => Ok(ControlFlow::Continue(())),
+            Framing::Json | Framing::Document | Framing::Sniff(_) => self.hold(chunk, at),
+        };
         // Whatever was decoded before an error still reaches the output.
         self.out.flush().map_err(OutputError)?;
         flow
+    }
+
+    /// Keeps `chunk` until the framing is settled (a document: until the end).
+    fn hold(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
+        self.held.extend_from_slice(chunk);
+        let flow = self.settle(at, false)?;
+        // What is still held is one line (or document) that grows.
+        if self.held.len() > self.options.max_event_size {
+            let limit = self.options.max_event_size;
+            let err = crate::sse::DecodeError::TooLarge { limit };
+            return Err(anyhow::anyhow!("{err}; --max-event-size sets the limit"));
+        }
+        Ok(flow)
+    }
+
+    /// Settles the framing from the bytes held, if they tell, and decodes them.
+    fn settle(&mut self, at: Instant, end: bool) -> anyhow::Result<ControlFlow<()>> {
+        match framing::settle(self.framing, &self.held, end) {
+            Settled::Undecided => Ok(ControlFlow::Continue(())),
+            Settled::Unreadable => Err(self.unreadable("neither an event stream nor JSON")),
+            Settled::Framing(Framing::Document) => {
+                self.framing = Framing::Document;
+                Ok(ControlFlow::Continue(()))
+            }
+            Settled::Framing(settled) => {
+                if self.framing == Framing::Sniff(Unlabelled::Response) && settled == Framing::Sse
+                {
+                    let content_type = self.options.content_type.as_deref().unwrap_or_default();
+                    exit::say(format_args!(
+                        "ssecat: warning: the response is {}, but its body is an event \
+                         stream: reading it as one\n",
+                        exit::escape_controls(content_type)
+                    ));
+                }
+                self.framing = settled;
+                self.decoder = decoder_for(settled, self.options.max_event_size);
+                let held = std::mem::take(&mut self.held);
+                self.decode(&held, at)
+            }
+        }
+    }
+
+    /// The failure of a body that the output format cannot read, with
+    /// the start of what it holds.
+    fn unreadable(&self, what: &str) -> anyhow::Error {
+        let body = match &self.only_line {
+            Some(line) if self.held.is_empty() => line.as_bytes(),
+            _ => &self.held,
+        };
+        let source = match &self.options.content_type {
+            Some(content_type) => format!("the response ({content_type})"),
+            None => "the input".to_owned(),
+        };
+        Failure::Unreadable {
+            message: format!("{source} is {what}"),
+            head: body_head(body),
+        }
+        .into()
     }
 
     fn decode(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
@@ -181,12 +247,15 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             taps,
             ..
         } = self;
-        if options.framing == Framing::Opaque {
-            return Ok(ControlFlow::Continue(()));
-        }
+        let json_lines = self.framing == Framing::JsonLines;
+        let (lines, only_line) = (&mut self.lines, &mut self.only_line);
         let mut done = false;
         let mut write_result = Ok(());
         let decoded = decoder.feed(chunk, |event| {
+            if json_lines {
+                *lines += 1;
+                *only_line = (*lines == 1).then(|| event.data.to_owned());
+            }
             let is_done = options.stop_at_done && event.data == DONE_MARKER;
             let wanted = options.event_types.is_empty()
                 || options.event_types.iter().any(|t| t == event.event_type);
@@ -204,6 +273,14 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             }
         });
         for field in decoder.take_ignored() {
+            if options.strict {
+                let message = format!(
+                    "--strict: a line with the unknown field {:?}: {}",
+                    field.name,
+                    exit::escape_controls(&field.value)
+                );
+                return Err(Failure::Strict(message).into());
+            }
             warn_ignored(&field);
         }
         write_result.map_err(OutputError)?;
@@ -220,7 +297,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let dropped = std::mem::take(&mut self.dropped) + self.decoder.pending_bytes();
         if let Some(save) = &mut self.taps.save {
-            save.resume(dropped, self.options.framing)?;
+            save.resume(dropped, self.framing)?;
         }
         self.decoder.restart();
         Ok(())
@@ -234,14 +311,26 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
 
     /// The input ended before an end marker: says whether it ended inside an event.
     pub fn finish(&mut self) -> anyhow::Result<Ending> {
-        if self.options.framing == Framing::JsonLines {
+        let at = self.last_received.unwrap_or_else(Instant::now);
+        if matches!(self.framing, Framing::Json | Framing::Sniff(_))
+            && self.settle(at, true)?.is_break()
+        {
+            return Ok(Ending::Done);
+        }
+        if self.framing == Framing::Document {
+            return self.read_document(at);
+        }
+        if self.framing == Framing::JsonLines {
             // A last JSON line needs no newline after it: it counts as
             // received with the chunk that brought its end.
-            let at = self.last_received.unwrap_or_else(Instant::now);
             let flow = self.decode(b"\n", at);
             self.out.flush().map_err(OutputError)?;
             if flow?.is_break() {
                 return Ok(Ending::Done);
+            }
+            if let Some(line) = self.only_line.take().filter(|_| self.lines == 1) {
+                // One line may be a whole response that was not streamed.
+                self.write_document(&line, true)?;
             }
         }
         self.dropped = self.decoder.pending_bytes();
@@ -252,6 +341,85 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             None => Ending::EndOfInput,
         })
     }
+
+    /// The input was one JSON document: a response that was not streamed,
+    /// or JSON lines under a document's content type.
+    fn read_document(&mut self, at: Instant) -> anyhow::Result<Ending> {
+        let held = std::mem::take(&mut self.held);
+        let text = String::from_utf8_lossy(framing::without_bom(&held));
+        if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+            self.write_document(&text, false)?;
+            return Ok(Ending::EndOfInput);
+        }
+        let json_lines = framing::is_json_lines(&text);
+        drop(text);
+        self.held = held;
+        if !json_lines {
+            return Err(self.unreadable("not valid JSON"));
+        }
+        self.framing = Framing::JsonLines;
+        self.decoder = decoder_for(Framing::JsonLines, self.options.max_event_size);
+        let held = std::mem::take(&mut self.held);
+        if self.decode(&held, at)?.is_break() {
+            return Ok(Ending::Done);
+        }
+        self.finish()
+    }
+
+    /// Hands a whole JSON document to the writer; `after_event` when it
+    /// was already written as the stream's only event.
+    fn write_document(&mut self, document: &str, after_event: bool) -> anyhow::Result<()> {
+        let read = self
+            .writer
+            .write_document(&mut self.out, document, after_event)
+            .map_err(OutputError)?;
+        self.out.flush().map_err(OutputError)?;
+        match read {
+            Document::Read => {
+                exit::say(format_args!(
+                    "ssecat: note: the response was not streamed: it is one JSON document, \
+                     read whole (did the request ask for \"stream\": true?)\n"
+                ));
+                Ok(())
+            }
+            Document::Kept => Ok(()),
+            Document::Unreadable => {
+                if self.held.is_empty() {
+                    self.held = document.as_bytes().to_vec();
+                }
+                Err(self.unreadable(
+                    "a JSON document that no LLM dialect reads (--extract /json/pointer says \
+                     where its text is)",
+                ))
+            }
+        }
+    }
+}
+
+/// The decoder for a settled framing.
+fn decoder_for(framing: Framing, max_event_size: usize) -> Decoder {
+    match framing {
+        Framing::JsonLines => Decoder::json_lines(max_event_size),
+        _ => Decoder::new(max_event_size),
+    }
+}
+
+/// How much of a body that cannot be read is shown.
+const HEAD_BYTES: usize = 200;
+
+/// The start of `body` on one line, its control characters and line
+/// ends escaped.
+fn body_head(body: &[u8]) -> String {
+    let body = framing::without_bom(body);
+    let cut = body.len().min(HEAD_BYTES);
+    let text = String::from_utf8_lossy(&body[..cut]);
+    let mut head = exit::escape_controls(&text)
+        .replace('\n', "\\n")
+        .replace('\t', "\\t");
+    if body.len() > cut {
+        head.push_str("...");
+    }
+    head
 }
 
 impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
@@ -263,11 +431,21 @@ impl<W: Write, E: EventWriter> Pipeline<'_, W, E> {
         if let Some(stats) = &mut self.taps.stats {
             stats.end(answer_reader(&self.writer, self.options));
         }
-        if matches!(&read, Err(err) if err.is::<OutputError>()) {
+        // A closed output takes nothing more; a body the format cannot
+        // read gets nothing on the output at all.
+        let silent = |err: &anyhow::Error| {
+            err.is::<OutputError>()
+                || matches!(err.downcast_ref(), Some(Failure::Unreadable { .. }))
+        };
+        if matches!(&read, Err(err) if silent(err)) {
             return read;
         }
-        let clean = matches!(read, Ok(Ending::Done | Ending::EndOfInput));
-        let verdict = self.writer.end(&mut self.out, clean);
+        let run = RunEnd {
+            clean: matches!(read, Ok(Ending::Done | Ending::EndOfInput)),
+            error: read.as_ref().err().and_then(|_| exit::one_line(&read)),
+        };
+        let clean = run.clean;
+        let verdict = self.writer.end(&mut self.out, &run);
         self.out.flush().map_err(OutputError)?;
         match (verdict.map_err(OutputError)?, read) {
             (Some(failure @ Failure::InStream(_)), _) => Err(failure.into()),

@@ -342,6 +342,11 @@ impl Reader {
         read
     }
 
+    /// A reader that extracts as this one does, with nothing read yet.
+    pub fn fresh(&self) -> Reader {
+        Reader::new(self.extraction.clone())
+    }
+
     pub fn turn(&self) -> &Turn {
         &self.turn
     }

@@ -2,11 +2,18 @@
 
 use crate::exit::{self, Failure};
 use crate::extract::Reader;
+use crate::plural::plural;
 
 /// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
 /// calls) on stderr, and returns the stream's failure: the provider's
-/// error, or an answer that ended before its end marker.
-pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<Failure> {
+/// error, an answer that ended before its end marker, or (`strict`) one
+/// without text.
+pub fn conclude(
+    reader: &Reader,
+    clean: bool,
+    list_tool_calls: bool,
+    strict: bool,
+) -> Option<Failure> {
     let turn = reader.turn();
     // Server text is quoted with its control characters escaped.
     let shown = exit::escape_controls;
@@ -28,18 +35,7 @@ pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<F
         return Some(Failure::InStream(error.clone()));
     }
     if turn.complete(clean) {
-        if turn.dialect.is_none() && turn.deltas == 0 && turn.events > 0 {
-            let hint = if reader.is_pointer() {
-                "no event has a string at the --extract pointer"
-            } else {
-                "--dialect NAME or --extract /json/pointer says where it is"
-            };
-            exit::say(format_args!(
-                "ssecat: warning: no answer text in {} events; {hint}\n",
-                turn.events
-            ));
-        }
-        return None;
+        return no_answer(reader, strict);
     }
     let dialect = turn
         .dialect
@@ -51,6 +47,34 @@ pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<F
             turn.last_event_type
         ),
     }))
+}
+
+/// An answer without text is told: it may be only tool calls, or a stream
+/// whose dialect was not recognised. Under `--strict` it fails.
+fn no_answer(reader: &Reader, strict: bool) -> Option<Failure> {
+    let turn = reader.turn();
+    if turn.text_chars > 0 {
+        return None;
+    }
+    let why = match (turn.events, turn.tool_calls.len(), turn.dialect) {
+        (0, _, _) => "the stream had no events".to_owned(),
+        (_, 0, Some(dialect)) => format!("the {} answer is empty", dialect.name()),
+        (events, 0, None) if reader.is_pointer() => format!(
+            "none of the {} has a string at the --extract pointer",
+            plural(events, "event")
+        ),
+        (events, 0, None) => format!(
+            "no dialect recognised in {}; --dialect NAME or --extract /json/pointer \
+             says where the text is",
+            plural(events, "event")
+        ),
+        (_, calls, _) => format!("only {}", plural(calls as u64, "tool call")),
+    };
+    if strict {
+        return Some(Failure::Strict(format!("--strict: no answer text: {why}")));
+    }
+    exit::say(format_args!("ssecat: warning: no answer text: {why}\n"));
+    None
 }
 
 /// How a finish reason that is not a normal stop reads, across dialects.

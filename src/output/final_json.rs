@@ -2,7 +2,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::{conclude, EventWriter};
+use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
 use crate::exit::Failure;
 use crate::extract::{Reader, Turn};
 use crate::sse::Event;
@@ -11,11 +11,13 @@ use crate::sse::Event;
 /// response in the same shape for every dialect.
 pub struct FinalWriter {
     reader: Reader,
+    /// `--strict`: an answer without text is an error.
+    strict: bool,
 }
 
 impl FinalWriter {
-    pub fn new(reader: Reader) -> Self {
-        FinalWriter { reader }
+    pub fn new(reader: Reader, strict: bool) -> Self {
+        FinalWriter { reader, strict }
     }
 }
 
@@ -36,18 +38,35 @@ impl EventWriter for FinalWriter {
         Some(&self.reader)
     }
 
-    fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
-        let turn = self.reader.turn();
-        serde_json::to_writer(&mut *out, &summary(turn, clean))?;
+    fn write_document<W: Write>(
+        &mut self,
+        _out: &mut W,
+        document: &str,
+        after_event: bool,
+    ) -> io::Result<Document> {
+        Ok(read_answer_document(&mut self.reader, document, after_event))
+    }
+
+    fn end<W: Write>(&mut self, out: &mut W, run: &RunEnd) -> io::Result<Option<Failure>> {
+        let failure = conclude(&self.reader, run.clean, false, self.strict);
+        // Whatever ended the run: the stream's error, the run's, or an
+        // answer cut short.
+        let error = (self.reader.turn().error.clone())
+            .or_else(|| run.error.clone())
+            .or_else(|| failure.as_ref().map(Failure::to_string));
+        serde_json::to_writer(
+            &mut *out,
+            &summary(self.reader.turn(), run.clean, error),
+        )?;
         out.write_all(b"\n")?;
         out.flush()?;
-        Ok(conclude(&self.reader, clean, false))
+        Ok(failure)
     }
 }
 
 /// The final object; its schema is documented in docs/GUIDE.md
 /// (`--format final`).
-fn summary(turn: &Turn, clean: bool) -> Value {
+fn summary(turn: &Turn, clean: bool, error: Option<String>) -> Value {
     let tool_calls: Vec<Value> = turn
         .tool_calls
         .iter()
@@ -73,6 +92,6 @@ fn summary(turn: &Turn, clean: bool) -> Value {
             "output_tokens": usage.output_tokens,
         })),
         "complete": turn.complete(clean),
-        "error": turn.error,
+        "error": error,
     })
 }

@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use super::{conclude, EventWriter};
+use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
 use crate::exit::{self, Failure};
 use crate::extract::Reader;
 use crate::sse::Event;
@@ -25,6 +25,8 @@ pub struct TextOptions {
     /// Standard output is a terminal: end the answer with a newline so the
     /// prompt does not follow it on the same line.
     pub terminal: bool,
+    /// `--strict`: an answer without text is an error.
+    pub strict: bool,
 }
 
 impl TextWriter {
@@ -53,6 +55,44 @@ impl EventWriter for TextWriter {
 
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
         self.reader.read(event);
+        self.print_new(out)
+    }
+
+    fn write_document<W: Write>(
+        &mut self,
+        out: &mut W,
+        document: &str,
+        after_event: bool,
+    ) -> io::Result<Document> {
+        let read = read_answer_document(&mut self.reader, document, after_event);
+        if read == Document::Read {
+            self.print_new(out)?;
+        }
+        Ok(read)
+    }
+
+    fn ended(&self) -> bool {
+        self.reader.turn().ended
+    }
+
+    fn reader(&self) -> Option<&Reader> {
+        Some(&self.reader)
+    }
+
+    fn end<W: Write>(&mut self, out: &mut W, run: &RunEnd) -> io::Result<Option<Failure>> {
+        close_reasoning(&mut self.reasoning_open);
+        if self.options.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        Ok(conclude(&self.reader, run.clean, true, self.options.strict))
+    }
+}
+
+impl TextWriter {
+    /// Prints the text (and, with `--reasoning`, the reasoning) that the
+    /// reader gathered since the last call.
+    fn print_new<W: Write>(&mut self, out: &mut W) -> io::Result<()> {
         let turn = self.reader.turn_mut();
         if self.options.reasoning && !turn.reasoning.is_empty() {
             // What was printed before goes first.
@@ -72,22 +112,5 @@ impl EventWriter for TextWriter {
             turn.text.clear();
         }
         Ok(())
-    }
-
-    fn ended(&self) -> bool {
-        self.reader.turn().ended
-    }
-
-    fn reader(&self) -> Option<&Reader> {
-        Some(&self.reader)
-    }
-
-    fn end<W: Write>(&mut self, out: &mut W, clean: bool) -> io::Result<Option<Failure>> {
-        close_reasoning(&mut self.reasoning_open);
-        if self.options.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        Ok(conclude(&self.reader, clean, true))
     }
 }

@@ -1,0 +1,188 @@
+//! How the received bytes are cut into events, and how the first bytes tell
+//! it when neither the content type nor the command line does.
+
+use serde::de::IgnoredAny;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How the received bytes are cut into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Server-Sent Events.
+    Sse,
+    /// Newline-delimited JSON: each line is one event's data.
+    JsonLines,
+    /// JSON, framed as its first line says: a line that is a whole JSON
+    /// value starts newline-delimited JSON; one that is not starts a single
+    /// document (a response that was not streamed), read whole at the end.
+    Json,
+    /// One JSON document, read whole when the input ends.
+    Document,
+    /// Not known yet: see [`Unlabelled`].
+    Sniff(Unlabelled),
+    /// Not an event stream: only `--raw` output makes sense, nothing is decoded.
+    Opaque,
+}
+
+/// Where bytes whose framing nobody declared come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlabelled {
+    /// A file or standard input: JSON when it starts like JSON, else SSE.
+    Input,
+    /// A response whose content type is no stream ssecat knows: JSON when
+    /// it starts like JSON, SSE when its first line is an SSE line, else
+    /// nothing ssecat can read.
+    Response,
+}
+
+/// What the bytes held so far tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Not enough bytes yet.
+    Undecided,
+    Framing(Framing),
+    /// Neither SSE nor JSON.
+    Unreadable,
+}
+
+/// Decides `framing` from the first bytes of the body, `held`; `end` when
+/// no more will come. Framings that need no bytes to decide stay as they are.
+pub fn settle(framing: Framing, held: &[u8], end: bool) -> Settled {
+    let undecided = |otherwise| {
+        if end {
+            Settled::Framing(otherwise)
+        } else {
+            Settled::Undecided
+        }
+    };
+    match framing {
+        // A BOM may still be coming.
+        Framing::Sniff(_) if !end && BOM.starts_with(held) => Settled::Undecided,
+        Framing::Sniff(origin) => {
+            let Some(start) = first_non_blank(held) else {
+                return undecided(Framing::Sse);
+            };
+            match (held[start], origin) {
+                (b'{' | b'[', _) => settle(Framing::Json, held, end),
+                (_, Unlabelled::Input) => Settled::Framing(Framing::Sse),
+                (_, Unlabelled::Response) => match first_line(&held[start..], end) {
+                    None => Settled::Undecided,
+                    Some(line) if is_sse_line(line) => Settled::Framing(Framing::Sse),
+                    Some(_) => Settled::Unreadable,
+                },
+            }
+        }
+        Framing::Json => {
+            let Some(start) = first_non_blank(held) else {
+                return undecided(Framing::JsonLines);
+            };
+            let Some(line) = first_line(&held[start..], end) else {
+                return Settled::Undecided;
+            };
+            match serde_json::from_slice::<IgnoredAny>(line) {
+                Ok(_) => Settled::Framing(Framing::JsonLines),
+                // The line is the start of a longer value.
+                Err(err) if err.is_eof() => Settled::Framing(Framing::Document),
+                Err(_) => Settled::Unreadable,
+            }
+        }
+        other => Settled::Framing(other),
+    }
+}
+
+/// `bytes` without a leading UTF-8 BOM.
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// Whether every line of `text` that is not blank is a JSON value: the
+/// body of a response labelled as one JSON document that is JSON lines.
+pub fn is_json_lines(text: &str) -> bool {
+    let mut lines = text.lines().filter(|line| !line.trim().is_empty());
+    lines.clone().next().is_some()
+        && lines.all(|line| serde_json::from_str::<IgnoredAny>(line).is_ok())
+}
+
+/// Where the first byte that is not white space (after a BOM) is.
+fn first_non_blank(held: &[u8]) -> Option<usize> {
+    let skipped = held.len() - without_bom(held).len();
+    let offset = without_bom(held)
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())?;
+    Some(skipped + offset)
+}
+
+/// The first line of `bytes` without its end, once it is complete.
+fn first_line(bytes: &[u8], end: bool) -> Option<&[u8]> {
+    match memchr::memchr2(b'\n', b'\r', bytes) {
+        Some(at) => Some(&bytes[..at]),
+        None => end.then_some(bytes),
+    }
+}
+
+/// Whether `line` is a comment or a field of an SSE stream.
+fn is_sse_line(line: &[u8]) -> bool {
+    let name = line.split(|&b| b == b':').next().unwrap_or_default();
+    line.starts_with(b":") || matches!(name, b"data" | b"event" | b"id" | b"retry")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `held` settles to, given in every split: the first part alone
+    /// (not the end yet), then all of it at the end.
+    fn settled(framing: Framing, held: &[u8]) -> Settled {
+        for cut in 0..held.len() {
+            let early = settle(framing, &held[..cut], false);
+            let whole = settle(framing, held, true);
+            assert!(
+                early == Settled::Undecided || early == whole,
+                "{held:?} cut at {cut}: {early:?}, then {whole:?}"
+            );
+        }
+        settle(framing, held, true)
+    }
+
+    #[test]
+    fn input_is_json_when_it_starts_like_json_and_sse_otherwise() {
+        let input = Framing::Sniff(Unlabelled::Input);
+        let json = |held: &[u8]| settled(input, held);
+        assert_eq!(json(b"{\"a\":1}\n{\"b\":2}\n"), Settled::Framing(Framing::JsonLines));
+        assert_eq!(json(b"\xEF\xBB\xBF \n{\"a\":1}"), Settled::Framing(Framing::JsonLines));
+        assert_eq!(json(b"{\n  \"a\": 1\n}\n"), Settled::Framing(Framing::Document));
+        assert_eq!(json(b"[{\"a\":1},\n{\"b\":2}]"), Settled::Framing(Framing::Document));
+        assert_eq!(json(b"{malformed json\n"), Settled::Unreadable);
+        assert_eq!(json(b"data: x\n\n"), Settled::Framing(Framing::Sse));
+        assert_eq!(json(b"hello"), Settled::Framing(Framing::Sse));
+        assert_eq!(json(b" \n\t"), Settled::Framing(Framing::Sse));
+    }
+
+    #[test]
+    fn a_response_of_another_type_is_read_only_when_it_is_sse_or_json() {
+        let response = Framing::Sniff(Unlabelled::Response);
+        let read = |held: &[u8]| settled(response, held);
+        assert_eq!(read(b"data: x\n\n"), Settled::Framing(Framing::Sse));
+        assert_eq!(read(b": comment\r\n"), Settled::Framing(Framing::Sse));
+        assert_eq!(read(b"event\n"), Settled::Framing(Framing::Sse));
+        assert_eq!(read(b"{\"a\":1}"), Settled::Framing(Framing::JsonLines));
+        assert_eq!(read(b"<!DOCTYPE html>\n<html>"), Settled::Unreadable);
+        assert_eq!(read(b"Internal Server Error"), Settled::Unreadable);
+        assert_eq!(read(b"dataset: 1\n"), Settled::Unreadable);
+        assert_eq!(read(b""), Settled::Framing(Framing::Sse));
+    }
+
+    #[test]
+    fn declared_framings_need_no_bytes() {
+        for framing in [Framing::Sse, Framing::JsonLines, Framing::Opaque] {
+            assert_eq!(settle(framing, b"", false), Settled::Framing(framing));
+        }
+    }
+
+    #[test]
+    fn json_lines_in_a_document_are_told_apart() {
+        assert!(is_json_lines("{\"a\":1}\n\n[2]\n"));
+        assert!(!is_json_lines("{\n\"a\":1}"));
+        assert!(!is_json_lines(" \n"));
+    }
+}
