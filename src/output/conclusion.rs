@@ -2,6 +2,7 @@
 
 use crate::exit::{self, Failure};
 use crate::extract::Reader;
+use crate::plural::plural;
 
 /// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
 /// calls) on stderr, and returns the stream's failure: the provider's
@@ -35,8 +36,8 @@ pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<F
                 "--dialect NAME or --extract /json/pointer says where it is"
             };
             exit::say(format_args!(
-                "ssecat: warning: no answer text in {} events; {hint}\n",
-                turn.events
+                "ssecat: warning: no answer text in {}; {hint}\n",
+                plural(turn.events, "event")
             ));
         }
         return None;
@@ -47,7 +48,8 @@ pub fn conclude(reader: &Reader, clean: bool, list_tool_calls: bool) -> Option<F
     Some(Failure::Incomplete(match turn.events {
         0 => format!("stream ended before completion ({dialect}, no events)"),
         n => format!(
-            "stream ended before completion ({dialect}, {n} events, the last of type {:?})",
+            "stream ended before completion ({dialect}, {}, the last of type {:?})",
+            plural(n, "event"),
             turn.last_event_type
         ),
     }))

@@ -6,6 +6,7 @@ use std::fmt::{self, Display};
 use serde::Serialize;
 
 use crate::exit::escape_controls;
+use crate::plural::plural;
 
 /// How the run ended, as the exit code and the message tell it.
 #[derive(Debug, Clone, Default)]
@@ -100,10 +101,21 @@ impl Display for Summary {
         line("duration", format_args!("{}", Millis(self.duration_ms)))?;
         line(
             "received",
-            format_args!("{} events, {} bytes", self.events, self.bytes),
+            format_args!(
+                "{}, {}",
+                plural(self.events, "event"),
+                plural(self.bytes, "byte")
+            ),
         )?;
         if let (Some(deltas), Some(chars)) = (self.deltas, self.text_chars) {
-            line("text", format_args!("{deltas} deltas, {chars} characters"))?;
+            line(
+                "text",
+                format_args!(
+                    "{}, {}",
+                    plural(deltas, "delta"),
+                    plural(chars, "character")
+                ),
+            )?;
         }
         if self.tokens_in.is_some() || self.tokens_out.is_some() {
             let count = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
