@@ -286,9 +286,9 @@ pub struct Cli {
 
     /// Print a summary of the run on standard error at the end
     ///
-    /// Timings (first byte, first event, first token), events, bytes, tokens,
-    /// tokens per second, the gaps between events, the finish reason and the
-    /// exit code.
+    /// Timings (first byte, or first read of a FILE; first event; first
+    /// token), events, bytes, tokens, tokens per second, the gaps between
+    /// events, the finish reason and the exit code.
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
 

@@ -323,6 +323,34 @@ fn the_summary_counts_one_of_a_kind_in_the_singular() {
     );
 }
 
+#[test]
+fn a_file_or_stdin_has_a_first_read_where_a_url_has_a_first_byte() {
+    // No request is made: the time is from opening the input to reading it.
+    let file = ssecat()
+        .arg("--stats")
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    let stdin = summary_of_stdin(&[], "data: 1\n\n");
+    for summary in [String::from_utf8(file.stderr).unwrap(), stdin] {
+        assert!(summary.contains("\n  first read   "), "{summary}");
+        assert!(!summary.contains("first byte"), "{summary}");
+    }
+    let server = Server::sse("data: 1\n\n");
+    let output = http().args(["--stats", &server.url("/")]).output().unwrap();
+    let summary = String::from_utf8(output.stderr).unwrap();
+    assert!(summary.contains("\n  first byte   "), "{summary}");
+    assert!(!summary.contains("first read"), "{summary}");
+    // The JSON keeps its one key for both.
+    let output = ssecat()
+        .args(["--stats-json", "-"])
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert!(millis(&stats, "ttfb_ms") >= 0.0, "{stats}");
+}
+
 /// `text` with its source and every number replaced, to compare the shape
 /// of two summaries.
 fn shape(text: &str) -> Vec<String> {
