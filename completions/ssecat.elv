@@ -46,6 +46,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --output 'Write the output to FILE instead of standard output'
             cand --save 'Also write the response body to FILE, byte for byte as received'
             cand --color 'When to colour the output: auto, always or never'
+            cand --colour 'When to colour the output: auto, always or never'
             cand --stats-json 'Write the statistics as one JSON object to FILE (- for standard error)'
             cand -k 'Do not verify the server''s TLS certificate'
             cand --insecure 'Do not verify the server''s TLS certificate'

@@ -37,7 +37,7 @@ complete -c ssecat -l event -d 'Keep only events of this type (repeatable)' -r
 complete -c ssecat -l max-event-size -d 'Largest line or event accepted' -r
 complete -c ssecat -s o -l output -d 'Write the output to FILE instead of standard output' -r -F
 complete -c ssecat -l save -d 'Also write the response body to FILE, byte for byte as received' -r -F
-complete -c ssecat -l color -d 'When to colour the output: auto, always or never' -r -f -a "auto\t'On a terminal, unless the NO_COLOR environment variable is set'
+complete -c ssecat -l color -l colour -d 'When to colour the output: auto, always or never' -r -f -a "auto\t'On a terminal, unless the NO_COLOR environment variable is set'
 always\t''
 never\t''"
 complete -c ssecat -l stats-json -d 'Write the statistics as one JSON object to FILE (- for standard error)' -r -F

@@ -264,6 +264,8 @@ pub struct Cli {
     /// Colour applies to sse, jsonl and final output. auto colours on a terminal, unless NO_COLOR is set and not empty;
     /// always colours into a pipe or -o too, whatever NO_COLOR says. --colour
     /// works too.
+    // A hidden alias, or -h would give --color a second line; the long help
+    // says it in words and generate.rs makes the completions offer it.
     #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, hide_possible_values = true, help_heading = "Output")]
     pub color: ColorChoice,
 
@@ -295,9 +297,9 @@ pub struct Cli {
 
     /// Print a summary of the run on standard error at the end
     ///
-    /// Timings (first byte, first event, first token), events, bytes, tokens,
-    /// tokens per second, the gaps between events, the finish reason and the
-    /// exit code.
+    /// Timings (first byte, or first read of a FILE; first event; first
+    /// token), events, bytes, tokens, tokens per second, the gaps between
+    /// events, the finish reason and the exit code.
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
 

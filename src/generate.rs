@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use clap::{CommandFactory, ValueEnum};
+use clap::{Command, CommandFactory, ValueEnum};
 use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{bold, roman, Roff};
@@ -77,7 +77,7 @@ pub fn print(kind: Generate) -> anyhow::Result<()> {
 
 /// Writes `kind` to `out`.
 pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
-    let mut cmd = Cli::command();
+    let cmd = Cli::command();
     let shell = match kind {
         Generate::Bash => Shell::Bash,
         Generate::Zsh => Shell::Zsh,
@@ -86,8 +86,21 @@ pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
         Generate::Elvish => Shell::Elvish,
         Generate::Man => return man_page(cmd, out),
     };
+    let mut cmd = for_completions(cmd);
     clap_complete::generate(shell, &mut cmd, "ssecat", out);
     Ok(())
+}
+
+/// The definition the completions are generated from: the clap one, with
+/// its hidden aliases (`--colour`) made visible, as clap_complete offers
+/// only visible ones; a test checks that none is left out. They are hidden
+/// so that -h keeps one line an option; the long help tells of them.
+fn for_completions(cmd: Command) -> Command {
+    // In place: mut_arg would move the option to the end of the lists.
+    cmd.mut_args(|arg| match arg.get_id().as_str() {
+        "color" => arg.alias(None).visible_alias("colour"),
+        _ => arg,
+    })
 }
 
 /// The man page: clap_mangen's sections, then the exit codes, examples and
@@ -183,6 +196,30 @@ mod tests {
              (--text, --format final) ended before the dialect's end marker, or \
              --reconnect=N gave up"
         );
+    }
+
+    #[test]
+    fn the_completions_offer_every_alias() {
+        let definition = Cli::command();
+        let completed = for_completions(Cli::command());
+        for arg in definition.get_arguments() {
+            let every = arg.get_all_aliases().unwrap_or_default();
+            let offered = completed
+                .get_arguments()
+                .find(|offered| offered.get_id() == arg.get_id())
+                .and_then(|offered| offered.get_all_aliases())
+                .unwrap_or_default();
+            let visible = completed
+                .get_arguments()
+                .find(|offered| offered.get_id() == arg.get_id())
+                .and_then(|offered| offered.get_visible_aliases())
+                .unwrap_or_default();
+            // The same aliases, each once, all visible.
+            assert_eq!(offered, every, "the aliases of --{}", arg.get_id());
+            assert_eq!(visible, every, "the aliases of --{}", arg.get_id());
+        }
+        let color = completed.get_arguments().find(|a| a.get_id() == "color");
+        assert_eq!(color.unwrap().get_visible_aliases(), Some(vec!["colour"]));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod http;
 pub mod output;
 pub mod pipeline;
+pub mod plural;
 pub mod progress;
 pub mod signals;
 pub mod sse;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle, TermLike};
 
+use crate::plural::plural;
 use crate::stats::Live;
 
 /// How often the spinner is redrawn while nothing arrives.
@@ -38,22 +39,29 @@ pub fn start(live: Arc<Live>, tokens: bool) {
         open: Arc::clone(&at_line_start),
     };
     let template = if tokens {
-        "{spinner} {elapsed_precise} {events} events, {bytes}, {rate}, {tokens} tokens"
+        "{spinner} {elapsed_precise} {events}, {bytes}, {rate}, {tokens}"
     } else {
-        "{spinner} {elapsed_precise} {events} events, {bytes}, {rate}"
+        "{spinner} {elapsed_precise} {events}, {bytes}, {rate}"
     };
-    let count = |live: &Arc<Live>, read: fn(&Live) -> u64| {
+    // A count with its noun: `1 event`, `2 events`.
+    let count = |live: &Arc<Live>, noun: &'static str, read: fn(&Live) -> u64| {
         let live = Arc::clone(live);
         move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
-            let _ = write!(out, "{}", read(&live));
+            let _ = write!(out, "{}", plural(read(&live), noun));
         }
     };
     let bytes_live = Arc::clone(&live);
     let rate_live = Arc::clone(&live);
     let style = ProgressStyle::with_template(template)
         .expect("the template is valid")
-        .with_key("events", count(&live, |l| l.events.load(Ordering::Relaxed)))
-        .with_key("tokens", count(&live, |l| l.deltas.load(Ordering::Relaxed)))
+        .with_key(
+            "events",
+            count(&live, "event", |l| l.events.load(Ordering::Relaxed)),
+        )
+        .with_key(
+            "tokens",
+            count(&live, "token", |l| l.deltas.load(Ordering::Relaxed)),
+        )
         .with_key(
             "bytes",
             move |_: &ProgressState, out: &mut dyn std::fmt::Write| {

@@ -43,7 +43,8 @@ pub fn conclude(
     Some(Failure::Incomplete(match turn.events {
         0 => format!("stream ended before completion ({dialect}, no events)"),
         n => format!(
-            "stream ended before completion ({dialect}, {n} events, the last of type {:?})",
+            "stream ended before completion ({dialect}, {}, the last of type {:?})",
+            plural(n, "event"),
             turn.last_event_type
         ),
     }))

@@ -15,7 +15,7 @@ use crate::http::Trace;
 use crate::sse::Event;
 
 use histogram::Histogram;
-pub use summary::{Outcome, Summary};
+pub use summary::{Outcome, Summary, TimedFrom};
 
 /// What the response said about itself: the status line and content type.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +144,10 @@ impl Stats {
             reconnects: requests.reconnects,
             exit_code: outcome.exit_code,
             error: outcome.error,
+            timed_from: match requests.first_sent {
+                Some(_) => TimedFrom::Request,
+                None => TimedFrom::Open,
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::{self, Display};
 use serde::Serialize;
 
 use crate::exit::escape_controls;
+use crate::plural::plural;
 
 /// How the run ended, as the exit code and the message tell it.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +24,11 @@ pub struct Summary {
     pub status: Option<u16>,
     pub http_version: Option<String>,
     pub content_type: Option<String>,
+    /// Time to the first body byte. For a URL, from the first request
+    /// sent to the first byte of the response body. For a FILE or standard
+    /// input no request is made: from the input opened to the first read
+    /// that returned bytes (next to nothing for a file; for a pipe, the wait
+    /// for its writer). The summary labels it `first byte` or `first read`.
     pub ttfb_ms: Option<f64>,
     pub first_event_ms: Option<f64>,
     pub first_token_ms: Option<f64>,
@@ -43,6 +49,19 @@ pub struct Summary {
     pub reconnects: u32,
     pub exit_code: u8,
     pub error: Option<String>,
+    /// What the times count from, for the labels of the summary; not in
+    /// the JSON, where `ttfb_ms` means either (see above).
+    #[serde(skip)]
+    pub timed_from: TimedFrom,
+}
+
+/// What a run's times count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimedFrom {
+    /// The first request sent, for a URL.
+    Request,
+    /// The input opened, for a FILE or standard input: no request made.
+    Open,
 }
 
 /// The time between consecutive events.
@@ -88,8 +107,13 @@ impl Display for Summary {
                 format_args!("{status}, {version}, {content_type}"),
             )?;
         }
+        // Without a request, the first byte is the first read of the input.
+        let first_byte = match self.timed_from {
+            TimedFrom::Request => "first byte",
+            TimedFrom::Open => "first read",
+        };
         for (label, time) in [
-            ("first byte", self.ttfb_ms),
+            (first_byte, self.ttfb_ms),
             ("first event", self.first_event_ms),
             ("first token", self.first_token_ms),
         ] {
@@ -100,10 +124,21 @@ impl Display for Summary {
         line("duration", format_args!("{}", Millis(self.duration_ms)))?;
         line(
             "received",
-            format_args!("{} events, {} bytes", self.events, self.bytes),
+            format_args!(
+                "{}, {}",
+                plural(self.events, "event"),
+                plural(self.bytes, "byte")
+            ),
         )?;
         if let (Some(deltas), Some(chars)) = (self.deltas, self.text_chars) {
-            line("text", format_args!("{deltas} deltas, {chars} characters"))?;
+            line(
+                "text",
+                format_args!(
+                    "{}, {}",
+                    plural(deltas, "delta"),
+                    plural(chars, "character")
+                ),
+            )?;
         }
         if self.tokens_in.is_some() || self.tokens_out.is_some() {
             let count = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());

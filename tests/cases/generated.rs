@@ -82,6 +82,29 @@ fn completions_and_man_page_are_generated_from_the_current_definition() {
 }
 
 #[test]
+fn completions_offer_colour_as_well_as_color_and_help_keeps_it_in_words() {
+    for (kind, offered) in [
+        ("bash", " --colour "),
+        ("zsh", "\n'--colour=["),
+        ("fish", " -l color -l colour "),
+        ("powershell", "::new('--colour', '--colour'"),
+        ("elvish", "cand --colour "),
+    ] {
+        let completions = generate(kind);
+        assert!(completions.contains(offered), "{kind}: {completions}");
+    }
+    // In bash, the spelling takes the values too.
+    assert!(generate("bash").contains("--colour)\n"));
+    // An alias help and the man page do not list: -h keeps one line an
+    // option, and the long help says it.
+    let help = ssecat().args(["--help"]).env("COLUMNS", "100").output();
+    let help = String::from_utf8(help.unwrap().stdout).unwrap();
+    assert!(!help.contains("alias"), "{help}");
+    assert!(help.contains("--colour works too"), "{help}");
+    assert!(!generate("man").contains("alias"));
+}
+
+#[test]
 fn generate_goes_alone_and_the_url_is_required_without_it() {
     for args in [
         &["--generate", "bash", "x.sse"][..],

@@ -288,6 +288,69 @@ fn the_human_summary_goes_to_stderr_after_the_output() {
     }
 }
 
+/// The `--stats` summary of `input` read from standard input with `args`.
+fn summary_of_stdin(args: &[&str], input: &str) -> String {
+    let output = ssecat()
+        .args(args)
+        .args(["--stats", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn the_summary_counts_one_of_a_kind_in_the_singular() {
+    let delta = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+    let summary = summary_of_stdin(&["--format", "data"], delta);
+    for expected in [
+        format!("  received     1 event, {} bytes\n", delta.len()),
+        "  text         1 delta, 1 character\n".to_owned(),
+    ] {
+        assert!(summary.contains(&expected), "no {expected:?} in {summary}");
+    }
+    let summary = summary_of_stdin(&[], "\n");
+    assert!(
+        summary.contains("  received     0 events, 1 byte\n"),
+        "{summary}"
+    );
+    let two = format!("{delta}{delta}");
+    let summary = summary_of_stdin(&["--format", "data"], &two);
+    assert!(
+        summary.contains("  text         2 deltas, 2 characters\n"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_file_or_stdin_has_a_first_read_where_a_url_has_a_first_byte() {
+    // No request is made: the time is from opening the input to reading it.
+    let file = ssecat()
+        .arg("--stats")
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    let stdin = summary_of_stdin(&[], "data: 1\n\n");
+    for summary in [String::from_utf8(file.stderr).unwrap(), stdin] {
+        assert!(summary.contains("\n  first read   "), "{summary}");
+        assert!(!summary.contains("first byte"), "{summary}");
+    }
+    let server = Server::sse("data: 1\n\n");
+    let output = http().args(["--stats", &server.url("/")]).output().unwrap();
+    let summary = String::from_utf8(output.stderr).unwrap();
+    assert!(summary.contains("\n  first byte   "), "{summary}");
+    assert!(!summary.contains("first read"), "{summary}");
+    // The JSON keeps its one key for both.
+    let output = ssecat()
+        .args(["--stats-json", "-"])
+        .arg(fixture("openai-chat.sse"))
+        .output()
+        .unwrap();
+    let stats = stats_object(&String::from_utf8(output.stderr).unwrap());
+    assert!(millis(&stats, "ttfb_ms") >= 0.0, "{stats}");
+}
+
 /// `text` with its source and every number replaced, to compare the shape
 /// of two summaries.
 fn shape(text: &str) -> Vec<String> {

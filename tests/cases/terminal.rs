@@ -81,6 +81,26 @@ fn the_spinner_never_lands_inside_the_answer_text() {
 }
 
 #[test]
+fn the_spinner_counts_one_event_and_one_token_in_the_singular() {
+    // The answer's line is ended, so the spinner is drawn after it.
+    let server = slow_server(&[
+        "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\\n\"}}]}\n\n",
+        "data: [DONE]\n\n",
+    ]);
+    let run = on_shared_terminal(&["--text"], &server);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(screen(&run.shown), "Hi");
+    let shown = String::from_utf8_lossy(&run.shown);
+    assert!(shown.contains(" 0 events, "), "{shown:?}");
+    assert!(shown.contains(" 1 event, "), "{shown:?}");
+    assert!(shown.contains(", 1 token"), "{shown:?}");
+    assert!(
+        !shown.contains("1 events") && !shown.contains("1 tokens"),
+        "{shown:?}"
+    );
+}
+
+#[test]
 fn messages_hide_the_spinner_too() {
     let server = Server::start(|_| {
         Reply::new(200)

@@ -411,11 +411,24 @@ fn reasoning_goes_to_stderr_only_when_asked() {
 }
 
 #[test]
+fn a_stream_cut_after_one_event_counts_it_in_the_singular() {
+    with_stdin(
+        &["--text"],
+        "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n",
+    )
+    .code(9)
+    .stdout("Hi")
+    .stderr(
+        "ssecat: stream ended before completion (openai, 1 event, the last of type \"message\")\n",
+    );
+}
+
+#[test]
 fn a_stream_with_no_known_dialect_says_so() {
     with_stdin(&["--text"], "data: {\"hello\":\"world\"}\n\n")
         .code(0)
         .stdout("")
-        .stderr(predicates::str::contains("no answer text in 1 events"));
+        .stderr(predicates::str::contains("no answer text in 1 event;"));
 }
 
 #[test]
@@ -508,5 +521,5 @@ fn extract_with_no_match_says_the_pointer_found_nothing() {
     with_stdin(&["--extract", "/nope"], "data: {\"a\":1}\n\n")
         .code(0)
         .stdout("")
-        .stderr("ssecat: warning: no answer text in 1 events; no event has a string at the --extract pointer\n");
+        .stderr("ssecat: warning: no answer text in 1 event; no event has a string at the --extract pointer\n");
 }

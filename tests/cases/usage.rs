@@ -4,7 +4,7 @@ use clap::CommandFactory;
 use predicates::prelude::*;
 use ssecat::cli::{Cli, EXAMPLES, EXIT_STATUS};
 
-use super::support::{fixture, ssecat, with_stdin};
+use super::support::{fixture, run_on_terminal, ssecat, with_stdin};
 
 #[test]
 fn help_mentions_every_flag() {
@@ -46,6 +46,12 @@ fn help_text(flag: &str) -> String {
         .assert()
         .code(0)
         .stderr("");
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+/// What `ssecat ARGS` prints, checked to succeed quietly.
+fn help_text_of(args: &[&str]) -> String {
+    let assert = ssecat().args(args).assert().code(0).stderr("");
     String::from_utf8(assert.get_output().stdout.clone()).unwrap()
 }
 
@@ -133,9 +139,9 @@ fn version_prints_name_and_version() {
         .stderr("");
 }
 
-/// A usage error clap reports.
+/// A usage error clap reports, in ssecat's style.
 fn usage_error(args: &[&str], message: &str) {
-    usage_error_starting(args, "error: ", message);
+    usage_error_starting(args, "ssecat: error: ", message);
 }
 
 /// Exit 2, nothing on stdout, and stderr starting with `prefix` and naming `message`.
@@ -147,6 +153,85 @@ pub fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
         .code(2)
         .stdout("")
         .stderr(predicate::str::starts_with(prefix).and(predicate::str::contains(message)));
+}
+
+/// What clap ends each of its errors with.
+const MORE: &str = "\n\nFor more information, try '--help'.\n";
+const USAGE: &str = "\n\nUsage: ssecat [OPTIONS] [METHOD] <URL|FILE>";
+
+#[test]
+fn clap_errors_begin_as_ssecat_errors_and_keep_clap_tips_and_usage() {
+    let cases: [(&[&str], String); 5] = [
+        (
+            &["--bogus", "x.sse"],
+            format!(
+                "ssecat: error: unexpected argument '--bogus' found\n\n  \
+                 tip: to pass '--bogus' as a value, use '-- --bogus'{USAGE}{MORE}"
+            ),
+        ),
+        (
+            &["--format", "xml", "x.sse"],
+            format!(
+                "ssecat: error: invalid value 'xml' for '--format <FORMAT>'\n  \
+                 [possible values: sse, data, jsonl, text, final, raw]{MORE}"
+            ),
+        ),
+        (
+            &["--text"],
+            format!(
+                "ssecat: error: the following required arguments were not provided:\n  \
+                 <URL|FILE>{USAGE}{MORE}"
+            ),
+        ),
+        (
+            &["x.sse", "--output"],
+            format!(
+                "ssecat: error: a value is required for '--output <FILE>' but none was \
+                 supplied{MORE}"
+            ),
+        ),
+        (
+            &["--jsonl", "--raw", "x.sse"],
+            format!(
+                "ssecat: error: the argument '--jsonl' cannot be used with '--raw'{USAGE}{MORE}"
+            ),
+        ),
+    ];
+    for (args, stderr) in cases {
+        ssecat()
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(stderr);
+    }
+}
+
+#[test]
+fn clap_errors_are_plain_on_a_terminal_as_ssecat_errors_are() {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    cmd.args(["--bogus", "x.sse"]).env_remove("NO_COLOR");
+    let run = run_on_terminal(cmd, true);
+    assert_eq!(run.code, Some(2));
+    let shown = String::from_utf8_lossy(&run.shown);
+    assert!(
+        shown.starts_with("ssecat: error: unexpected argument '--bogus' found\r\n"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+}
+
+#[test]
+fn help_and_version_are_not_errors() {
+    // On stdout, exit 0, as clap prints them; with a bad flag after them too.
+    for args in [&["-h"][..], &["--help"], &["--help", "--bogus"]] {
+        let help = help_text_of(args);
+        assert!(help.starts_with("curl for Server-Sent Events"), "{help}");
+        assert!(help.contains("\nUsage: ssecat [OPTIONS]"), "{help}");
+    }
+    for flag in ["-V", "--version"] {
+        assert_eq!(help_text_of(&[flag]), "ssecat 0.1.0\n");
+    }
 }
 
 #[test]
@@ -169,11 +254,9 @@ fn unknown_format_is_a_usage_error() {
 
 #[test]
 fn a_missing_input_argument_is_a_usage_error() {
-    ssecat()
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("URL|FILE")));
+    ssecat().assert().code(2).stdout("").stderr(
+        predicate::str::starts_with("ssecat: error: ").and(predicate::str::contains("URL|FILE")),
+    );
 }
 
 #[test]
@@ -196,7 +279,7 @@ fn bad_sizes_are_usage_errors() {
             .code(2)
             .stdout("")
             .stderr(
-                predicate::str::starts_with("error: ")
+                predicate::str::starts_with("ssecat: error: ")
                     .and(predicate::str::contains("--max-event-size")),
             );
     }
