@@ -66,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the request and response heads on standard error')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Hide the progress spinner')
             [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'Hide the progress spinner')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail on what is otherwise only a warning, for scripted checks')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print a summary of the run on standard error at the end')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

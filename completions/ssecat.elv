@@ -63,6 +63,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --verbose 'Show the request and response heads on standard error'
             cand -s 'Hide the progress spinner'
             cand --silent 'Hide the progress spinner'
+            cand --strict 'Fail on what is otherwise only a warning, for scripted checks'
             cand --stats 'Print a summary of the run on standard error at the end'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

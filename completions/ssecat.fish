@@ -52,6 +52,7 @@ complete -c ssecat -l no-done -d 'Do not stop at data: [DONE]; read to the end o
 complete -c ssecat -l no-sanitize -d 'On a terminal, print the stream\'s control characters as they are'
 complete -c ssecat -s v -l verbose -d 'Show the request and response heads on standard error'
 complete -c ssecat -s s -l silent -d 'Hide the progress spinner'
+complete -c ssecat -l strict -d 'Fail on what is otherwise only a warning, for scripted checks'
 complete -c ssecat -l stats -d 'Print a summary of the run on standard error at the end'
 complete -c ssecat -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -s V -l version -d 'Print version'

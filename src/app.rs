@@ -10,13 +10,13 @@ use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit::{self, Failure};
 
 use crate::extract::{Extraction, Reader};
+use crate::framing::{Framing, Unlabelled};
 use crate::generate;
 use crate::http;
 use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
     Syntax, TextOptions, TextWriter,
 };
-use crate::framing::{Framing, Unlabelled};
 use crate::pipeline::{Ending, Options, Pipeline, ReadSource, Save, Source, Taps};
 use crate::progress;
 use crate::signals::Interrupt;
@@ -133,9 +133,10 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         return Err(Failure::Usage(message).into());
     }
     let mut options = Options {
-        framing: Framing::Sniff(Unlabelled::Input),
+        framing: Framing::Sniff(Unlabelled::Untyped),
         content_type: None,
         strict: cli.strict,
+        structured: matches!(cli.format(), Format::Jsonl | Format::Text | Format::Final),
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
@@ -230,7 +231,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     options.framing = match (cli.ndjson, declared) {
         // --ndjson overrides a server that labels its NDJSON wrongly.
         (true, _) => Framing::JsonLines,
-        (false, Framing::Opaque | Framing::Json) if format == Format::Raw => Framing::Opaque,
+        (false, Framing::Opaque) if format == Format::Raw => Framing::Opaque,
         // Structured output holds only its format: the body must tell
         // what it is.
         (false, Framing::Opaque) if structured => Framing::Sniff(Unlabelled::Response),
@@ -256,7 +257,11 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
 
 /// `--strict`: as EventSource, only a 200 with the content type of a
 /// stream is read.
-fn strict_response(source: &http::HttpSource<'_>, declared: Framing, ndjson: bool) -> anyhow::Result<()> {
+fn strict_response(
+    source: &http::HttpSource<'_>,
+    declared: Framing,
+    ndjson: bool,
+) -> anyhow::Result<()> {
     let status = source.status();
     if status != reqwest::StatusCode::OK {
         let message = format!("--strict: HTTP {status}: only 200 OK is a stream");
@@ -269,7 +274,11 @@ fn strict_response(source: &http::HttpSource<'_>, declared: Framing, ndjson: boo
             named if source.has_content_type() => named,
             _ => "without a content type".to_owned(),
         };
-        let wanted = if ndjson { "an NDJSON type" } else { "text/event-stream" };
+        let wanted = if ndjson {
+            "an NDJSON type"
+        } else {
+            "text/event-stream"
+        };
         return Err(Failure::Unreadable {
             message: format!(
                 "--strict: the response is {}, not {wanted}",

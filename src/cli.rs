@@ -25,11 +25,19 @@ pub const EXIT_STATUS: &str =
   9  the stream was cut short: connection lost, ended inside an event,
      (--text, --format final) ended before the dialect's end marker, or
      --reconnect=N gave up
+  10  the server closed the connection without sending a response (empty
+     reply)
+  11  the response is not a stream the output format can read: --jsonl,
+     --text and --format final take an event stream, JSON lines or a JSON
+     document a dialect reads (with --strict: the content type of a stream)
+  12  --strict: a status other than 200, a line with an unknown field, or
+     no answer text
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)";
 
 /// Example commands, one a line, for --help and the man page.
-pub const EXAMPLES: &str = "  ssecat https://api.example.com/v1/chat/completions --bearer env:OPENAI_API_KEY --json @body.json --text
+pub const EXAMPLES: &str =
+    "  ssecat --text https://api.example.com/v1/chat/completions --bearer env:KEY --json @body.json
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 

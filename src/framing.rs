@@ -12,9 +12,9 @@ pub enum Framing {
     Sse,
     /// Newline-delimited JSON: each line is one event's data.
     JsonLines,
-    /// JSON, framed as its first line says: a line that is a whole JSON
-    /// value starts newline-delimited JSON; one that is not starts a single
-    /// document (a response that was not streamed), read whole at the end.
+    /// JSON by its content type: one document (a response that was not
+    /// streamed), read whole at the end; or, when a second value follows
+    /// the first line, newline-delimited JSON.
     Json,
     /// One JSON document, read whole when the input ends.
     Document,
@@ -27,8 +27,10 @@ pub enum Framing {
 /// Where bytes whose framing nobody declared come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unlabelled {
-    /// A file or standard input: JSON when it starts like JSON, else SSE.
-    Input,
+    /// A file, standard input or a response without a content type: JSON
+    /// lines when it starts like JSON (a whole document when its first line
+    /// is not a whole value), else SSE.
+    Untyped,
     /// A response whose content type is no stream ssecat knows: JSON when
     /// it starts like JSON, SSE when its first line is an SSE line, else
     /// nothing ssecat can read.
@@ -63,8 +65,8 @@ pub fn settle(framing: Framing, held: &[u8], end: bool) -> Settled {
                 return undecided(Framing::Sse);
             };
             match (held[start], origin) {
-                (b'{' | b'[', _) => settle(Framing::Json, held, end),
-                (_, Unlabelled::Input) => Settled::Framing(Framing::Sse),
+                (b'{' | b'[', _) => json_lines_or_document(&held[start..], end),
+                (_, Unlabelled::Untyped) => Settled::Framing(Framing::Sse),
                 (_, Unlabelled::Response) => match first_line(&held[start..], end) {
                     None => Settled::Undecided,
                     Some(line) if is_sse_line(line) => Settled::Framing(Framing::Sse),
@@ -74,20 +76,41 @@ pub fn settle(framing: Framing, held: &[u8], end: bool) -> Settled {
         }
         Framing::Json => {
             let Some(start) = first_non_blank(held) else {
-                return undecided(Framing::JsonLines);
+                return undecided(Framing::Document);
             };
-            let Some(line) = first_line(&held[start..], end) else {
-                return Settled::Undecided;
-            };
-            match serde_json::from_slice::<IgnoredAny>(line) {
-                Ok(_) => Settled::Framing(Framing::JsonLines),
-                // The line is the start of a longer value.
-                Err(err) if err.is_eof() => Settled::Framing(Framing::Document),
-                Err(_) => Settled::Unreadable,
+            let held = &held[start..];
+            match json_lines_or_document(held, end) {
+                // One line is a document unless another value follows.
+                Settled::Framing(Framing::JsonLines) => {
+                    let first = first_line(held, end).map_or(0, <[u8]>::len);
+                    match first_non_blank(&held[first..]) {
+                        Some(_) => Settled::Framing(Framing::JsonLines),
+                        None => undecided(Framing::Document),
+                    }
+                }
+                settled => settled,
             }
         }
         other => Settled::Framing(other),
     }
+}
+
+/// JSON lines when the first line of `held` (which starts with a JSON
+/// value) is a whole value, a document when it is the start of a longer one.
+fn json_lines_or_document(held: &[u8], end: bool) -> Settled {
+    let Some(line) = first_line(held, end) else {
+        return Settled::Undecided;
+    };
+    match serde_json::from_slice::<IgnoredAny>(line) {
+        Ok(_) => Settled::Framing(Framing::JsonLines),
+        Err(err) if err.is_eof() => Settled::Framing(Framing::Document),
+        Err(_) => Settled::Unreadable,
+    }
+}
+
+/// Whether `held` starts (after blanks) as JSON does.
+pub fn starts_like_json(held: &[u8]) -> bool {
+    first_non_blank(held).is_some_and(|start| matches!(held[start], b'{' | b'['))
 }
 
 /// `bytes` without a leading UTF-8 BOM.
@@ -146,12 +169,24 @@ mod tests {
 
     #[test]
     fn input_is_json_when_it_starts_like_json_and_sse_otherwise() {
-        let input = Framing::Sniff(Unlabelled::Input);
+        let input = Framing::Sniff(Unlabelled::Untyped);
         let json = |held: &[u8]| settled(input, held);
-        assert_eq!(json(b"{\"a\":1}\n{\"b\":2}\n"), Settled::Framing(Framing::JsonLines));
-        assert_eq!(json(b"\xEF\xBB\xBF \n{\"a\":1}"), Settled::Framing(Framing::JsonLines));
-        assert_eq!(json(b"{\n  \"a\": 1\n}\n"), Settled::Framing(Framing::Document));
-        assert_eq!(json(b"[{\"a\":1},\n{\"b\":2}]"), Settled::Framing(Framing::Document));
+        assert_eq!(
+            json(b"{\"a\":1}\n{\"b\":2}\n"),
+            Settled::Framing(Framing::JsonLines)
+        );
+        assert_eq!(
+            json(b"\xEF\xBB\xBF \n{\"a\":1}"),
+            Settled::Framing(Framing::JsonLines)
+        );
+        assert_eq!(
+            json(b"{\n  \"a\": 1\n}\n"),
+            Settled::Framing(Framing::Document)
+        );
+        assert_eq!(
+            json(b"[{\"a\":1},\n{\"b\":2}]"),
+            Settled::Framing(Framing::Document)
+        );
         assert_eq!(json(b"{malformed json\n"), Settled::Unreadable);
         assert_eq!(json(b"data: x\n\n"), Settled::Framing(Framing::Sse));
         assert_eq!(json(b"hello"), Settled::Framing(Framing::Sse));
@@ -170,6 +205,23 @@ mod tests {
         assert_eq!(read(b"Internal Server Error"), Settled::Unreadable);
         assert_eq!(read(b"dataset: 1\n"), Settled::Unreadable);
         assert_eq!(read(b""), Settled::Framing(Framing::Sse));
+    }
+
+    #[test]
+    fn json_by_its_content_type_is_one_document_unless_more_values_follow() {
+        let json = |held: &[u8]| settled(Framing::Json, held);
+        assert_eq!(json(b"{\"a\":1}"), Settled::Framing(Framing::Document));
+        assert_eq!(json(b"{\"a\":1}\n\n"), Settled::Framing(Framing::Document));
+        assert_eq!(
+            json(b"{\n  \"a\": 1\n}"),
+            Settled::Framing(Framing::Document)
+        );
+        assert_eq!(
+            json(b"{\"a\":1}\n{\"b\":2}\n"),
+            Settled::Framing(Framing::JsonLines)
+        );
+        assert_eq!(json(b"{malformed\n"), Settled::Unreadable);
+        assert_eq!(json(b""), Settled::Framing(Framing::Document));
     }
 
     #[test]

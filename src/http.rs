@@ -18,9 +18,10 @@ use tokio::time::Instant;
 
 use crate::cli::Cli;
 use crate::exit::{escape_controls, Failure};
+use crate::framing::{Framing, Unlabelled};
 use crate::output::EventWriter;
-use crate::framing::Framing;
 use crate::pipeline::{Ending, Pipeline, Source};
+use crate::plural::plural;
 use crate::signals::Interrupt;
 use crate::sse::Resume;
 
@@ -389,12 +390,8 @@ impl Resend<'_> {
         let mut retry_after = None;
         loop {
             if policy.max.is_some_and(|max| *attempts >= max) {
-                let noun = if *attempts == 1 {
-                    "reconnection"
-                } else {
-                    "reconnections"
-                };
-                let message = format!("gave up after {attempts} {noun}: {reason}");
+                let made = plural(*attempts, "reconnection");
+                let message = format!("gave up after {made}: {reason}");
                 return Err(Failure::CutShort(message).into());
             }
             *attempts += 1;
@@ -525,9 +522,10 @@ impl Exchange {
                 signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
             }
         })?;
-        // No content type: most likely a bare-bones event server.
+        // No content type: most likely a bare-bones event server, or one
+        // that sends JSON lines.
         let framing = match response.headers().get(header::CONTENT_TYPE) {
-            None => Framing::Sse,
+            None => Framing::Sniff(Unlabelled::Untyped),
             Some(value) => value.to_str().map_or(Framing::Opaque, framing_of),
         };
         Ok(HttpSource {

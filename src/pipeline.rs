@@ -34,6 +34,10 @@ pub struct Options {
     pub content_type: Option<String>,
     /// `--strict`: an ignored line is an error.
     pub strict: bool,
+    /// The output holds only its format (`--jsonl`, `--text`, `--format
+    /// final`): a body that is neither SSE nor JSON fails. Other formats
+    /// decode it as SSE.
+    pub structured: bool,
     /// Only events of these types are written; all when empty.
     pub event_types: Vec<String>,
     /// Stop at an event whose data is `[DONE]`, or at the end event of an
@@ -197,14 +201,19 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     fn settle(&mut self, at: Instant, end: bool) -> anyhow::Result<ControlFlow<()>> {
         match framing::settle(self.framing, &self.held, end) {
             Settled::Undecided => Ok(ControlFlow::Continue(())),
+            Settled::Unreadable if !self.options.structured => {
+                self.decode_held_as(Framing::Sse, at)
+            }
+            Settled::Unreadable if framing::starts_like_json(&self.held) => {
+                Err(self.unreadable("not valid JSON"))
+            }
             Settled::Unreadable => Err(self.unreadable("neither an event stream nor JSON")),
             Settled::Framing(Framing::Document) => {
                 self.framing = Framing::Document;
                 Ok(ControlFlow::Continue(()))
             }
             Settled::Framing(settled) => {
-                if self.framing == Framing::Sniff(Unlabelled::Response) && settled == Framing::Sse
-                {
+                if self.framing == Framing::Sniff(Unlabelled::Response) && settled == Framing::Sse {
                     let content_type = self.options.content_type.as_deref().unwrap_or_default();
                     exit::say(format_args!(
                         "ssecat: warning: the response is {}, but its body is an event \
@@ -212,12 +221,17 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                         exit::escape_controls(content_type)
                     ));
                 }
-                self.framing = settled;
-                self.decoder = decoder_for(settled, self.options.max_event_size);
-                let held = std::mem::take(&mut self.held);
-                self.decode(&held, at)
+                self.decode_held_as(settled, at)
             }
         }
+    }
+
+    /// Settles the framing and decodes what was held.
+    fn decode_held_as(&mut self, framing: Framing, at: Instant) -> anyhow::Result<ControlFlow<()>> {
+        self.framing = framing;
+        self.decoder = decoder_for(framing, self.options.max_event_size);
+        let held = std::mem::take(&mut self.held);
+        self.decode(&held, at)
     }
 
     /// The failure of a body that the output format cannot read, with
@@ -354,13 +368,12 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         let json_lines = framing::is_json_lines(&text);
         drop(text);
         self.held = held;
-        if !json_lines {
-            return Err(self.unreadable("not valid JSON"));
-        }
-        self.framing = Framing::JsonLines;
-        self.decoder = decoder_for(Framing::JsonLines, self.options.max_event_size);
-        let held = std::mem::take(&mut self.held);
-        if self.decode(&held, at)?.is_break() {
+        let framing = match (json_lines, self.options.structured) {
+            (true, _) => Framing::JsonLines,
+            (false, true) => return Err(self.unreadable("not valid JSON")),
+            (false, false) => Framing::Sse,
+        };
+        if self.decode_held_as(framing, at)?.is_break() {
             return Ok(Ending::Done);
         }
         self.finish()

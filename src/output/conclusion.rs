@@ -58,10 +58,10 @@ fn no_answer(reader: &Reader, strict: bool) -> Option<Failure> {
         return None;
     }
     let why = match (turn.events, turn.tool_calls.len(), turn.dialect) {
-        (0, _, _) => "the stream had no events".to_owned(),
+        (0, _, _) => "nothing came before the end marker".to_owned(),
         (_, 0, Some(dialect)) => format!("the {} answer is empty", dialect.name()),
         (events, 0, None) if reader.is_pointer() => format!(
-            "none of the {} has a string at the --extract pointer",
+            "no string at the --extract pointer in {}",
             plural(events, "event")
         ),
         (events, 0, None) => format!(

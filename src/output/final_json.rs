@@ -44,7 +44,11 @@ impl EventWriter for FinalWriter {
         document: &str,
         after_event: bool,
     ) -> io::Result<Document> {
-        Ok(read_answer_document(&mut self.reader, document, after_event))
+        Ok(read_answer_document(
+            &mut self.reader,
+            document,
+            after_event,
+        ))
     }
 
     fn end<W: Write>(&mut self, out: &mut W, run: &RunEnd) -> io::Result<Option<Failure>> {
@@ -54,10 +58,7 @@ impl EventWriter for FinalWriter {
         let error = (self.reader.turn().error.clone())
             .or_else(|| run.error.clone())
             .or_else(|| failure.as_ref().map(Failure::to_string));
-        serde_json::to_writer(
-            &mut *out,
-            &summary(self.reader.turn(), run.clean, error),
-        )?;
+        serde_json::to_writer(&mut *out, &summary(self.reader.turn(), run.clean, error))?;
         out.write_all(b"\n")?;
         out.flush()?;
         Ok(failure)

@@ -18,8 +18,8 @@ use crate::extract::Reader;
 use crate::sse::Event;
 
 use conclusion::conclude;
-use document::read_answer_document;
 pub use data::DataWriter;
+use document::read_answer_document;
 pub use final_json::FinalWriter;
 pub use jsonl::JsonlWriter;
 pub use paint::{Painter, Syntax};

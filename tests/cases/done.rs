@@ -85,7 +85,9 @@ fn done_before_a_cut_event_is_a_normal_end() {
     with_stdin(&["--text"], input)
         .code(0)
         .stdout("")
-        .stderr(predicates::str::contains("no answer text in 1 event;"));
+        .stderr(predicates::str::contains(
+            "no answer text: no dialect recognised in 1 event;",
+        ));
     // With --no-done the cut event is reached.
     with_stdin(&["--format", "data", "--no-done"], input)
         .code(9)

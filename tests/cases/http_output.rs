@@ -200,14 +200,14 @@ fn ndjson_lines_split_across_reads_and_without_a_last_newline() {
 }
 
 #[test]
-fn another_content_type_is_passed_through_with_a_warning() {
+fn another_content_type_is_passed_through_with_a_warning_by_the_formats_of_bytes() {
     let body = "<html><body>Log in first</body></html>\n";
     let server = Server::start(move |_| {
         Reply::new(200)
             .header("content-type", "text/html; charset=utf-8")
             .send(body)
     });
-    for format in ["sse", "data", "jsonl"] {
+    for format in ["sse", "data"] {
         let output = http()
             .args(["--format", format, &server.url("/")])
             .output()

@@ -24,6 +24,7 @@ mod reconnect;
 mod sse;
 mod stats;
 mod streaming;
+mod structured;
 mod support;
 mod terminal;
 mod text;

@@ -55,7 +55,7 @@ use ssecat::cli::{Cli, Format};
 use ssecat::target::Target;
 
 use super::http_support::{stderr_of, without_proxies};
-use super::support::{jsonl_records, note, run_on_terminal, TIMEOUT};
+use super::support::{fixture_texts, jsonl_records, note, run_on_terminal, TIMEOUT};
 use crate::server::{Reply, Server};
 
 /// Commands shown but not run, by how they start, and why.
@@ -338,23 +338,12 @@ fn ssecat_arguments(stage: &Stage) -> Option<Vec<String>> {
     }
 }
 
-/// The expected text of each recorded stream, from `tests/fixtures/llm/README.md`.
+/// The expected text of each recorded stream, by its path from the repository.
 fn expected_texts() -> HashMap<String, String> {
-    let readme = std::fs::read_to_string(repo().join("tests/fixtures/llm/README.md")).unwrap();
-    let mut texts = HashMap::new();
-    for row in readme.lines().filter(|l| l.starts_with("| `")) {
-        let cells: Vec<&str> = row.split(" | ").collect();
-        let file = cells[0].trim_start_matches("| ").trim_matches('`');
-        let literal = cells[2]
-            .split('`')
-            .nth(1)
-            .expect("the text between backticks");
-        let text: String = serde_json::from_str(literal)
-            .unwrap_or_else(|err| panic!("expected text of {file}: {literal}: {err}"));
-        texts.insert(format!("tests/fixtures/llm/{file}"), text);
-    }
-    assert!(texts.len() >= 20, "fixture texts: {texts:?}");
-    texts
+    fixture_texts()
+        .into_iter()
+        .map(|(file, text)| (format!("tests/fixtures/llm/{file}"), text))
+        .collect()
 }
 
 /// A directory where the examples run: every file of the repository is

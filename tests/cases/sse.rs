@@ -146,10 +146,10 @@ fn an_unknown_field_is_dropped_and_told_once_with_controls_escaped() {
         .stderr(
             "ssecat: warning: ignored a line with the unknown field \"error\": {\"message\":\"boom \\x1b[2J\"}\n",
         );
-    // NDJSON read as SSE: every line is one unknown field.
-    with_stdin(&["--format", "data"], "{\"a\":1}\n\n")
+    // JSON lines in an event stream: every line is one unknown field.
+    with_stdin(&["--format", "data"], "data: a\n\n{\"a\":1}\n\n")
         .code(0)
-        .stdout("")
+        .stdout("a\n")
         .stderr(predicates::str::contains(
             "(newline-delimited JSON? --ndjson reads it)",
         ));

@@ -50,6 +50,26 @@ pub fn read_fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).expect("fixture is readable")
 }
 
+/// The expected text of each file of `tests/fixtures/llm`, by its name, as
+/// the README there gives it.
+pub fn fixture_texts() -> std::collections::HashMap<String, String> {
+    let readme = String::from_utf8(read_fixture("README.md")).unwrap();
+    let mut texts = std::collections::HashMap::new();
+    for row in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let file = cells[0].trim_start_matches("| ").trim_matches('`');
+        let literal = cells[2]
+            .split('`')
+            .nth(1)
+            .expect("the text between backticks");
+        let text: String = serde_json::from_str(literal)
+            .unwrap_or_else(|err| panic!("expected text of {file}: {literal}: {err}"));
+        texts.insert(file.to_owned(), text);
+    }
+    assert!(texts.len() >= 20, "fixture texts: {texts:?}");
+    texts
+}
+
 /// Every `*.sse` file in `tests/fixtures/llm`, sorted.
 pub fn sse_fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm");

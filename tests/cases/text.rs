@@ -428,7 +428,9 @@ fn a_stream_with_no_known_dialect_says_so() {
     with_stdin(&["--text"], "data: {\"hello\":\"world\"}\n\n")
         .code(0)
         .stdout("")
-        .stderr(predicates::str::contains("no answer text in 1 event;"));
+        .stderr(predicates::str::contains(
+            "no answer text: no dialect recognised in 1 event;",
+        ));
 }
 
 #[test]
@@ -521,5 +523,5 @@ fn extract_with_no_match_says_the_pointer_found_nothing() {
     with_stdin(&["--extract", "/nope"], "data: {\"a\":1}\n\n")
         .code(0)
         .stdout("")
-        .stderr("ssecat: warning: no answer text in 1 event; no event has a string at the --extract pointer\n");
+        .stderr("ssecat: warning: no answer text: no string at the --extract pointer in 1 event\n");
 }
