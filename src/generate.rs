@@ -188,7 +188,7 @@ mod tests {
         let numbers: Vec<&str> = codes.iter().map(|(code, _)| *code).collect();
         assert_eq!(
             numbers,
-            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "130", "143"]
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "130", "143"]
         );
         assert_eq!(
             codes[9].1,
