@@ -55,7 +55,8 @@ pub struct Cli {
     ///
     /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
     /// POST when a body is given. *.ndjson and *.jsonl files are read as
-    /// newline-delimited JSON.
+    /// newline-delimited JSON, and so is any FILE or - that starts with { or
+    /// [ (a whole JSON document when its first line is not a whole value).
     #[arg(value_name = "URL|FILE", required = true)]
     pub first: Option<String>,
 
@@ -72,7 +73,7 @@ pub struct Cli {
     ///
     /// 'Name:' with nothing after it removes a default header. A value env:VAR
     /// is read from the environment variable VAR, so secrets stay out of shell
-    /// history and ps.
+    /// history and ps; env: inside a value is sent as written, with a warning.
     #[arg(
         short = 'H',
         long = "header",
@@ -156,10 +157,12 @@ pub struct Cli {
 
     /// Reconnect when the stream drops or ends, at most N times in all
     ///
-    /// When the connection drops, --idle-timeout fires or the server ends the
-    /// stream, the request is sent again with Last-Event-ID set to the last id
-    /// received, as EventSource does. No limit without =N (the = is
-    /// required). Not with --text or --format final.
+    /// When the connection drops, --idle-timeout fires (also waiting for the
+    /// response head), the server closes it without a response or ends the
+    /// stream, the request is sent again with Last-Event-ID set to the id of
+    /// the last event received, as EventSource does; a 204 No Content stops
+    /// it. No limit without =N (the = is required). Not with --text or
+    /// --format final.
     #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, help_heading = "Reconnect")]
     pub reconnect: Option<Option<u32>>,
 

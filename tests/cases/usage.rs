@@ -124,7 +124,7 @@ fn long_help_has_the_groups_the_exit_codes_and_the_examples() {
         "--help ends with the examples"
     );
     // The details that -h leaves out.
-    for detail in ["Possible values:", "Last-Event-ID set to the last id"] {
+    for detail in ["Possible values:", "Last-Event-ID set to the id of"] {
         assert!(help.contains(detail), "--help has no {detail:?}:\n{help}");
     }
 }
