@@ -2,6 +2,7 @@
 //! [`Reader::read_document`], detected and forced, and the bodies that are
 //! no answer (not JSON, unknown JSON, error bodies).
 
+use super::tests::calls;
 use super::*;
 
 /// The text of `tests/fixtures/llm/NAME`.
@@ -41,20 +42,6 @@ fn usage(input: Option<u64>, output: Option<u64>) -> Option<Usage> {
         input_tokens: input,
         output_tokens: output,
     })
-}
-
-/// The (id, name, arguments) of every tool call.
-fn calls(turn: &Turn) -> Vec<(Option<&str>, &str, &str)> {
-    turn.tool_calls
-        .iter()
-        .map(|call| {
-            (
-                call.id.as_deref(),
-                call.name.as_str(),
-                call.arguments.as_str(),
-            )
-        })
-        .collect()
 }
 
 #[test]

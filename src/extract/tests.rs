@@ -215,7 +215,7 @@ fn typed<'a>(event_type: &'a str, data: &'a str) -> Event<'a> {
 }
 
 /// The (id, name, arguments) of every tool call.
-fn calls(turn: &Turn) -> Vec<(Option<&str>, &str, &str)> {
+pub(super) fn calls(turn: &Turn) -> Vec<(Option<&str>, &str, &str)> {
     turn.tool_calls
         .iter()
         .map(|call| {
