@@ -58,12 +58,15 @@ fn read_chunk(data: &str, turn: &mut Turn) {
     // With `candidateCount` > 1 the others may come first; only the first
     // one is the answer.
     if is_first(index) {
-        // The text parts of a chunk are one delta.
-        let mut answer = String::new();
+        // The text parts of a chunk are one delta, appended in place (the
+        // text is taken out of the turn, which `read_part` also needs).
+        let mut answer = std::mem::take(&mut turn.text);
+        let before = answer.len();
         for part in parts.map(elements).unwrap_or_default() {
             read_part(part, &mut answer, turn);
         }
-        turn.push_text_str(&answer);
+        turn.text = answer;
+        turn.count_text(before);
         if finish
             .and_then(string_value)
             .is_some_and(|reason| !reason.is_empty())

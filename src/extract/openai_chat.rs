@@ -92,18 +92,19 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
 /// The answer text of a delta or a message, as one delta: its `content` (a
 /// string or an array of chunks), or the legacy `text`, and its `refusal`.
 fn read_answer([content, completion_text, refusal]: [Option<&str>; 3], turn: &mut Turn) {
-    let mut text = String::new();
+    // Appended in place: this runs for every chunk of a stream.
+    let before = turn.text.len();
     match content {
         Some(chunks) if chunks.starts_with('[') => {
-            read_content_chunks(chunks, &mut text, &mut turn.reasoning)
+            read_content_chunks(chunks, &mut turn.text, &mut turn.reasoning)
         }
-        _ => gather(content.or(completion_text), &mut text),
+        _ => gather(content.or(completion_text), &mut turn.text),
     }
     // A refusal takes the place of the answer (`content` is null): it is
     // printed as the answer is, or the user would see nothing and not
     // know why.
-    gather(refusal, &mut text);
-    turn.push_text_str(&text);
+    gather(refusal, &mut turn.text);
+    turn.count_text(before);
 }
 
 /// The top level of a whole response, looked up in one pass.

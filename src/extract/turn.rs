@@ -117,8 +117,9 @@ impl Turn {
     }
 
     /// Counts the text added since `text` was `before` bytes long as a delta,
-    /// when there is any.
-    fn count_text(&mut self, before: usize) {
+    /// when there is any: for readers that append the parts of one event
+    /// to `text` themselves, without a buffer of their own.
+    pub fn count_text(&mut self, before: usize) {
         if self.text.len() > before {
             self.deltas += 1;
             self.text_chars += self.text[before..].chars().count() as u64;
