@@ -16,7 +16,7 @@ use crate::extract::Reader;
 use crate::framing::{self, Framing, Settled, Unlabelled};
 use crate::output::{Document, EventWriter, RunEnd};
 use crate::signals::Interrupt;
-use crate::sse::{Decoder, IgnoredField, Resume};
+use crate::sse::{Decoder, Event, IgnoredField, Resume};
 use crate::stats::Recorder;
 
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
@@ -344,7 +344,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             }
             if let Some(line) = self.only_line.take().filter(|_| self.lines == 1) {
                 // One line may be a whole response that was not streamed.
-                self.write_document(&line, true)?;
+                self.write_document(&line, true, at)?;
             }
         }
         self.dropped = self.decoder.pending_bytes();
@@ -362,7 +362,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         let held = std::mem::take(&mut self.held);
         let text = String::from_utf8_lossy(framing::without_bom(&held));
         if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
-            self.write_document(&text, false)?;
+            self.write_document(&text, false, at)?;
             return Ok(Ending::EndOfInput);
         }
         let json_lines = framing::is_json_lines(&text);
@@ -381,7 +381,12 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
 
     /// Hands a whole JSON document to the writer; `after_event` when it
     /// was already written as the stream's only event.
-    fn write_document(&mut self, document: &str, after_event: bool) -> anyhow::Result<()> {
+    fn write_document(
+        &mut self,
+        document: &str,
+        after_event: bool,
+        at: Instant,
+    ) -> anyhow::Result<()> {
         let read = self
             .writer
             .write_document(&mut self.out, document, after_event)
@@ -389,6 +394,15 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         self.out.flush().map_err(OutputError)?;
         match read {
             Document::Read => {
+                if let (Some(stats), false) = (&mut self.taps.stats, after_event) {
+                    let event = Event {
+                        event_type: "message",
+                        data: document,
+                        id: "",
+                        retry: None,
+                    };
+                    stats.event(&event, at, answer_reader(&self.writer, self.options));
+                }
                 exit::say(format_args!(
                     "ssecat: note: the response was not streamed: it is one JSON document, \
                      read whole (did the request ask for \"stream\": true?)\n"

@@ -350,3 +350,18 @@ fn final_gives_the_error_whatever_ended_the_run() {
     let error = last["error"].as_str().unwrap_or_default();
     assert!(error.contains("--max-time"), "{last}");
 }
+
+#[test]
+fn the_statistics_count_a_document_as_one_event_with_its_usage() {
+    let output = super::support::ssecat()
+        .args(["--text", "--stats-json", "-"])
+        .arg(fixture("openai-chat.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stats: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(stats["events"], 1, "{stderr}");
+    assert_eq!(stats["tokens_out"], 8, "{stderr}");
+    assert_eq!(stats["dialect"], "openai", "{stderr}");
+}
