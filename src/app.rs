@@ -17,7 +17,7 @@ use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
     Syntax, TextOptions, TextWriter,
 };
-use crate::pipeline::{Ending, Options, Pipeline, ReadSource, Save, Source, Taps};
+use crate::pipeline::{Ending, Options, Origin, Pipeline, ReadSource, Save, Source, Taps};
 use crate::progress;
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
@@ -132,11 +132,20 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         );
         return Err(Failure::Usage(message).into());
     }
+    let structured = matches!(cli.format(), Format::Jsonl | Format::Text | Format::Final);
+    // A body whose framing nobody declared is told by its first bytes;
+    // --raw prints any body, so it only needs to know SSE's [DONE].
+    let unlabelled = match cli.format() {
+        Format::Raw => Framing::Sse,
+        _ if structured => Framing::Sniff(Unlabelled::Checked),
+        _ => Framing::Sniff(Unlabelled::Lenient),
+    };
     let mut options = Options {
-        framing: Framing::Sniff(Unlabelled::Untyped),
-        content_type: None,
+        framing: unlabelled,
+        origin: Origin::Input,
+        last_event_id: cli.last_event_id.clone().unwrap_or_default(),
         strict: cli.strict,
-        structured: matches!(cli.format(), Format::Jsonl | Format::Text | Format::Final),
+        structured,
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
@@ -212,35 +221,41 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                     exit::escape_controls(reason)
                 ));
             }
-            http::Trace::NoContent => exit::say(format_args!(
-                "ssecat: HTTP 204 No Content: the server has no stream to send (no reconnection)\n"
-            )),
+            http::Trace::NoContent { reconnecting } => {
+                let then = if reconnecting {
+                    " (no reconnection)"
+                } else {
+                    ""
+                };
+                exit::say(format_args!(
+                    "ssecat: HTTP 204 No Content: the server has no stream to send{then}\n"
+                ));
+            }
             step if verbose => verbose::print(step),
             _ => {}
         }
     };
     let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
     let source = exchange.send(&mut trace, &mut interrupt)?;
-    let declared = source.framing();
-    if cli.strict {
-        strict_response(&source, declared, cli.ndjson)?;
-    }
     let format = cli.format();
-    let structured = matches!(format, Format::Jsonl | Format::Text | Format::Final);
-    options.content_type = Some(source.content_type());
-    options.framing = match (cli.ndjson, declared) {
+    options.origin = Origin::Response {
+        content_type: source.content_type(),
+    };
+    options.framing = match (cli.ndjson, source.framing()) {
         // --ndjson overrides a server that labels its NDJSON wrongly.
         (true, _) => Framing::JsonLines,
-        (false, Framing::Opaque) if format == Format::Raw => Framing::Opaque,
+        (false, Framing::Opaque | Framing::Json) if format == Format::Raw => Framing::Opaque,
         // Structured output holds only its format: the body must tell
         // what it is.
-        (false, Framing::Opaque) if structured => Framing::Sniff(Unlabelled::Response),
+        (false, Framing::Opaque) if structured => Framing::Sniff(Unlabelled::Checked),
+        (false, Framing::Sniff(_)) => unlabelled,
         (false, framing) => framing,
     };
     let format = if options.framing == Framing::Opaque && format != Format::Raw {
+        let content_type = source.content_type().unwrap_or_default();
         exit::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
-            exit::escape_controls(&source.content_type())
+            exit::escape_controls(&content_type)
         ));
         Format::Raw
     } else {
@@ -253,42 +268,6 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         format,
         Run::new(&options, interrupt, taps),
     )
-}
-
-/// `--strict`: as EventSource, only a 200 with the content type of a
-/// stream is read.
-fn strict_response(
-    source: &http::HttpSource<'_>,
-    declared: Framing,
-    ndjson: bool,
-) -> anyhow::Result<()> {
-    let status = source.status();
-    if status != reqwest::StatusCode::OK {
-        let message = format!("--strict: HTTP {status}: only 200 OK is a stream");
-        return Err(Failure::Strict(message).into());
-    }
-    let expected = if ndjson { Framing::JsonLines } else { declared };
-    let is_stream = matches!(declared, Framing::Sse | Framing::JsonLines);
-    if !is_stream || declared != expected || !source.has_content_type() {
-        let content_type = match source.content_type() {
-            named if source.has_content_type() => named,
-            _ => "without a content type".to_owned(),
-        };
-        let wanted = if ndjson {
-            "an NDJSON type"
-        } else {
-            "text/event-stream"
-        };
-        return Err(Failure::Unreadable {
-            message: format!(
-                "--strict: the response is {}, not {wanted}",
-                exit::escape_controls(&content_type)
-            ),
-            head: String::new(),
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// What `--save` and the statistics take from the stream.

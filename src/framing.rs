@@ -24,17 +24,17 @@ pub enum Framing {
     Opaque,
 }
 
-/// Where bytes whose framing nobody declared come from.
+/// How bytes whose framing nobody declared are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unlabelled {
-    /// A file, standard input or a response without a content type: JSON
-    /// lines when it starts like JSON (a whole document when its first line
-    /// is not a whole value), else SSE.
-    Untyped,
-    /// A response whose content type is no stream ssecat knows: JSON when
-    /// it starts like JSON, SSE when its first line is an SSE line, else
-    /// nothing ssecat can read.
-    Response,
+    /// JSON lines when they start like JSON (a whole document when the
+    /// first line is not a whole value), else SSE: for the formats that
+    /// print any stream.
+    Lenient,
+    /// As `Lenient`, but SSE only when the first line is an SSE line, else
+    /// nothing that can be read: for the formats whose output holds only
+    /// their own format.
+    Checked,
 }
 
 /// What the bytes held so far tell.
@@ -60,18 +60,14 @@ pub fn settle(framing: Framing, held: &[u8], end: bool) -> Settled {
     match framing {
         // A BOM may still be coming.
         Framing::Sniff(_) if !end && BOM.starts_with(held) => Settled::Undecided,
-        Framing::Sniff(origin) => {
+        Framing::Sniff(how) => {
             let Some(start) = first_non_blank(held) else {
                 return undecided(Framing::Sse);
             };
-            match (held[start], origin) {
+            match (held[start], how) {
                 (b'{' | b'[', _) => json_lines_or_document(&held[start..], end),
-                (_, Unlabelled::Untyped) => Settled::Framing(Framing::Sse),
-                (_, Unlabelled::Response) => match first_line(&held[start..], end) {
-                    None => Settled::Undecided,
-                    Some(line) if is_sse_line(line) => Settled::Framing(Framing::Sse),
-                    Some(_) => Settled::Unreadable,
-                },
+                (_, Unlabelled::Lenient) => Settled::Framing(Framing::Sse),
+                (_, Unlabelled::Checked) => sse_or_unreadable(&held[start..], end),
             }
         }
         Framing::Json => {
@@ -79,6 +75,10 @@ pub fn settle(framing: Framing, held: &[u8], end: bool) -> Settled {
                 return undecided(Framing::Document);
             };
             let held = &held[start..];
+            if !matches!(held[0], b'{' | b'[') {
+                // Mislabelled, as SSE sometimes is.
+                return sse_or_unreadable(held, end);
+            }
             match json_lines_or_document(held, end) {
                 // One line is a document unless another value follows.
                 Settled::Framing(Framing::JsonLines) => {
@@ -106,6 +106,20 @@ fn json_lines_or_document(held: &[u8], end: bool) -> Settled {
         Err(err) if err.is_eof() => Settled::Framing(Framing::Document),
         Err(_) => Settled::Unreadable,
     }
+}
+
+/// SSE when the first line of `held` is an SSE line.
+fn sse_or_unreadable(held: &[u8], end: bool) -> Settled {
+    match first_line(held, end) {
+        None => Settled::Undecided,
+        Some(line) if is_sse_line(line) => Settled::Framing(Framing::Sse),
+        Some(_) => Settled::Unreadable,
+    }
+}
+
+/// Whether `held` has a byte that is not white space (or part of a BOM).
+pub fn starts_after_blanks(held: &[u8]) -> bool {
+    first_non_blank(held).is_some()
 }
 
 /// Whether `held` starts (after blanks) as JSON does.
@@ -143,10 +157,14 @@ fn first_line(bytes: &[u8], end: bool) -> Option<&[u8]> {
     }
 }
 
-/// Whether `line` is a comment or a field of an SSE stream.
+/// Whether `line` is a comment or a field line of an SSE stream: a name
+/// of letters, digits, `_` and `-` (not only the four the spec reads:
+/// servers send others, as llama.cpp sent `error:`), then a colon or the
+/// end of the line.
 fn is_sse_line(line: &[u8]) -> bool {
     let name = line.split(|&b| b == b':').next().unwrap_or_default();
-    line.starts_with(b":") || matches!(name, b"data" | b"event" | b"id" | b"retry")
+    let is_name_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    line.starts_with(b":") || (!name.is_empty() && name.iter().all(is_name_byte))
 }
 
 #[cfg(test)]
@@ -169,7 +187,7 @@ mod tests {
 
     #[test]
     fn input_is_json_when_it_starts_like_json_and_sse_otherwise() {
-        let input = Framing::Sniff(Unlabelled::Untyped);
+        let input = Framing::Sniff(Unlabelled::Lenient);
         let json = |held: &[u8]| settled(input, held);
         assert_eq!(
             json(b"{\"a\":1}\n{\"b\":2}\n"),
@@ -195,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_response_of_another_type_is_read_only_when_it_is_sse_or_json() {
-        let response = Framing::Sniff(Unlabelled::Response);
+        let response = Framing::Sniff(Unlabelled::Checked);
         let read = |held: &[u8]| settled(response, held);
         assert_eq!(read(b"data: x\n\n"), Settled::Framing(Framing::Sse));
         assert_eq!(read(b": comment\r\n"), Settled::Framing(Framing::Sse));
@@ -203,7 +221,15 @@ mod tests {
         assert_eq!(read(b"{\"a\":1}"), Settled::Framing(Framing::JsonLines));
         assert_eq!(read(b"<!DOCTYPE html>\n<html>"), Settled::Unreadable);
         assert_eq!(read(b"Internal Server Error"), Settled::Unreadable);
-        assert_eq!(read(b"dataset: 1\n"), Settled::Unreadable);
+        assert_eq!(
+            read(b"error: {\"code\":1}\n"),
+            Settled::Framing(Framing::Sse)
+        );
+        assert_eq!(read(b"Bad gateway\n"), Settled::Unreadable);
+        assert_eq!(
+            read(b"time: 12:00 is late\n"),
+            Settled::Framing(Framing::Sse)
+        );
         assert_eq!(read(b""), Settled::Framing(Framing::Sse));
     }
 
@@ -222,6 +248,8 @@ mod tests {
         );
         assert_eq!(json(b"{malformed\n"), Settled::Unreadable);
         assert_eq!(json(b""), Settled::Framing(Framing::Document));
+        assert_eq!(json(b"data: x\n\n"), Settled::Framing(Framing::Sse));
+        assert_eq!(json(b"<html>\n"), Settled::Unreadable);
     }
 
     #[test]

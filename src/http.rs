@@ -27,6 +27,9 @@ use crate::sse::Resume;
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
+/// EventSource's signal to stop reconnecting.
+const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
+
 /// How much of an error response's body is shown.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
@@ -51,9 +54,11 @@ pub enum Trace<'a> {
         wait: Duration,
         reason: &'a str,
     },
-    /// A 204 No Content: the server has no stream to send, and no
-    /// reconnection is made.
-    NoContent,
+    /// A 204 No Content: the server has no stream to send; with
+    /// `--reconnect`, no reconnection is made.
+    NoContent {
+        reconnecting: bool,
+    },
 }
 
 /// What `--reconnect` asks for.
@@ -205,6 +210,8 @@ pub struct HttpSource<'t> {
 /// What sending the request again takes.
 struct Resend<'t> {
     client: Client,
+    /// `--strict`, and whether with `--ndjson`: checked on every response.
+    strict: Option<bool>,
     spec: RequestSpec,
     max_redirects: Option<u32>,
     trace: &'t mut dyn FnMut(Trace<'_>),
@@ -216,20 +223,9 @@ impl HttpSource<'_> {
         self.framing
     }
 
-    /// The response's status code.
-    pub fn status(&self) -> StatusCode {
-        self.response.status()
-    }
-
-    /// Whether the response named a content type.
-    pub fn has_content_type(&self) -> bool {
-        self.response.headers().contains_key(header::CONTENT_TYPE)
-    }
-
-    /// The response's content type, for messages.
-    pub fn content_type(&self) -> String {
-        let value = self.response.headers().get(header::CONTENT_TYPE);
-        String::from_utf8_lossy(value.map_or(&b""[..], |v| v.as_bytes())).into_owned()
+    /// The response's content type, for messages; `None` when it has none.
+    pub fn content_type(&self) -> Option<String> {
+        content_type(&self.response)
     }
 }
 
@@ -250,9 +246,11 @@ impl Source for HttpSource<'_> {
         } = self;
         let stream = async {
             loop {
-                if response.status() == StatusCode::NO_CONTENT {
+                if response.status() == NO_CONTENT {
                     // EventSource's signal to stop reconnecting: the stream is over.
-                    (resend.trace)(Trace::NoContent);
+                    (resend.trace)(Trace::NoContent {
+                        reconnecting: reconnect.is_some(),
+                    });
                     return Ok(Ending::EndOfInput);
                 }
                 let read = stream_body(&mut response, pipeline, limits).await;
@@ -274,6 +272,10 @@ impl Source for HttpSource<'_> {
                 response = resend
                     .reconnect(&policy, &mut attempts, reason, &resume, limits)
                     .await?;
+                // A 204 ends the stream, --strict or not.
+                if let (Some(ndjson), false) = (resend.strict, response.status() == NO_CONTENT) {
+                    strict_check(&response, ndjson)?;
+                }
             }
         };
         runtime.block_on(async {
@@ -366,6 +368,10 @@ impl Resend<'_> {
     /// Sends the request again, resuming after `last_event_id`.
     async fn send(&mut self, last_event_id: &str, limits: Limits) -> anyhow::Result<Response> {
         let mut spec = self.spec.clone();
+        // Only a last event ID that is not empty is sent, as EventSource
+        // does: an event that reset it (or dispatched none) removes even
+        // the --last-event-id the first request sent.
+        spec.headers.remove(LAST_EVENT_ID);
         if let Ok(id) = HeaderValue::from_str(last_event_id) {
             if !last_event_id.is_empty() {
                 spec.headers.insert(LAST_EVENT_ID, id);
@@ -437,6 +443,8 @@ fn is_connection_error(err: &reqwest::Error) -> bool {
 pub struct Exchange {
     /// What the user should know about the request before it is sent.
     pub warnings: Vec<String>,
+    /// `--strict`, and whether with `--ndjson`.
+    strict: Option<bool>,
     spec: RequestSpec,
     runtime: Runtime,
     client: Client,
@@ -459,6 +467,7 @@ impl Exchange {
         };
         Ok(Exchange {
             warnings,
+            strict: cli.strict.then_some(cli.ndjson),
             spec,
             runtime,
             client,
@@ -481,6 +490,7 @@ impl Exchange {
         let Exchange {
             spec,
             warnings: _,
+            strict,
             runtime,
             client,
             limits,
@@ -489,6 +499,7 @@ impl Exchange {
         } = self;
         let mut resend = Resend {
             client,
+            strict,
             spec,
             max_redirects,
             trace,
@@ -522,12 +533,10 @@ impl Exchange {
                 signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
             }
         })?;
-        // No content type: most likely a bare-bones event server, or one
-        // that sends JSON lines.
-        let framing = match response.headers().get(header::CONTENT_TYPE) {
-            None => Framing::Sniff(Unlabelled::Untyped),
-            Some(value) => value.to_str().map_or(Framing::Opaque, framing_of),
-        };
+        if let Some(ndjson) = strict {
+            strict_check(&response, ndjson)?;
+        }
+        let framing = framing_of_response(&response);
         Ok(HttpSource {
             runtime,
             response,
@@ -538,6 +547,54 @@ impl Exchange {
             attempts,
         })
     }
+}
+
+fn content_type(response: &Response) -> Option<String> {
+    let value = response.headers().get(header::CONTENT_TYPE)?;
+    Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+/// How a response's body is framed, by its content type.
+fn framing_of_response(response: &Response) -> Framing {
+    match response.headers().get(header::CONTENT_TYPE) {
+        // No content type: most likely a bare-bones event server, or one
+        // that sends JSON lines.
+        None => Framing::Sniff(Unlabelled::Lenient),
+        Some(value) => value.to_str().map_or(Framing::Opaque, framing_of),
+    }
+}
+
+/// `--strict`: as EventSource, only a 200 whose content type is a stream's
+/// is read (JSON lines' with `--ndjson`); checked on every response.
+fn strict_check(response: &Response, ndjson: bool) -> Result<(), Failure> {
+    let status = response.status();
+    if status != StatusCode::OK {
+        let status = status_line(status);
+        let message = format!("--strict: HTTP {status}: only 200 OK is a stream");
+        return Err(Failure::Strict(message));
+    }
+    let framing = framing_of_response(response);
+    let wanted = if ndjson {
+        Framing::JsonLines
+    } else {
+        Framing::Sse
+    };
+    if framing == wanted || (!ndjson && framing == Framing::JsonLines) {
+        return Ok(());
+    }
+    let content_type = content_type(response).unwrap_or_else(|| "no content type".to_owned());
+    let wanted = if ndjson {
+        "an NDJSON type"
+    } else {
+        "text/event-stream"
+    };
+    Err(Failure::Unreadable {
+        message: format!(
+            "--strict: the response has {}, not {wanted}",
+            escape_controls(&content_type)
+        ),
+        head: String::new(),
+    })
 }
 
 fn framing_of(content_type: &str) -> Framing {

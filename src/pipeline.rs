@@ -12,8 +12,8 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::exit::{self, Failure, OutputError};
-use crate::extract::Reader;
-use crate::framing::{self, Framing, Settled, Unlabelled};
+use crate::extract::{Dialect, Reader};
+use crate::framing::{self, Framing, Settled};
 use crate::output::{Document, EventWriter, RunEnd};
 use crate::signals::Interrupt;
 use crate::sse::{Decoder, Event, IgnoredField, Resume};
@@ -30,8 +30,11 @@ pub const DONE_MARKER: &str = "[DONE]";
 #[derive(Debug, Clone)]
 pub struct Options {
     pub framing: Framing,
-    /// The response's content type, for messages; `None` for a file or stdin.
-    pub content_type: Option<String>,
+    /// Where the bytes come from, for messages.
+    pub origin: Origin,
+    /// The id to resume after at first (`--last-event-id`), until an event
+    /// is dispatched.
+    pub last_event_id: String,
     /// `--strict`: an ignored line is an error.
     pub strict: bool,
     /// The output holds only its format (`--jsonl`, `--text`, `--format
@@ -45,6 +48,30 @@ pub struct Options {
     pub stop_at_done: bool,
     /// Largest line or event the decoder accepts.
     pub max_event_size: usize,
+}
+
+/// Where a stream's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file or standard input.
+    Input,
+    /// An HTTP response, with its content type when it has one.
+    Response { content_type: Option<String> },
+}
+
+impl Origin {
+    /// "the input", "the response (text/html)".
+    fn describe(&self) -> String {
+        match self {
+            Origin::Input => "the input".to_owned(),
+            Origin::Response {
+                content_type: Some(content_type),
+            } => format!("the response ({})", exit::escape_controls(content_type)),
+            Origin::Response { content_type: None } => {
+                "the response (without a content type)".to_owned()
+            }
+        }
+    }
 }
 
 /// How a stream that was read without error ended.
@@ -146,7 +173,10 @@ pub struct Pipeline<'o, W, E> {
 impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     pub fn new(out: W, writer: E, options: &'o Options, taps: Taps<'o>) -> Self {
         Pipeline {
-            decoder: decoder_for(options.framing, options.max_event_size),
+            decoder: decoder_for(options.framing, options).resuming(Resume {
+                last_event_id: options.last_event_id.clone(),
+                retry: None,
+            }),
             out,
             writer,
             options,
@@ -186,8 +216,18 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
 
     /// Keeps `chunk` until the framing is settled (a document: until the end).
     fn hold(&mut self, chunk: &[u8], at: Instant) -> anyhow::Result<ControlFlow<()>> {
+        // Past its first byte that is not white space, the framing is told
+        // by a whole line, so only a chunk with a line end can settle it:
+        // a long line is not searched again for every piece of it.
+        let seen_start = framing::starts_after_blanks(&self.held);
         self.held.extend_from_slice(chunk);
-        let flow = self.settle(at, false)?;
+        let flow = if self.framing == Framing::Document
+            || (seen_start && memchr::memchr2(b'\n', b'\r', chunk).is_none())
+        {
+            ControlFlow::Continue(())
+        } else {
+            self.settle(at, false)?
+        };
         // What is still held is one line (or document) that grows.
         if self.held.len() > self.options.max_event_size {
             let limit = self.options.max_event_size;
@@ -213,12 +253,16 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 Ok(ControlFlow::Continue(()))
             }
             Settled::Framing(settled) => {
-                if self.framing == Framing::Sniff(Unlabelled::Response) && settled == Framing::Sse {
-                    let content_type = self.options.content_type.as_deref().unwrap_or_default();
+                let declared_otherwise = matches!(
+                    &self.options.origin,
+                    Origin::Response {
+                        content_type: Some(_)
+                    }
+                );
+                if settled == Framing::Sse && declared_otherwise {
                     exit::say(format_args!(
-                        "ssecat: warning: the response is {}, but its body is an event \
-                         stream: reading it as one\n",
-                        exit::escape_controls(content_type)
+                        "ssecat: warning: {} is an event stream: reading it as one\n",
+                        self.options.origin.describe()
                     ));
                 }
                 self.decode_held_as(settled, at)
@@ -229,7 +273,8 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     /// Settles the framing and decodes what was held.
     fn decode_held_as(&mut self, framing: Framing, at: Instant) -> anyhow::Result<ControlFlow<()>> {
         self.framing = framing;
-        self.decoder = decoder_for(framing, self.options.max_event_size);
+        let resume = self.decoder.resume().clone();
+        self.decoder = decoder_for(framing, self.options).resuming(resume);
         let held = std::mem::take(&mut self.held);
         self.decode(&held, at)
     }
@@ -241,12 +286,8 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
             Some(line) if self.held.is_empty() => line.as_bytes(),
             _ => &self.held,
         };
-        let source = match &self.options.content_type {
-            Some(content_type) => format!("the response ({content_type})"),
-            None => "the input".to_owned(),
-        };
         Failure::Unreadable {
-            message: format!("{source} is {what}"),
+            message: format!("{} is {what}", self.options.origin.describe()),
             head: body_head(body),
         }
         .into()
@@ -307,13 +348,23 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
     }
 
     /// A new response goes on with the stream (a reconnection): the
-    /// unfinished event is dropped, only the resume state is kept.
+    /// unfinished event, and whatever was held to tell the framing, is
+    /// dropped; the new body's framing is told anew; only the resume state
+    /// is kept.
     pub fn restart(&mut self) -> anyhow::Result<()> {
-        let dropped = std::mem::take(&mut self.dropped) + self.decoder.pending_bytes();
+        let held = std::mem::take(&mut self.held).len() as u64;
+        let dropped = std::mem::take(&mut self.dropped) + self.decoder.pending_bytes() + held;
         if let Some(save) = &mut self.taps.save {
             save.resume(dropped, self.framing)?;
         }
         self.decoder.restart();
+        if self.framing != self.options.framing {
+            self.framing = self.options.framing;
+            let resume = self.decoder.resume().clone();
+            self.decoder = decoder_for(self.framing, self.options).resuming(resume);
+        }
+        self.lines = 0;
+        self.only_line = None;
         Ok(())
     }
 
@@ -403,9 +454,17 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                     };
                     stats.event(&event, at, answer_reader(&self.writer, self.options));
                 }
+                let dialect = self
+                    .writer
+                    .reader()
+                    .and_then(|reader| reader.turn().dialect);
+                let ask = match dialect {
+                    Some(Dialect::Gemini) => "Gemini streams as SSE with ?alt=sse",
+                    _ => "did the request ask for \"stream\": true?",
+                };
                 exit::say(format_args!(
                     "ssecat: note: the response was not streamed: it is one JSON document, \
-                     read whole (did the request ask for \"stream\": true?)\n"
+                     read whole ({ask})\n"
                 ));
                 Ok(())
             }
@@ -424,10 +483,15 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
 }
 
 /// The decoder for a settled framing.
-fn decoder_for(framing: Framing, max_event_size: usize) -> Decoder {
-    match framing {
-        Framing::JsonLines => Decoder::json_lines(max_event_size),
-        _ => Decoder::new(max_event_size),
+fn decoder_for(framing: Framing, options: &Options) -> Decoder {
+    let decoder = match framing {
+        Framing::JsonLines => Decoder::json_lines(options.max_event_size),
+        _ => Decoder::new(options.max_event_size),
+    };
+    if options.strict {
+        decoder.stopping_at_unknown_fields()
+    } else {
+        decoder
     }
 }
 

@@ -39,7 +39,7 @@ pub fn print(step: Trace<'_>) {
             .and_then(|()| print_headers(&mut err, '<', response.headers(), &[]))
         }
         // Told with or without -v, by the caller.
-        Trace::Reconnect { .. } | Trace::NoContent => Ok(()),
+        Trace::Reconnect { .. } | Trace::NoContent { .. } => Ok(()),
     };
     exit::say_bytes(&err);
 }

@@ -18,8 +18,8 @@ use ssecat::framing::{settle, Framing, Settled, Unlabelled};
 fuzz_target!(|input: &[u8]| {
     for framing in [
         Framing::Json,
-        Framing::Sniff(Unlabelled::Untyped),
-        Framing::Sniff(Unlabelled::Response),
+        Framing::Sniff(Unlabelled::Lenient),
+        Framing::Sniff(Unlabelled::Checked),
     ] {
         let whole = settle(framing, input, true);
         for cut in 0..input.len().min(512) {

@@ -95,6 +95,8 @@ pub struct Decoder {
     block_has_field: bool,
     /// JSON Lines mode: every non-empty line is the data of one event.
     json_lines: bool,
+    /// Stop decoding at a line with an unknown field (`--strict`).
+    stop_at_unknown: bool,
     max_size: usize,
     /// Names of the unknown fields seen so far (a few, to report each once).
     unknown_names: Vec<Box<[u8]>>,
@@ -147,6 +149,7 @@ impl Decoder {
             block_bytes: 0,
             block_has_field: false,
             json_lines: false,
+            stop_at_unknown: false,
             max_size,
             unknown_names: Vec::new(),
             ignored: Vec::new(),
@@ -161,6 +164,22 @@ impl Decoder {
             json_lines: true,
             ..Decoder::new(max_size)
         }
+    }
+
+    /// This decoder, going on from the resume state of an earlier one (or
+    /// of `--last-event-id`): its first dispatch commits its own id buffer.
+    pub fn resuming(mut self, resume: Resume) -> Self {
+        self.id_uncommitted = !resume.last_event_id.is_empty();
+        self.resume = resume;
+        self
+    }
+
+    /// This decoder, stopping at a line with an unknown field as at a
+    /// `Break` of the callback, for a caller that fails on one: nothing
+    /// after it is decoded. [`Decoder::take_ignored`] then has it.
+    pub fn stopping_at_unknown_fields(mut self) -> Self {
+        self.stop_at_unknown = true;
+        self
     }
 
     /// Decodes `chunk`, calling `on_event` for every event it completes.
@@ -375,7 +394,12 @@ impl Decoder {
                 }
             }
             b"id" => {}
-            _ => self.note_unknown(name, value),
+            _ => {
+                self.note_unknown(name, value);
+                if self.stop_at_unknown {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
         }
         Ok(ControlFlow::Continue(()))
     }

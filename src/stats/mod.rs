@@ -60,7 +60,7 @@ pub fn record(requests: &mut Requests, step: &Trace<'_>) {
             });
         }
         Trace::Reconnect { .. } => requests.reconnects += 1,
-        Trace::NoContent => {}
+        Trace::NoContent { .. } => {}
     }
 }
 

@@ -334,7 +334,7 @@ fn each_connection_starts_with_an_empty_id_buffer() {
     assert_eq!(records.len(), 2, "{stdout}");
     assert_eq!(records[0]["id"], "7", "{stdout}");
     // The second connection set no id: its event has none.
-    assert_ne!(records[1]["id"], "7", "{stdout}");
+    assert_eq!(records[1]["id"], serde_json::Value::Null, "{stdout}");
     assert_eq!(server.requests()[1].header("last-event-id"), Some("7"));
 }
 
@@ -411,4 +411,71 @@ fn an_empty_reply_exits_10_and_is_retried_with_reconnect() {
         stderr.contains("gave up after 1 reconnection: empty reply"),
         "{stderr}"
     );
+}
+
+#[test]
+fn bytes_held_to_tell_the_framing_are_dropped_with_the_connection() {
+    let server = serve_in_turn(|n| match n {
+        // No content type: the first bytes tell JSON, and the line is cut.
+        0 => Reply::new(200).send("{\"a\":").drop_connection(),
+        _ => Reply::new(200).send("{\"b\":1}\n{\"c\":2}\n"),
+    });
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            "--reconnect=1",
+            "--max-retry-wait",
+            "0.01",
+        ])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(stdout_text(&output), "{\"b\":1}\n{\"c\":2}\n", "{stderr}");
+    assert_eq!(output.status.code(), Some(9), "gave up after 1: {stderr}");
+}
+
+#[test]
+fn an_event_without_an_id_stops_last_event_id_even_one_given_on_the_command_line() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        1 => Reply::sse("id: 3\ndata: b\n\n"),
+        2 => Reply::sse("id:\ndata: c\n\n"),
+        _ => Reply::sse("data: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", "--last-event-id", "5"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_text(&output), "a\nb\nc\n");
+    let requests = server.requests();
+    let sent: Vec<Option<&str>> = requests.iter().map(|r| r.header("last-event-id")).collect();
+    // Event a, dispatched with no id, made the last event ID empty; c reset it.
+    assert_eq!(sent, [Some("5"), None, Some("3"), None]);
+}
+
+#[test]
+fn strict_checks_every_response_of_a_reconnection() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\ndata: a\n\n"),
+        _ => Reply::new(200)
+            .header("content-type", "text/html")
+            .send("<html></html>"),
+    });
+    let output = http()
+        .args(["--strict", "--format", "data", "--reconnect=3"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(11), "{stderr}");
+    assert_eq!(stdout_text(&output), "a\n");
+    assert!(
+        stderr.contains("--strict: the response has text/html"),
+        "{stderr}"
+    );
+    assert_eq!(server.hits(), 2);
 }

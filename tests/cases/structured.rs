@@ -83,8 +83,59 @@ fn an_event_stream_under_another_content_type_is_read_with_a_warning() {
     assert_eq!(stdout_text(&output), "Hi");
     assert_eq!(
         stderr,
-        "ssecat: warning: the response is text/plain, but its body is an event stream: reading it as one\n"
+        "ssecat: warning: the response (text/plain) is an event stream: reading it as one\n"
     );
+    // Labelled as JSON, too.
+    let server = serving(
+        "application/json",
+        b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n".to_vec(),
+    );
+    let output = run(&server, &["--text"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_text(&output), "Hi");
+}
+
+#[test]
+fn a_page_without_a_content_type_or_on_stdin_is_no_stream_for_structured_output() {
+    let page = "<html>\n<body>Bad gateway</body>\n</html>\n";
+    let untyped = Server::start(move |_| Reply::new(200).send(page));
+    let output = run(&untyped, &["--jsonl"]);
+    assert_eq!(output.status.code(), Some(11));
+    assert_eq!(stdout_text(&output), "");
+    assert!(
+        stderr_of(&output).starts_with(
+            "ssecat: error: the response (without a content type) is neither an event stream nor JSON\nssecat: it begins: <html>\\n"
+        ),
+        "{}",
+        stderr_of(&output)
+    );
+    with_stdin(&["--text"], page)
+        .code(11)
+        .stdout("")
+        .stderr(predicates::str::starts_with(
+            "ssecat: error: the input is neither an event stream nor JSON\n",
+        ));
+    // The formats that print any stream go on as before.
+    with_stdin(&["--format", "data"], page).code(9).stdout("");
+}
+
+#[test]
+fn raw_prints_any_body_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("array.json");
+    let body = format!("[\n{}\n]\n", vec!["  {\"n\": 1}"; 400].join(",\n"));
+    std::fs::write(&path, &body).unwrap();
+    let output = super::support::ssecat()
+        .args(["--raw", "--max-event-size", "1K"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), body);
+    let server = serving("application/json", body.clone().into_bytes());
+    let output = run(&server, &["--raw", "--max-event-size", "1K"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_text(&output), body);
+    assert_eq!(stderr_of(&output), "");
 }
 
 /// Every non-streamed response of `tests/fixtures/llm`.
@@ -275,7 +326,7 @@ fn strict_fails_on_what_is_otherwise_a_warning() {
     });
     let no_type = Server::start(move |_| Reply::new(200).send(answer));
     let plain = serving("text/plain", answer.as_bytes().to_vec());
-    let ignored = Server::sse("error: {\"message\":\"boom\"}\ndata: a\n\n");
+    let ignored = Server::sse("data: a\n\nerror: {\"message\":\"boom\"}\ndata: b\n\ndata: c\n\n");
     let no_text = Server::sse("data: {\"unknown\":1}\n\n");
     for (server, args, strict_code) in [
         (&status_201, &["--text"][..], 12),
