@@ -85,8 +85,13 @@ pub struct Decoder {
     /// The last event ID buffer: the last `id` field of this response. It
     /// only becomes the resume id when an event is dispatched.
     id_buffer: String,
-    /// `id_buffer` may differ from `resume.last_event_id`.
-    id_uncommitted: bool,
+    /// An `id` field was read since the last dispatch: the next one
+    /// commits `id_buffer`.
+    id_set: bool,
+    /// The last event ID came from an earlier connection (or from
+    /// `--last-event-id`): this connection's first event replaces it with
+    /// its own id, or with none.
+    id_inherited: bool,
     /// What outlives this response; [`Decoder::restart`] keeps it.
     resume: Resume,
     /// Bytes of the current, not yet closed, event block.
@@ -144,7 +149,8 @@ impl Decoder {
             chunk_data: None,
             event_type: String::new(),
             id_buffer: String::new(),
-            id_uncommitted: false,
+            id_set: false,
+            id_inherited: false,
             resume: Resume::default(),
             block_bytes: 0,
             block_has_field: false,
@@ -169,7 +175,7 @@ impl Decoder {
     /// This decoder, going on from the resume state of an earlier one (or
     /// of `--last-event-id`): its first dispatch commits its own id buffer.
     pub fn resuming(mut self, resume: Resume) -> Self {
-        self.id_uncommitted = !resume.last_event_id.is_empty();
+        self.id_inherited = !resume.last_event_id.is_empty();
         self.resume = resume;
         self
     }
@@ -294,8 +300,8 @@ impl Decoder {
         self.skip_lf = false;
         self.chunk_data = None;
         self.id_buffer.clear();
-        // The new stream's first dispatch commits its own id, empty or not.
-        self.id_uncommitted = !self.resume.last_event_id.is_empty();
+        self.id_set = false;
+        self.id_inherited = !self.resume.last_event_id.is_empty();
         unfinished
     }
 
@@ -386,7 +392,7 @@ impl Decoder {
             b"id" if memchr(0, value).is_none() => {
                 self.id_buffer.clear();
                 push_lossy(&mut self.id_buffer, value);
-                self.id_uncommitted = true;
+                self.id_set = true;
             }
             b"retry" => {
                 if let Some(millis) = parse_retry(value) {
@@ -459,15 +465,22 @@ impl Decoder {
     }
 
     /// Dispatches the block's event, if it has data; `chunk` is the chunk
-    /// being fed, where its data may lie. Either way the id buffer becomes
-    /// the last event ID, as the spec's first step of dispatch says.
+    /// being fed, where its data may lie. The id buffer becomes the last
+    /// event ID, as the spec's first step of dispatch says, when an `id`
+    /// line set it (with or without data) or when an event replaces an id
+    /// inherited from an earlier connection. Unlike the spec's letter, a
+    /// blank line after only comments (a heartbeat) does not empty an
+    /// inherited id: a server that pings before its first event would be
+    /// asked to start over when the connection drops.
     fn dispatch<F>(&mut self, chunk: &[u8], on_event: &mut F) -> ControlFlow<()>
     where
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
-        if self.id_uncommitted {
+        let has_data = self.chunk_data.is_some() || !self.data.is_empty();
+        if self.id_set || (self.id_inherited && has_data) {
             self.resume.last_event_id.clone_from(&self.id_buffer);
-            self.id_uncommitted = false;
+            self.id_set = false;
+            self.id_inherited = false;
         }
         let data = match self.chunk_data.take() {
             Some(range) => match utf8(&chunk[range.clone()]) {

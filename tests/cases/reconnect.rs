@@ -479,3 +479,20 @@ fn strict_checks_every_response_of_a_reconnection() {
     );
     assert_eq!(server.hits(), 2);
 }
+
+#[test]
+fn a_heartbeat_keeps_the_last_event_id_across_connections() {
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 10\nid: 3\ndata: a\n\n"),
+        1 => Reply::sse(": ping\n\n"),
+        _ => Reply::sse("data: [DONE]\n\n"),
+    });
+    let output = http()
+        .args(["--format", "data", "--reconnect", &server.url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let requests = server.requests();
+    let sent: Vec<Option<&str>> = requests.iter().map(|r| r.header("last-event-id")).collect();
+    assert_eq!(sent, [None, Some("3"), Some("3")]);
+}

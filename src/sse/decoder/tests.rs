@@ -488,7 +488,7 @@ fn restart_drops_the_unfinished_block_and_keeps_the_resume_state() {
     // empty, so its first event carries no id.
     let events = feed_all(&mut decoder, &[b"\xEF\xBB\xBF\ndata: b\n\n"]);
     assert_eq!(events, [pair("b", "")]);
-    // That dispatch made the empty id the last event ID.
+    // That event, without an id, made the last event ID empty.
     assert_eq!(decoder.resume().last_event_id, "");
     assert_eq!(decoder.resume().retry, Some(1500));
     assert_eq!(decoder.restart(), None);
@@ -520,5 +520,48 @@ fn a_blank_line_commits_the_id_without_an_event() {
         let events = feed_all(&mut decoder, &chunks);
         assert_eq!(events, [pair("a", "1")]);
         assert_eq!(decoder.resume().last_event_id, "9", "cut as {chunks:?}");
+    }
+}
+
+#[test]
+fn a_resumed_decoder_keeps_the_id_until_its_first_dispatch() {
+    let resume = Resume {
+        last_event_id: "5".to_owned(),
+        retry: Some(10),
+    };
+    let mut decoder = Decoder::new(1 << 20).resuming(resume.clone());
+    assert_eq!(decoder.resume(), &resume);
+    feed_all(&mut decoder, &[b": ping\n\nid: 6\n"]);
+    // A heartbeat does not empty it, and id 6 has not been dispatched.
+    assert_eq!(decoder.resume(), &resume);
+    let events = feed_all(&mut decoder, &[b"data: a\n\ndata: b\n\n"]);
+    assert_eq!(events, [pair("a", "6"), pair("b", "6")]);
+    assert_eq!(decoder.resume().last_event_id, "6");
+}
+
+#[test]
+fn a_strict_decoder_stops_at_an_unknown_field() {
+    let input: &[u8] = b"data: a\n\nfoo: bar\ndata: b\n\ndata: c\n\n";
+    for chunks in chunkings(input) {
+        let mut decoder = Decoder::new(1 << 20).stopping_at_unknown_fields();
+        let mut events = Vec::new();
+        for chunk in &chunks {
+            decoder
+                .feed(chunk, |event| {
+                    events.push(event.data.to_owned());
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            if !decoder.ignored.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(events, ["a"], "cut as {chunks:?}");
+        let ignored = decoder.take_ignored();
+        assert_eq!(ignored.len(), 1);
+        assert_eq!(
+            (ignored[0].name.as_str(), ignored[0].value.as_str()),
+            ("foo", "bar")
+        );
     }
 }
