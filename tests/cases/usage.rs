@@ -83,6 +83,11 @@ fn short_help_gives_each_option_one_line_and_ends_with_the_examples() {
     let help = help_text("-h");
     let (options, after) = help.split_once("\nExamples:\n").expect("-h has examples");
     assert_eq!(after.trim_end(), EXAMPLES, "-h ends with the examples");
+    // A host without a scheme means http://: copying a request with a key
+    // from the help must not send it in clear text.
+    for example in after.lines().filter(|line| line.contains("--bearer")) {
+        assert!(example.contains(" https://"), "{example}");
+    }
     assert!(
         !help.contains("Exit status") && !help.contains("interrupted (Ctrl-C)"),
         "the exit codes are for --help, not -h:\n{help}"
