@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::cli::{Cli, ColorChoice, Format};
-use crate::exit::{self, Failure};
+use crate::exit;
+use crate::failure::Failure;
 
+use crate::ending::Ending;
+use crate::exit_code::Code;
 use crate::extract::{Extraction, Reader};
 use crate::framing::{Framing, Unlabelled};
 use crate::generate;
@@ -17,7 +20,7 @@ use crate::output::{
     DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
     Syntax, TextOptions, TextWriter,
 };
-use crate::pipeline::{Ending, Options, Origin, Pipeline, ReadSource, Save, Source, Taps};
+use crate::pipeline::{Options, Origin, Pipeline, ReadSource, Save, Source, Taps};
 use crate::progress;
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
@@ -66,7 +69,7 @@ pub fn run(cli: &Cli) -> u8 {
         exit::say(format_args!("ssecat: stats\n{summary}"));
     }
     match stats_json.map(|json| json.write(&summary)) {
-        Some(Err(err)) if verdict.code == exit::SUCCESS => exit::report(&Err(err)).code,
+        Some(Err(err)) if verdict.code == Code::Success.number() => exit::report(&Err(err)).code,
         Some(Err(err)) => {
             exit::report(&Err(err));
             verdict.code
@@ -205,7 +208,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     let verbose = cli.verbose;
     let mut trace = |step: http::Trace<'_>| {
         if let Some(requests) = requests.as_deref_mut() {
-            stats::record(requests, &step);
+            record(requests, &step);
         }
         match step {
             http::Trace::Reconnect {
@@ -218,7 +221,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 exit::say(format_args!(
                     "ssecat: reconnecting in {:.1} s (attempt {attempt}{of}): {}\n",
                     wait.as_secs_f64(),
-                    exit::escape_controls(reason)
+                    crate::escape::escape_controls(reason)
                 ));
             }
             http::Trace::NoContent { reconnecting } => {
@@ -255,7 +258,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         let content_type = source.content_type().unwrap_or_default();
         exit::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
-            exit::escape_controls(&content_type)
+            crate::escape::escape_controls(&content_type)
         ));
         Format::Raw
     } else {
@@ -268,6 +271,21 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         format,
         Run::new(&options, interrupt, taps),
     )
+}
+
+/// Notes a step of the HTTP exchange in the statistics.
+fn record(requests: &mut stats::Requests, step: &http::Trace<'_>) {
+    match step {
+        http::Trace::Request(..) => requests.sent(),
+        http::Trace::Response(response) => requests.responded(stats::Response {
+            url: response.url().to_string(),
+            status: response.status().as_u16(),
+            http_version: format!("{:?}", response.version()),
+            content_type: http::content_type(response),
+        }),
+        http::Trace::Reconnect { .. } => requests.reconnected(),
+        http::Trace::NoContent { .. } => {}
+    }
 }
 
 /// What `--save` and the statistics take from the stream.

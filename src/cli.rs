@@ -5,35 +5,11 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 
+use crate::exit_code;
 use crate::extract::{Dialect, Extraction};
-use crate::generate::Generate;
 
-/// The exit codes, for --help and the man page (`src/generate.rs` reads
-/// each code from the start of its line; the lines indented further go on
-/// with the text of the code above).
-pub const EXIT_STATUS: &str =
-    "  0  the stream ended normally ([DONE], a provider's end event, or the end
-     after a complete event)
-  1  any other error (unreadable input, an event over --max-event-size, ...)
-  2  usage error (bad flag or value, invalid --json, bad header)
-  3  HTTP 3xx not followed (see -L), or too many redirects
-  4  HTTP 4xx
-  5  HTTP 5xx
-  6  could not connect (DNS, refused, TLS)
-  7  timeout (--connect-timeout, --idle-timeout or --max-time)
-  8  the stream reported an error (an LLM provider's error event)
-  9  the stream was cut short: connection lost, ended inside an event,
-     (--text, --format final) ended before the dialect's end marker, or
-     --reconnect=N gave up
-  10  the server closed the connection without sending a response (empty
-     reply)
-  11  the response is not a stream the output format can read: --jsonl,
-     --text and --format final take an event stream, JSON lines or a JSON
-     document a dialect reads (with --strict: the content type of a stream)
-  12  --strict: a status other than 200, a line with an unknown field, or
-     no answer text
-  130  interrupted (Ctrl-C)
-  143  terminated (SIGTERM)";
+/// The width the exit codes are wrapped to in --help.
+pub const HELP_WIDTH: usize = 76;
 
 /// Example commands, one a line, for --help and the man page.
 pub const EXAMPLES: &str =
@@ -46,7 +22,7 @@ pub const EXAMPLES: &str =
 #[command(name = "ssecat", version, about)]
 // -h ends with the examples; --help (and the man page) adds the exit codes.
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
-#[command(after_long_help = format!("Exit status:\n{EXIT_STATUS}\n\nExamples:\n{EXAMPLES}"))]
+#[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
 #[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>")]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
 #[command(group(ArgGroup::new("body").args(["data", "json"])))]
@@ -320,6 +296,18 @@ pub struct Cli {
     /// with -o.
     #[arg(long, value_name = "FILE", help_heading = "Diagnostics")]
     pub stats_json: Option<PathBuf>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+    /// The man page, roff
+    Man,
 }
 
 /// When to colour the output.

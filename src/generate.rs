@@ -5,25 +5,14 @@
 
 use std::io::{self, Write};
 
-use clap::{Command, CommandFactory, ValueEnum};
+use clap::{Command, CommandFactory};
 use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{bold, roman, Roff};
 
-use crate::cli::{Cli, EXAMPLES, EXIT_STATUS};
-use crate::exit::OutputError;
-
-/// What `--generate` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Generate {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
-    /// The man page, roff
-    Man,
-}
+use crate::cli::{Cli, Generate, EXAMPLES};
+use crate::exit_code::Code;
+use crate::failure::OutputError;
 
 /// The DESCRIPTION section, after the one-line summary.
 const DESCRIPTION: &str = "\
@@ -124,11 +113,11 @@ fn man_page(cmd: clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
 
     let mut sections = Roff::new();
     sections.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in exit_codes() {
+    for code in Code::ALL {
         sections
             .control("TP", [])
-            .text([bold(code)])
-            .text([roman(meaning)]);
+            .text([bold(code.number().to_string())])
+            .text([roman(code.meaning())]);
     }
     sections.control("SH", ["EXAMPLES"]).control("nf", []);
     for example in EXAMPLES.lines() {
@@ -155,48 +144,9 @@ fn man_page(cmd: clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
 /// What the `roff` crate puts at the start of every document it renders.
 const APOSTROPHE_DEFINITION: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
 
-/// The codes of `EXIT_STATUS` with their meaning, continuation lines joined.
-fn exit_codes() -> Vec<(&'static str, String)> {
-    let mut codes: Vec<(&str, String)> = Vec::new();
-    for line in EXIT_STATUS.lines() {
-        let text = line.trim_start();
-        let indent = line.len() - text.len();
-        match (indent, codes.last_mut()) {
-            (2, _) => {
-                let (code, meaning) = text
-                    .split_once("  ")
-                    .expect("an exit code and its meaning, two spaces apart");
-                codes.push((code, meaning.to_owned()));
-            }
-            (_, Some((_, meaning))) => {
-                meaning.push(' ');
-                meaning.push_str(text);
-            }
-            (_, None) => panic!("EXIT_STATUS starts with a continuation line: {line:?}"),
-        }
-    }
-    codes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_exit_code_is_read_with_its_whole_meaning() {
-        let codes = exit_codes();
-        let numbers: Vec<&str> = codes.iter().map(|(code, _)| *code).collect();
-        assert_eq!(
-            numbers,
-            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "130", "143"]
-        );
-        assert_eq!(
-            codes[9].1,
-            "the stream was cut short: connection lost, ended inside an event, \
-             (--text, --format final) ended before the dialect's end marker, or \
-             --reconnect=N gave up"
-        );
-    }
 
     #[test]
     fn the_completions_offer_every_alias() {

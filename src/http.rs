@@ -17,10 +17,12 @@ use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::cli::Cli;
-use crate::exit::{escape_controls, Failure};
+use crate::ending::Ending;
+use crate::escape::escape_controls;
+use crate::failure::{Failure, Status};
 use crate::framing::{Framing, Unlabelled};
 use crate::output::EventWriter;
-use crate::pipeline::{Ending, Pipeline, Source};
+use crate::pipeline::{Pipeline, Source};
 use crate::plural::plural;
 use crate::signals::Interrupt;
 use crate::sse::Resume;
@@ -346,15 +348,8 @@ fn retry_on(err: &anyhow::Error, limits: Limits) -> Option<(String, Option<Durat
         return None;
     }
     match err.downcast_ref::<Failure>()? {
-        Failure::Status {
-            code: code @ (408 | 429 | 500..=599),
-            report,
-            retry_after,
-        } => {
-            let status = report.lines().next().unwrap_or_default();
-            let status = status.strip_prefix("ssecat: ").unwrap_or(status);
-            debug_assert!(status.contains(&code.to_string()));
-            Some((status.to_owned(), *retry_after))
+        failure @ Failure::Status(status) if matches!(status.code, 408 | 429 | 500..=599) => {
+            Some((failure.to_string(), status.retry_delay))
         }
         failure @ (Failure::Connect(_)
         | Failure::EmptyReply(_)
@@ -549,7 +544,8 @@ impl Exchange {
     }
 }
 
-fn content_type(response: &Response) -> Option<String> {
+/// A response's content type, as sent; `None` when it has none.
+pub fn content_type(response: &Response) -> Option<String> {
     let value = response.headers().get(header::CONTENT_TYPE)?;
     Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
@@ -569,8 +565,11 @@ fn framing_of_response(response: &Response) -> Framing {
 fn strict_check(response: &Response, ndjson: bool) -> Result<(), Failure> {
     let status = response.status();
     if status != StatusCode::OK {
-        let status = status_line(status);
-        let message = format!("--strict: HTTP {status}: only 200 OK is a stream");
+        let status = format!("{} {}", status.as_u16(), reason(status));
+        let message = format!(
+            "--strict: HTTP {}: only 200 OK is a stream",
+            status.trim_end()
+        );
         return Err(Failure::Strict(message));
     }
     let framing = framing_of_response(response);
@@ -685,15 +684,12 @@ async fn send(
                 spec.redirect(status, next);
             }
             (true, Some(next), None) => {
-                let report = format!(
-                    "ssecat: HTTP {}\nssecat: redirect to {next} not followed (use -L to follow it)\n",
-                    status_line(status)
-                );
-                return Err(Failure::Status {
+                return Err(Failure::Status(Box::new(Status {
                     code: status.as_u16(),
-                    report,
-                    retry_after: None,
-                }
+                    reason: reason(status),
+                    unfollowed: Some(next.to_string()),
+                    ..Status::default()
+                }))
                 .into());
             }
             _ => return Err(status_failure(response, limits).await.into()),
@@ -701,14 +697,9 @@ async fn send(
     }
 }
 
-fn status_line(status: StatusCode) -> String {
-    format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("")
-    )
-    .trim_end()
-    .to_owned()
+/// The standard's name for a status ("Not Found"), or nothing.
+fn reason(status: StatusCode) -> String {
+    status.canonical_reason().unwrap_or_default().to_owned()
 }
 
 /// A failed request, by cause: timeout, could not connect, no response, or
@@ -838,31 +829,16 @@ async fn status_failure(mut response: Response, limits: Limits) -> Failure {
             break;
         }
     }
-    // The server's words are quoted with their control characters escaped.
-    let mut report = format!("ssecat: HTTP {}\n", status_line(status));
-    if let Some(message) = error_message(&body) {
-        report.push_str(&format!("ssecat: message: {}\n", escape_controls(&message)));
-    }
-    if let Some(retry_after) = &retry_after {
-        report.push_str(&format!(
-            "ssecat: Retry-After: {}\n",
-            escape_controls(retry_after)
-        ));
-    }
-    if !body.is_empty() {
-        report.push_str(&escape_controls(&String::from_utf8_lossy(&body)));
-        if !report.ends_with('\n') {
-            report.push('\n');
-        }
-    }
-    if truncated {
-        report.push_str("ssecat: (body cut at 64 KiB)\n");
-    }
-    Failure::Status {
+    Failure::Status(Box::new(Status {
         code: status.as_u16(),
-        report,
-        retry_after: retry_after.as_deref().and_then(delay_seconds),
-    }
+        reason: reason(status),
+        message: error_message(&body),
+        retry_delay: retry_after.as_deref().and_then(delay_seconds),
+        retry_after,
+        body,
+        truncated,
+        unfollowed: None,
+    }))
 }
 
 /// A `Retry-After` of delay-seconds (an HTTP date is not read: the

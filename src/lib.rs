@@ -6,8 +6,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod ending;
+pub mod escape;
 pub mod exit;
+pub mod exit_code;
 pub mod extract;
+pub mod failure;
 pub mod framing;
 pub mod generate;
 pub mod http;

@@ -11,8 +11,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::exit::{self, Failure, OutputError};
+use crate::ending::{Ending, DONE_MARKER};
+use crate::exit;
 use crate::extract::{Dialect, Reader};
+use crate::failure::{Failure, OutputError};
 use crate::framing::{self, Framing, Settled};
 use crate::output::{Document, EventWriter, RunEnd};
 use crate::signals::Interrupt;
@@ -22,9 +24,6 @@ use crate::stats::Recorder;
 /// Large reads keep the per-chunk costs (syscall, flush) small; `read`
 /// returns whatever has arrived, so a live pipe is still streamed.
 const READ_BUFFER: usize = 256 * 1024;
-
-/// The data of the event that ends an OpenAI-style stream.
-pub const DONE_MARKER: &str = "[DONE]";
 
 /// What the pipeline does besides decoding.
 #[derive(Debug, Clone)]
@@ -66,23 +65,15 @@ impl Origin {
             Origin::Input => "the input".to_owned(),
             Origin::Response {
                 content_type: Some(content_type),
-            } => format!("the response ({})", exit::escape_controls(content_type)),
+            } => format!(
+                "the response ({})",
+                crate::escape::escape_controls(content_type)
+            ),
             Origin::Response { content_type: None } => {
                 "the response (without a content type)".to_owned()
             }
         }
     }
-}
-
-/// How a stream that was read without error ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// A `[DONE]` event arrived.
-    Done,
-    /// The input ended after a complete event (or with no event at all).
-    EndOfInput,
-    /// The input ended inside an event, which was dropped.
-    Unfinished { bytes: u64 },
 }
 
 /// `--save`: the received body, byte for byte.
@@ -332,7 +323,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 let message = format!(
                     "--strict: a line with the unknown field {:?}: {}",
                     field.name,
-                    exit::escape_controls(&field.value)
+                    crate::escape::escape_controls(&field.value)
                 );
                 return Err(Failure::Strict(message).into());
             }
@@ -504,7 +495,7 @@ fn body_head(body: &[u8]) -> String {
     let body = framing::without_bom(body);
     let cut = body.len().min(HEAD_BYTES);
     let text = String::from_utf8_lossy(&body[..cut]);
-    let mut head = exit::escape_controls(&text)
+    let mut head = crate::escape::escape_controls(&text)
         .replace('\n', "\\n")
         .replace('\t', "\\t");
     if body.len() > cut {
@@ -561,7 +552,7 @@ fn warn_ignored(field: &IgnoredField) {
     if name.len() > 64 || !name.bytes().all(|b| b.is_ascii_graphic()) {
         return;
     }
-    let value = exit::escape_controls(value);
+    let value = crate::escape::escape_controls(value);
     let hint = if name.starts_with('{') {
         " (newline-delimited JSON? --ndjson reads it)"
     } else {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::{Method, Url};
 
-use crate::exit::Failure;
+use crate::failure::Failure;
 
 /// Where the stream comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use clap::ValueEnum;
 
-use crate::pipeline::DONE_MARKER;
+use crate::ending::DONE_MARKER;
 use crate::sse::Event;
 use json_path::{elements, string_value, Query, Step};
 

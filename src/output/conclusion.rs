@@ -1,7 +1,8 @@
 //! What the end of an LLM stream tells the user on stderr, and how it failed.
 
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::extract::Reader;
+use crate::failure::Failure;
 use crate::plural::plural;
 
 /// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
@@ -16,7 +17,7 @@ pub fn conclude(
 ) -> Option<Failure> {
     let turn = reader.turn();
     // Server text is quoted with its control characters escaped.
-    let shown = exit::escape_controls;
+    let shown = crate::escape::escape_controls;
     if let Some(note) = turn.finish_reason.as_deref().and_then(finish_note) {
         exit::say(format_args!("ssecat: stopped: {}\n", shown(&note)));
     }

@@ -3,8 +3,8 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
-use crate::exit::Failure;
 use crate::extract::{Reader, Turn};
+use crate::failure::Failure;
 use crate::sse::Event;
 
 /// `--format final`: one JSON object when the stream is over, the assembled

@@ -13,8 +13,8 @@ mod text;
 
 use std::io::{self, Write};
 
-use crate::exit::Failure;
 use crate::extract::Reader;
+use crate::failure::Failure;
 use crate::sse::Event;
 
 use conclusion::conclude;

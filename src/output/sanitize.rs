@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 
+use crate::escape::{is_hostile, push_shown};
+
 /// Writes through to `inner`, showing C0 controls (but newline and tab), DEL
 /// and C1 controls as `\x1b` / `\u{9b}`, and bytes that are not UTF-8 as
 /// `\xff`. A character split between two writes is held until it is whole.
@@ -23,13 +25,13 @@ impl<W: Write> Sanitizer<W> {
 
     fn write_text(&mut self, text: &str) -> io::Result<()> {
         let mut clean_from = 0;
+        let mut shown = String::new();
         for (at, c) in text.char_indices() {
             if is_hostile(c) {
                 self.inner.write_all(&text.as_bytes()[clean_from..at])?;
-                match u32::from(c) {
-                    code @ 0x80.. => write!(self.inner, "\\u{{{code:x}}}")?,
-                    code => write!(self.inner, "\\x{code:02x}")?,
-                }
+                shown.clear();
+                push_shown(&mut shown, c);
+                self.inner.write_all(shown.as_bytes())?;
                 clean_from = at + c.len_utf8();
             }
         }
@@ -60,10 +62,6 @@ impl<W: Write> Sanitizer<W> {
             }
         }
     }
-}
-
-fn is_hostile(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
 }
 
 impl<W: Write> Write for Sanitizer<W> {

@@ -1,8 +1,9 @@
 use std::io::{self, Write};
 
 use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::extract::Reader;
+use crate::failure::Failure;
 use crate::sse::Event;
 
 /// `--format text`: the answer text of an LLM stream, printed exactly as
@@ -98,7 +99,10 @@ impl TextWriter {
             // What was printed before goes first.
             out.flush()?;
             if self.options.escape_reasoning {
-                exit::say(format_args!("{}", exit::escape_controls(&turn.reasoning)));
+                exit::say(format_args!(
+                    "{}",
+                    crate::escape::escape_controls(&turn.reasoning)
+                ));
             } else {
                 exit::say(format_args!("{}", turn.reasoning));
             }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::extract::Reader;
-use crate::http::Trace;
 use crate::sse::Event;
 
 use histogram::Histogram;
@@ -43,24 +42,19 @@ pub struct Live {
     pub deltas: AtomicU64,
 }
 
-/// Notes a step of the HTTP exchange.
-pub fn record(requests: &mut Requests, step: &Trace<'_>) {
-    match step {
-        Trace::Request(..) => {
-            requests.first_sent.get_or_insert_with(Instant::now);
-        }
-        Trace::Response(response) => {
-            let content_type = response.headers().get(reqwest::header::CONTENT_TYPE);
-            requests.response = Some(Response {
-                url: response.url().to_string(),
-                status: response.status().as_u16(),
-                http_version: format!("{:?}", response.version()),
-                content_type: content_type
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            });
-        }
-        Trace::Reconnect { .. } => requests.reconnects += 1,
-        Trace::NoContent { .. } => {}
+impl Requests {
+    /// A request was sent: the first one starts the clock.
+    pub fn sent(&mut self) {
+        self.first_sent.get_or_insert_with(Instant::now);
+    }
+
+    /// A response head came; the last one is reported.
+    pub fn responded(&mut self, response: Response) {
+        self.response = Some(response);
+    }
+
+    pub fn reconnected(&mut self) {
+        self.reconnects += 1;
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::{self, Display};
 
 use serde::Serialize;
 
-use crate::exit::escape_controls;
+use crate::escape::{escape_controls, is_hostile};
 use crate::plural::plural;
 
 /// How the run ended, as the exit code and the message tell it.
@@ -81,9 +81,11 @@ impl Summary {
         let json = serde_json::to_string(self).expect("a summary always serializes");
         let mut shown = String::with_capacity(json.len());
         for c in json.chars() {
-            match u32::from(c) {
-                code @ (0x7f..=0x9f) => shown.push_str(&format!("\\u{code:04x}")),
-                _ => shown.push(c),
+            // JSON has escaped C0 already; DEL and C1 are left.
+            if is_hostile(c) {
+                shown.push_str(&format!("\\u{:04x}", u32::from(c)));
+            } else {
+                shown.push(c);
             }
         }
         shown

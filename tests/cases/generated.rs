@@ -155,3 +155,26 @@ fn the_generated_files_are_valid_for_their_tools() {
         );
     }
 }
+
+#[test]
+fn the_guides_exit_code_table_has_every_code_in_order() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/GUIDE.md"),
+    )
+    .unwrap();
+    let section = guide
+        .split("\n## Exit codes\n")
+        .nth(1)
+        .expect("the guide has an Exit codes section");
+    let listed: Vec<u8> = section
+        .lines()
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| line.strip_prefix("| "))
+        .filter_map(|row| row.split(" |").next()?.trim().parse().ok())
+        .collect();
+    let codes: Vec<u8> = ssecat::exit_code::Code::ALL
+        .iter()
+        .map(|code| code.number())
+        .collect();
+    assert_eq!(listed, codes);
+}
