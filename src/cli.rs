@@ -7,6 +7,7 @@ use clap::{ArgGroup, Parser, ValueEnum};
 
 use crate::exit_code;
 use crate::extract::{Dialect, Extraction};
+use crate::secrets;
 
 /// The width the exit codes are wrapped to in --help.
 pub const HELP_WIDTH: usize = 76;
@@ -101,12 +102,7 @@ pub struct Cli {
     pub cacert: Option<PathBuf>,
 
     /// Follow redirects
-    ///
-    /// Credential headers (Authorization, Cookie, x-api-key, api-key,
-    /// Proxy-Authorization) and every header whose value came from env: are
-    /// not sent on to another origin. 303, and 301 or 302 after a POST,
-    /// continue as a GET without body.
-    #[arg(short = 'L', long, help_heading = "Request")]
+    #[arg(short = 'L', long, long_help = location_long_help(), help_heading = "Request")]
     pub location: bool,
 
     /// Most redirects followed with -L
@@ -257,11 +253,7 @@ pub struct Cli {
     pub color: ColorChoice,
 
     /// Show the request and response heads on standard error
-    ///
-    /// curl style, in > and < lines. Masked: the values of Authorization,
-    /// Proxy-Authorization, Cookie, Set-Cookie, x-api-key, api-key and every
-    /// header from env:, and query parameters such as key= and token=.
-    #[arg(short = 'v', long, help_heading = "Diagnostics")]
+    #[arg(short = 'v', long, long_help = verbose_long_help(), help_heading = "Diagnostics")]
     pub verbose: bool,
 
     /// Hide the progress spinner
@@ -386,6 +378,28 @@ impl Cli {
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
     }
+}
+
+/// The long help of -L, naming the headers of credentials it drops.
+fn location_long_help() -> String {
+    format!(
+        "Follow redirects\n\n\
+         Credential headers ({}) and every header whose value came from env: are not sent \
+         on to another origin. 303, and 301 or 302 after a POST, continue as a GET without \
+         body.",
+        secrets::request_in_words()
+    )
+}
+
+/// The long help of -v, naming the headers it masks.
+fn verbose_long_help() -> String {
+    format!(
+        "Show the request and response heads on standard error\n\n\
+         curl style, in > and < lines. Masked: the values of {}, {} and every header from \
+         env:, and query parameters such as key= and token=.",
+        secrets::REQUEST.join(", "),
+        secrets::RESPONSE
+    )
 }
 
 /// The long help of --dialect: its summary, then each dialect with its own

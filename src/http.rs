@@ -24,6 +24,7 @@ use crate::framing::{Framing, Unlabelled};
 use crate::output::EventWriter;
 use crate::pipeline::{Pipeline, Source};
 use crate::plural::plural;
+use crate::secrets;
 use crate::signals::Interrupt;
 use crate::sse::Resume;
 
@@ -34,15 +35,6 @@ const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
 
 /// How much of an error response's body is shown.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
-
-/// Headers that carry credentials: never sent on to another host, masked by `-v`.
-pub const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-api-key",
-    "api-key",
-];
 
 /// One step of the exchange: requests and responses for `-v`, and the
 /// reconnections, which are always told.
@@ -112,7 +104,7 @@ struct RequestSpec {
     method: Method,
     url: Url,
     headers: HeaderMap,
-    /// Headers whose value came from the environment: secrets, like SECRET_HEADERS.
+    /// Headers whose value came from the environment: secrets too.
     env_headers: Vec<HeaderName>,
     body: Option<Vec<u8>>,
 }
@@ -889,8 +881,8 @@ impl RequestSpec {
             self.headers.remove(header::CONTENT_TYPE);
         }
         if next.origin() != self.url.origin() {
-            for name in SECRET_HEADERS {
-                self.headers.remove(*name);
+            for name in secrets::REQUEST {
+                self.headers.remove(name);
             }
             for name in &self.env_headers {
                 self.headers.remove(name);
@@ -1025,10 +1017,9 @@ fn credentials_in_clear(url: &Url, headers: &HeaderMap) -> Option<&'static str> 
         return None;
     }
     // Proxy-Authorization goes to the proxy, not to this host.
-    SECRET_HEADERS
-        .iter()
-        .copied()
-        .filter(|name| *name != "proxy-authorization")
+    secrets::REQUEST
+        .into_iter()
+        .filter(|name| !name.eq_ignore_ascii_case("proxy-authorization"))
         .find(|name| headers.contains_key(*name))
 }
 

@@ -7,7 +7,8 @@ use std::io::Write;
 use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::exit;
-use crate::http::{Trace, SECRET_HEADERS};
+use crate::http::Trace;
+use crate::secrets;
 
 /// Prints one step of the exchange on stderr.
 pub fn print(step: Trace<'_>) {
@@ -52,9 +53,7 @@ fn print_headers(
 ) -> std::io::Result<()> {
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
-        let secret = SECRET_HEADERS.contains(&name.as_str())
-            || name == "set-cookie"
-            || from_env.contains(name);
+        let secret = secrets::is_secret(name.as_str()) || from_env.contains(name);
         if secret {
             writeln!(err, "{prefix} {name}: {}", mask(&value))?;
         } else {

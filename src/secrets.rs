@@ -1,0 +1,52 @@
+//! The headers that carry credentials: one list for the redirects that
+//! drop them, the masking of `-v`, the clear-text warning and the help.
+
+/// Request headers that carry credentials: never sent on to another
+/// origin, masked by `-v`. As the help names them; HTTP names match in
+/// any case.
+pub const REQUEST: [&str; 5] = [
+    "Authorization",
+    "Proxy-Authorization",
+    "Cookie",
+    "x-api-key",
+    "api-key",
+];
+
+/// The response header that carries credentials, masked by `-v`.
+pub const RESPONSE: &str = "Set-Cookie";
+
+/// Whether `name` (any case) is a request header of credentials.
+pub fn is_request_secret(name: &str) -> bool {
+    REQUEST
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// Whether `name` (any case) carries credentials, in a request or a response.
+pub fn is_secret(name: &str) -> bool {
+    is_request_secret(name) || RESPONSE.eq_ignore_ascii_case(name)
+}
+
+/// The request headers of credentials as a list in words: "A, B and C".
+pub fn request_in_words() -> String {
+    let (last, rest) = REQUEST.split_last().expect("a list of headers");
+    format!("{} and {last}", rest.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_in_any_case() {
+        assert!(is_request_secret("authorization"));
+        assert!(is_request_secret("X-API-Key"));
+        assert!(!is_request_secret("set-cookie"));
+        assert!(is_secret("set-cookie"));
+        assert!(!is_secret("x-trace"));
+        assert_eq!(
+            request_in_words(),
+            "Authorization, Proxy-Authorization, Cookie, x-api-key and api-key"
+        );
+    }
+}
