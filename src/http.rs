@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use crate::cli::Cli;
 use crate::ending::Ending;
 use crate::escape::escape_controls;
+use crate::extract;
 use crate::failure::{Failure, Status};
 use crate::framing::{Framing, Unlabelled};
 use crate::output::EventWriter;
@@ -824,7 +825,7 @@ async fn status_failure(mut response: Response, limits: Limits) -> Failure {
     Failure::Status(Box::new(Status {
         code: status.as_u16(),
         reason: reason(status),
-        message: error_message(&body),
+        message: extract::error_body_message(&String::from_utf8_lossy(&body)),
         retry_delay: retry_after.as_deref().and_then(delay_seconds),
         retry_after,
         body,
@@ -839,23 +840,6 @@ fn delay_seconds(value: &str) -> Option<Duration> {
     let value = value.trim();
     let all_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     all_digits.then(|| Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
-}
-
-/// The message of a JSON error body, in the shapes providers use:
-/// `{"error":{"message":…}}`, `{"error":"…"}`, `{"message":"…"}`, `{"detail":"…"}`.
-fn error_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let message = [
-        value.pointer("/error/message"),
-        value.get("error"),
-        value.get("message"),
-        value.get("detail"),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|v| v.as_str())
-    .map(str::to_owned);
-    message
 }
 
 impl RequestSpec {
@@ -1111,27 +1095,5 @@ mod tests {
         assert_eq!(framing_of("application/json"), Framing::Json);
         assert_eq!(framing_of("application/problem+json"), Framing::Json);
         assert_eq!(framing_of("text/plain"), Framing::Opaque);
-    }
-
-    #[test]
-    fn error_messages_are_found_in_provider_shapes() {
-        assert_eq!(
-            error_message(br#"{"error":{"message":"quota","type":"x"}}"#).as_deref(),
-            Some("quota")
-        );
-        assert_eq!(
-            error_message(br#"{"error":"bad model"}"#).as_deref(),
-            Some("bad model")
-        );
-        assert_eq!(
-            error_message(br#"{"object":"error","message":"too long"}"#).as_deref(),
-            Some("too long")
-        );
-        assert_eq!(
-            error_message(br#"{"detail":"Not Found"}"#).as_deref(),
-            Some("Not Found")
-        );
-        assert_eq!(error_message(b"<html>"), None);
-        assert_eq!(error_message(br#"{"error":{"code":5}}"#), None);
     }
 }

@@ -453,6 +453,30 @@ fn read_error_document(body: &str, turn: &mut Turn) -> bool {
     turn.error.is_some()
 }
 
+/// Where the message of an HTTP error response's body may be.
+static ERROR_BODY: LazyLock<Query<3>> = LazyLock::new(|| {
+    Query::new(&[
+        &[Step::Key("error")],
+        &[Step::Key("message")],
+        &[Step::Key("detail")],
+    ])
+});
+
+/// The message of the body of a response whose status says it failed, in
+/// the shapes providers use: `{"error":{"message":…}}`, `{"error":"…"}`,
+/// and, since the status already tells it is an error, a top-level
+/// `"message"` (vLLM) or `"detail"` (FastAPI) string.
+pub fn error_body_message(body: &str) -> Option<String> {
+    let [error, message, detail] = ERROR_BODY.find(body)?;
+    error.and_then(turn::member_message).or_else(|| {
+        [message, detail]
+            .into_iter()
+            .flatten()
+            .find_map(string_value)
+            .map(Cow::into_owned)
+    })
+}
+
 /// Whether the JSON object `doc` has exactly one member.
 fn has_one_member(doc: &str) -> bool {
     serde_json::from_str::<std::collections::HashMap<String, serde::de::IgnoredAny>>(doc)

@@ -435,3 +435,25 @@ fn text_and_reasoning_are_taken() {
     assert_eq!(reader.turn().text, "");
     assert_eq!(reader.turn().reasoning, "");
 }
+
+#[test]
+fn error_bodies_give_their_message_in_provider_shapes() {
+    assert_eq!(
+        error_body_message(r#"{"error":{"message":"quota","type":"x"}}"#).as_deref(),
+        Some("quota")
+    );
+    assert_eq!(
+        error_body_message(r#"{"error":"bad model"}"#).as_deref(),
+        Some("bad model")
+    );
+    assert_eq!(
+        error_body_message(r#"{"object":"error","message":"too long"}"#).as_deref(),
+        Some("too long")
+    );
+    assert_eq!(
+        error_body_message(r#"{"detail":"Not Found"}"#).as_deref(),
+        Some("Not Found")
+    );
+    assert_eq!(error_body_message("<html>"), None);
+    assert_eq!(error_body_message(r#"{"error":{"code":5}}"#), None);
+}

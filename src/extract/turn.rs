@@ -290,17 +290,17 @@ fn set_string(field: &mut Option<String>, raw: Option<&str>) {
 
 static MESSAGE: LazyLock<Query<1>> = LazyLock::new(|| Query::new(&[&[Step::Key("message")]]));
 
-/// The message of an `error` member.
+/// The message of an `error` member; its JSON text when it has none.
 fn error_message(raw: &str) -> String {
+    member_message(raw).unwrap_or_else(|| raw.to_owned())
+}
+
+/// The message an `error` member holds, in the shapes providers use: a
+/// string, or an object with a `message` string.
+pub fn member_message(raw: &str) -> Option<String> {
     if let Some(text) = string_value(raw) {
-        return text.into_owned();
+        return Some(text.into_owned());
     }
-    let message = MESSAGE
-        .find(raw)
-        .and_then(|[message]| message)
-        .and_then(string_value);
-    match message {
-        Some(message) => message.into_owned(),
-        None => raw.to_owned(),
-    }
+    let [message] = MESSAGE.find(raw)?;
+    Some(string_value(message?)?.into_owned())
 }
