@@ -1,9 +1,11 @@
-//! Every shell example of the documentation, README.md and docs/GUIDE.md,
-//! is run here, on the real binary: one test per file, through the same
-//! code. Both files have the same convention (see the guide's "Examples in
-//! the documentation"), and a command runs from the repository's root in
-//! either, so a path such as `tests/fixtures/llm/NAME` is written the same
-//! way in both:
+//! Every shell example of the documentation (each Markdown file that has
+//! some, listed in `DOCUMENTS`: README.md, docs/GUIDE.md, CONTRIBUTING.md,
+//! benches/README.md, fuzz/README.md) is run here, on the real binary: one
+//! test per file, through the same routine (`run_examples_of`). The files
+//! share one convention (see CONTRIBUTING.md, "Examples in the
+//! documentation"), and a command runs from the repository's root in all
+//! but fuzz/README.md (whose commands run in `fuzz/`), so a path such as
+//! `tests/fixtures/llm/NAME` is written the same way in each:
 //!
 //! - A ```` ```sh ```` block holds commands to copy, one a line (`\` goes on
 //!   to the next line). Each command is classified; one that cannot be
@@ -18,8 +20,9 @@
 //!   - `mkdir -p ~/…` and `cp` of `completions/` and `man/` run with HOME in
 //!     the scratch directory;
 //!   - a command that `.ci/run` runs, as written, is left to it;
-//!   - a few commands are not run, each for a reason in `NOT_RUN`, which is
-//!     printed; the repository files they name must exist.
+//!   - a few commands are not run, each for a reason in its file's
+//!     `not_run`, which is printed; the repository files they name must
+//!     exist, and each entry must match a command of its file.
 //! - A URL is answered by the test server on 127.0.0.1 with the recorded
 //!   stream that a comment line `# sample reply: tests/fixtures/llm/NAME`
 //!   above the command names (`openai-chat.sse` when none does). The
@@ -40,9 +43,11 @@
 //!   command before it (0 when absent). Other `text` blocks and `json`
 //!   blocks are not commands; any other kind of block fails the test.
 //!
-//! A last test follows every relative link of both files to a file and a
-//! heading that exist, and checks that each `##` section is listed in its
-//! file's contents, so a section can move between them without a dead link.
+//! A test follows every relative link of these files to a file and a
+//! heading that exist, and checks that each `##` section of a file with a
+//! contents list is listed there, so a section can move between them
+//! without a dead link; another fails on a Markdown file with shell
+//! examples that `DOCUMENTS` does not list.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -58,24 +63,129 @@ use super::http_support::{stderr_of, without_proxies};
 use super::support::{fixture_texts, jsonl_records, note, run_on_terminal, TIMEOUT};
 use crate::server::{Reply, Server};
 
-/// Commands shown but not run, by how they start, and why.
-const NOT_RUN: [(&str, &str); 6] = [
-    ("sudo apt-get install", "installs system packages"),
-    (
-        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
-        "installs the Rust toolchain, which this test runs on",
-    ),
-    (
-        "cargo install --path .",
-        "installs into ~/.cargo/bin; this test runs the binary cargo builds from the same source",
-    ),
-    ("cargo install cargo-fuzz", "installs a tool"),
-    ("cd fuzz &&", "fuzzing needs a nightly toolchain"),
-    (
-        "cargo +nightly fuzz run",
-        "fuzzing needs a nightly toolchain and runs for 30 minutes",
-    ),
+/// A Markdown file whose shell examples are run and whose links are
+/// followed.
+struct Document {
+    /// Its path in the repository.
+    path: &'static str,
+    /// Where its commands run, from the repository's root: the paths they
+    /// name are found there. Only a file whose commands run from the root
+    /// can have commands that are run.
+    runs_in: &'static str,
+    /// Directories its commands create (ignored by git): the paths in them
+    /// need not exist.
+    creates: &'static [&'static str],
+    /// How many of its examples run at least: fewer means they were not
+    /// found.
+    at_least: usize,
+    /// The commands it shows but that are not run, by how they start, and
+    /// why. Each must match one of its commands.
+    not_run: &'static [(&'static str, &'static str)],
+}
+
+/// Every Markdown file with shell examples.
+const DOCUMENTS: [Document; 5] = [
+    Document {
+        path: "README.md",
+        runs_in: "",
+        creates: &[],
+        at_least: 8,
+        not_run: &[
+            ("sudo apt-get install", "installs system packages"),
+            (
+                "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
+                "installs the Rust toolchain, which this test runs on",
+            ),
+            (
+                "cargo install --path .",
+                "installs into ~/.cargo/bin; this test runs the binary cargo builds from the \
+                 same source",
+            ),
+        ],
+    },
+    Document {
+        path: "docs/GUIDE.md",
+        runs_in: "",
+        creates: &[],
+        at_least: 40,
+        not_run: &[],
+    },
+    Document {
+        path: "CONTRIBUTING.md",
+        runs_in: "",
+        creates: &[],
+        at_least: 0,
+        not_run: &[
+            (
+                "cargo test --test cli readme",
+                "runs part of the tests, this one among them",
+            ),
+            (
+                "SSECAT_REGENERATE=1 cargo test",
+                "rewrites the checked-in completions and man page, which the test `generated` \
+                 compares with what ssecat generates",
+            ),
+        ],
+    },
+    Document {
+        path: "benches/README.md",
+        runs_in: "",
+        creates: &[],
+        at_least: 0,
+        not_run: &[
+            (
+                "cargo bench",
+                "a criterion benchmark: builds in release mode and measures for minutes",
+            ),
+            (
+                "bash benches/e2e.sh",
+                "builds the release binary and reads 200 MiB five times per format, for minutes",
+            ),
+            (
+                "bash benches/http.sh",
+                "builds the release binary and a server, and streams 200 MiB over loopback \
+                 five times per client, for minutes",
+            ),
+        ],
+    },
+    Document {
+        path: "fuzz/README.md",
+        runs_in: "fuzz",
+        creates: &["corpus", "artifacts"],
+        at_least: 0,
+        not_run: &[
+            ("cargo install cargo-fuzz", "installs a tool"),
+            ("rustup toolchain install nightly", "installs a toolchain"),
+            (
+                "cd fuzz",
+                "enters the fuzz workspace, where the commands after it run",
+            ),
+            (
+                "mkdir -p corpus/",
+                "makes the directory where a fuzz run keeps its new inputs",
+            ),
+            (
+                "cargo +nightly fuzz run decoder artifacts/",
+                "replays a crash file, which exists only after a crash (with a nightly toolchain)",
+            ),
+            (
+                "cargo +nightly fuzz run",
+                "fuzzing needs a nightly toolchain and runs for 15 to 30 minutes",
+            ),
+            (
+                "cargo +nightly fuzz tmin",
+                "needs a nightly toolchain and a crash file, which exists only after a crash",
+            ),
+        ],
+    },
 ];
+
+fn document(path: &str) -> &'static Document {
+    DOCUMENTS
+        .iter()
+        .find(|document| document.path == path)
+        .unwrap_or_else(|| panic!("{path} is not in DOCUMENTS"))
+}
 
 /// Commands that install a file into the home directory, by how they
 /// start: run with HOME in the scratch directory.
@@ -94,10 +204,6 @@ fn repo() -> &'static Path {
 fn ci_script() -> String {
     std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run is readable")
 }
-
-/// The documents whose links are followed; each has its test of examples
-/// (`run_examples_of`) at the end of this file.
-const DOCUMENTS: [&str; 2] = ["README.md", "docs/GUIDE.md"];
 
 /// A fenced code block of a document.
 struct Block {
@@ -404,29 +510,44 @@ fn secrets_of(text: &str) -> HashMap<String, String> {
 
 /// Runs a document's examples and counts them.
 struct Examples {
+    document: &'static Document,
     /// The document, as its path in the repository.
     file: &'static str,
     texts: HashMap<String, String>,
     run: usize,
     not_run: usize,
+    /// How many commands each entry of the document's `not_run` matched.
+    not_run_matched: Vec<usize>,
 }
 
 impl Examples {
     fn shell_block(&mut self, block: &Block) {
         let dir = scratch_directory();
+        let runs_from_root = self.document.runs_in.is_empty();
         for command in commands(block) {
             let place = format!("{}:{}: {}", self.file, command.line, command.text);
             let stages = stages(&command.tokens);
+            let runnable = |place: &str| {
+                assert!(
+                    runs_from_root,
+                    "{place}: only the commands of a file whose commands run from the \
+                     repository's root are run: add it to the file's not_run"
+                );
+            };
             if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
+                runnable(&place);
                 self.ssecat_command(&command, &stages, index, dir.path(), &place);
                 self.run += 1;
             } else if stages.len() == 1 && stages[0].words[0] == "jq" {
+                runnable(&place);
                 self.jq_command(&command, &stages[0], dir.path(), &place);
                 self.run += 1;
             } else if stages[0].words[0] == "echo" && !stages[0].redirections.is_empty() {
+                runnable(&place);
                 let output = run(shell(&command.text, dir.path(), &HashMap::new()));
                 assert!(output.status.success(), "{place}: {output:?}");
             } else if INSTALLS.iter().any(|start| command.text.starts_with(start)) {
+                runnable(&place);
                 let mut cmd = shell(&command.text, dir.path(), &HashMap::new());
                 cmd.env("HOME", dir.path().join("home"));
                 let output = run(cmd);
@@ -437,21 +558,27 @@ impl Examples {
                     "NOT RUN: {place}: .ci/run runs it (it is this test run)\n"
                 ));
                 self.not_run += 1;
-            } else if let Some((_, reason)) = NOT_RUN
-                .iter()
-                .find(|(start, _)| command.text.starts_with(start))
+            } else if let Some(entry) = (self.document.not_run.iter())
+                .position(|(start, _)| command.text.starts_with(start))
             {
+                let base = repo().join(self.document.runs_in);
                 for word in stages.iter().flat_map(|s| &s.words) {
                     let top = word.split('/').next().unwrap();
-                    if word.contains('/') && !top.is_empty() && repo().join(top).exists() {
-                        assert!(repo().join(word).exists(), "{place}: no {word}");
+                    let created = self.document.creates.contains(&top);
+                    if word.contains('/') && !top.is_empty() && !created && base.join(top).exists()
+                    {
+                        assert!(base.join(word).exists(), "{place}: no {word}");
                     }
                 }
+                let reason = self.document.not_run[entry].1;
                 note(format_args!("NOT RUN: {place}: {reason}\n"));
                 self.not_run += 1;
+                self.not_run_matched[entry] += 1;
             } else {
                 panic!(
-                    "{place}: not an ssecat command, nor one of tests/cases/readme.rs's NOT_RUN"
+                    "{place}: not an ssecat command, nor one of the not_run of {} in \
+                     tests/cases/readme.rs",
+                    self.file
                 );
             }
         }
@@ -758,16 +885,20 @@ fn check_request(
     }
 }
 
-/// Runs every example of `file` (a path in the repository), which must
-/// have at least `at_least` that run: fewer means the examples were not
-/// found.
-fn run_examples_of(file: &'static str, at_least: usize) {
+/// Runs every example of the document at `path` (in the repository): at
+/// least its `at_least` must run, and each of its `not_run` must match a
+/// command, or the examples were not found.
+fn run_examples_of(path: &str) {
+    let document = document(path);
+    let file = document.path;
     let markdown = std::fs::read_to_string(repo().join(file)).unwrap();
     let mut examples = Examples {
+        document,
         file,
         texts: expected_texts(),
         run: 0,
         not_run: 0,
+        not_run_matched: vec![0; document.not_run.len()],
     };
     for block in code_blocks(&markdown, file) {
         match block.info.as_str() {
@@ -789,20 +920,85 @@ fn run_examples_of(file: &'static str, at_least: usize) {
         examples.run, examples.not_run
     ));
     assert!(
-        examples.run >= at_least,
+        examples.run >= document.at_least,
         "{file}: only {} examples found",
         examples.run
     );
+    for ((start, _), matched) in document.not_run.iter().zip(&examples.not_run_matched) {
+        assert!(
+            *matched > 0,
+            "{file}: no command starts with {start:?}: take it out of its not_run"
+        );
+    }
 }
 
 #[test]
 fn every_readme_example_runs_as_shown() {
-    run_examples_of("README.md", 8);
+    run_examples_of("README.md");
 }
 
 #[test]
 fn every_guide_example_runs_as_shown() {
-    run_examples_of("docs/GUIDE.md", 40);
+    run_examples_of("docs/GUIDE.md");
+}
+
+#[test]
+fn every_contributing_example_runs_as_shown() {
+    run_examples_of("CONTRIBUTING.md");
+}
+
+#[test]
+fn every_benchmark_readme_example_runs_as_shown() {
+    run_examples_of("benches/README.md");
+}
+
+#[test]
+fn every_fuzzing_readme_example_runs_as_shown() {
+    run_examples_of("fuzz/README.md");
+}
+
+/// The Markdown files under `dir`, as paths from the repository's root;
+/// build output, hidden directories and the fuzzers' (ignored by git)
+/// are left out.
+fn markdown_files(dir: &Path, found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy();
+        let skipped = ["target", "corpus", "artifacts", "coverage"];
+        if name.starts_with('.') || skipped.contains(&name.as_ref()) {
+            continue;
+        }
+        if path.is_dir() {
+            markdown_files(&path, found);
+        } else if name.ends_with(".md") {
+            let relative = path.strip_prefix(repo()).unwrap();
+            found.push(relative.to_string_lossy().into_owned());
+        }
+    }
+}
+
+#[test]
+fn every_markdown_file_with_shell_examples_has_its_examples_run() {
+    let mut files = Vec::new();
+    markdown_files(repo(), &mut files);
+    files.sort();
+    let mut with_examples = Vec::new();
+    for file in &files {
+        let markdown = std::fs::read_to_string(repo().join(file)).unwrap();
+        if code_blocks(&markdown, file)
+            .iter()
+            .any(|block| block.info == "sh")
+        {
+            with_examples.push(file.as_str());
+        }
+    }
+    let mut listed: Vec<&str> = DOCUMENTS.iter().map(|document| document.path).collect();
+    listed.sort();
+    assert_eq!(
+        with_examples, listed,
+        "the Markdown files with shell examples are those of DOCUMENTS in tests/cases/readme.rs \
+         (of {files:?})"
+    );
 }
 
 /// The lines of `markdown` outside its code blocks, with their numbers.
@@ -878,7 +1074,7 @@ fn links(markdown: &str) -> Vec<(usize, String)> {
 #[test]
 fn every_link_of_the_documentation_leads_to_a_file_and_heading_that_exist() {
     let mut followed = 0;
-    for file in DOCUMENTS {
+    for file in DOCUMENTS.iter().map(|document| document.path) {
         let markdown = std::fs::read_to_string(repo().join(file)).unwrap();
         let dir = repo().join(file).parent().unwrap().to_path_buf();
         for (number, target) in links(&markdown) {
@@ -908,8 +1104,12 @@ fn every_link_of_the_documentation_leads_to_a_file_and_heading_that_exist() {
         }
         // Each section is listed in the contents, by a link to it.
         let anchors = anchors(&markdown);
-        for ((level, text), anchor) in headings(&markdown).into_iter().zip(&anchors) {
-            if level == 2 && text != "Contents" {
+        let headings = headings(&markdown);
+        let has_contents = headings
+            .iter()
+            .any(|(level, text)| (*level, text.as_str()) == (2, "Contents"));
+        for ((level, text), anchor) in headings.into_iter().zip(&anchors) {
+            if has_contents && level == 2 && text != "Contents" {
                 assert!(
                     markdown.contains(&format!("](#{anchor})")),
                     "{file}: the section \"{text}\" is not in the contents"
