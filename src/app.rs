@@ -198,8 +198,9 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             };
         }
     };
-    let exchange = http::Exchange::new(cli, method, url)?;
-    for warning in &exchange.warnings {
+    let (spec, warnings) = http::RequestSpec::new(url, &request_input(cli, method))?;
+    let exchange = http::Exchange::new(spec, &connect(cli), policy(cli))?;
+    for warning in &warnings {
         exit::say(format_args!("ssecat: warning: {warning}\n"));
     }
     // Created before the request is sent, so a bad path costs no request.
@@ -271,6 +272,43 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         format,
         Run::new(&options, interrupt, taps),
     )
+}
+
+/// The request as the command line gives it.
+fn request_input(cli: &Cli, method: Option<reqwest::Method>) -> http::RequestInput<'_> {
+    http::RequestInput {
+        method,
+        headers: &cli.headers,
+        data: cli.data.as_deref(),
+        json: cli.json.as_deref(),
+        bearer: cli.bearer.as_deref(),
+        user: cli.user.as_deref(),
+        last_event_id: cli.last_event_id.as_deref(),
+    }
+}
+
+/// How to connect, as the command line says.
+fn connect(cli: &Cli) -> http::Connect {
+    http::Connect {
+        insecure: cli.insecure,
+        cacert: cli.cacert.clone(),
+        proxy: cli.proxy.clone(),
+        connect_timeout: cli.connect_timeout,
+    }
+}
+
+/// Waiting, redirects, reconnection and `--strict`, as the command line says.
+fn policy(cli: &Cli) -> http::Policy {
+    http::Policy {
+        idle_timeout: cli.idle_timeout,
+        max_time: cli.max_time,
+        max_redirects: cli.location.then_some(cli.max_redirs),
+        reconnect: cli.reconnect.map(|max| http::Reconnect {
+            max,
+            max_wait: cli.max_retry_wait,
+        }),
+        strict: cli.strict.then_some(cli.ndjson),
+    }
 }
 
 /// Notes a step of the HTTP exchange in the statistics.

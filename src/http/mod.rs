@@ -5,18 +5,16 @@
 
 use std::fs;
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
-use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Method, Request, Response, StatusCode, Url};
+use reqwest::header::{self, HeaderName, HeaderValue};
+use reqwest::{Client, Request, Response, StatusCode, Url};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
-use crate::cli::Cli;
 use crate::ending::Ending;
 use crate::escape::escape_controls;
 use crate::extract;
@@ -24,10 +22,13 @@ use crate::failure::{Failure, Status};
 use crate::framing::{Framing, Unlabelled};
 use crate::output::EventWriter;
 use crate::pipeline::{Pipeline, Source};
+
+mod request;
+
 use crate::plural::plural;
-use crate::secrets;
 use crate::signals::Interrupt;
 use crate::sse::Resume;
+pub use request::{RequestInput, RequestSpec};
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
@@ -96,18 +97,6 @@ fn jitter() -> f64 {
         .build_hasher()
         .finish();
     (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// The request as the command line describes it, re-sendable on redirect
-/// and reconnection.
-#[derive(Clone)]
-struct RequestSpec {
-    method: Method,
-    url: Url,
-    headers: HeaderMap,
-    /// Headers whose value came from the environment: secrets too.
-    env_headers: Vec<HeaderName>,
-    body: Option<Vec<u8>>,
 }
 
 /// Limits on waiting: for the next byte, and for the whole transfer.
@@ -426,11 +415,35 @@ fn is_connection_error(err: &reqwest::Error) -> bool {
     false
 }
 
+/// How to connect: TLS, proxy, the connect timeout.
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    /// Do not verify the server's certificate (`-k`).
+    pub insecure: bool,
+    /// Trust the CA certificates of this PEM file too.
+    pub cacert: Option<PathBuf>,
+    /// This proxy, instead of the environment's.
+    pub proxy: Option<String>,
+    pub connect_timeout: Option<Duration>,
+}
+
+/// How long to wait, what to follow and when to send again.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Give up when no byte arrives for this long.
+    pub idle_timeout: Option<Duration>,
+    /// Give up when the whole transfer takes longer.
+    pub max_time: Option<Duration>,
+    /// Follow redirects, at most this many; none are followed when `None`.
+    pub max_redirects: Option<u32>,
+    pub reconnect: Option<Reconnect>,
+    /// `--strict`, and whether the stream must be JSON lines (`--ndjson`).
+    pub strict: Option<bool>,
+}
+
 /// A request checked and ready to send, with its client and runtime. Built
 /// before anything is created or sent, so a bad option costs nothing.
 pub struct Exchange {
-    /// What the user should know about the request before it is sent.
-    pub warnings: Vec<String>,
     /// `--strict`, and whether with `--ndjson`.
     strict: Option<bool>,
     spec: RequestSpec,
@@ -442,29 +455,24 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub fn new(cli: &Cli, method: Option<Method>, url: Url) -> anyhow::Result<Exchange> {
-        let (spec, warnings) = request_spec(cli, method, url)?;
+    pub fn new(spec: RequestSpec, connect: &Connect, policy: Policy) -> anyhow::Result<Exchange> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("starting the async runtime")?;
-        let client = client(cli)?;
+        let client = client(connect)?;
         let limits = Limits {
-            idle: cli.idle_timeout,
-            deadline: cli.max_time.map(|total| (Instant::now() + total, total)),
+            idle: policy.idle_timeout,
+            deadline: policy.max_time.map(|total| (Instant::now() + total, total)),
         };
         Ok(Exchange {
-            warnings,
-            strict: cli.strict.then_some(cli.ndjson),
+            strict: policy.strict,
             spec,
             runtime,
             client,
             limits,
-            max_redirects: cli.location.then_some(cli.max_redirs),
-            reconnect: cli.reconnect.map(|max| Reconnect {
-                max,
-                max_wait: cli.max_retry_wait,
-            }),
+            max_redirects: policy.max_redirects,
+            reconnect: policy.reconnect,
         })
     }
 
@@ -477,7 +485,6 @@ impl Exchange {
     ) -> anyhow::Result<HttpSource<'t>> {
         let Exchange {
             spec,
-            warnings: _,
             strict,
             runtime,
             client,
@@ -607,19 +614,19 @@ fn framing_of(content_type: &str) -> Framing {
     }
 }
 
-fn client(cli: &Cli) -> anyhow::Result<Client> {
+fn client(connect: &Connect) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .tls_danger_accept_invalid_certs(cli.insecure);
-    if let Some(timeout) = cli.connect_timeout {
+        .tls_danger_accept_invalid_certs(connect.insecure);
+    if let Some(timeout) = connect.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
-    if let Some(proxy) = &cli.proxy {
+    if let Some(proxy) = &connect.proxy {
         let proxy = reqwest::Proxy::all(proxy)
             .map_err(|err| Failure::Usage(format!("invalid --proxy {proxy:?}: {err}")))?;
         builder = builder.proxy(proxy);
     }
-    if let Some(cacert) = &cli.cacert {
+    if let Some(cacert) = &connect.cacert {
         let path = cacert.display();
         let pem = fs::read(cacert)
             .map_err(|err| Failure::Usage(format!("cannot read --cacert {path}: {err}")))?;
@@ -840,217 +847,6 @@ fn delay_seconds(value: &str) -> Option<Duration> {
     let value = value.trim();
     let all_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     all_digits.then(|| Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
-}
-
-impl RequestSpec {
-    fn build(&self, client: &Client) -> anyhow::Result<Request> {
-        let mut builder = client
-            .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone());
-        if let Some(body) = &self.body {
-            builder = builder.body(body.clone());
-        }
-        builder.build().context("building the request")
-    }
-
-    /// Turns this request into the one that follows a redirect to `next`.
-    fn redirect(&mut self, status: StatusCode, next: Url) {
-        // As browsers and curl do: 303 always, and 301/302 after a POST, become a GET without body.
-        let to_get = status == StatusCode::SEE_OTHER && self.method != Method::HEAD
-            || matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
-                && self.method == Method::POST;
-        if to_get {
-            self.method = Method::GET;
-            self.body = None;
-            self.headers.remove(header::CONTENT_TYPE);
-        }
-        if next.origin() != self.url.origin() {
-            for name in secrets::REQUEST {
-                self.headers.remove(name);
-            }
-            for name in &self.env_headers {
-                self.headers.remove(name);
-            }
-        }
-        self.url = next;
-    }
-}
-
-/// The request, and warnings about it for the user.
-fn request_spec(
-    cli: &Cli,
-    method: Option<Method>,
-    url: Url,
-) -> anyhow::Result<(RequestSpec, Vec<String>)> {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::ACCEPT,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::USER_AGENT,
-        HeaderValue::from_static(concat!("ssecat/", env!("CARGO_PKG_VERSION"))),
-    );
-
-    let body = match (&cli.data, &cli.json) {
-        (Some(data), _) => Some(read_body(data, "--data")?),
-        (None, Some(json)) => {
-            let body = read_body(json, "--json")?;
-            if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-                return Err(Failure::Usage(format!("--json is not valid JSON: {err}")).into());
-            }
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            Some(body)
-        }
-        (None, None) => None,
-    };
-    if let Some(token) = &cli.bearer {
-        let token = secret_value(token, "--bearer")?;
-        headers.insert(
-            header::AUTHORIZATION,
-            header_value(&format!("Bearer {token}"), "--bearer")?,
-        );
-    }
-    if let Some(user) = &cli.user {
-        let (name, password) = user.split_once(':').unwrap_or((user, ""));
-        let password = secret_value(password, "--user")?;
-        let credentials = BASE64.encode(format!("{name}:{password}"));
-        headers.insert(
-            header::AUTHORIZATION,
-            header_value(&format!("Basic {credentials}"), "--user")?,
-        );
-    }
-    if let Some(id) = &cli.last_event_id {
-        headers.insert(LAST_EVENT_ID, header_value(id, "--last-event-id")?);
-    }
-    let mut env_headers = Vec::new();
-    let mut warnings = Vec::new();
-    let mut user_names: Vec<HeaderName> = Vec::new();
-    for line in &cli.headers {
-        let (name, value) = line.split_once(':').ok_or_else(|| {
-            Failure::Usage(format!("bad header {line:?}: expected 'Name: value'"))
-        })?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| Failure::Usage(format!("bad header name in {line:?}")))?;
-        let value = value.trim_start();
-        if value.is_empty() {
-            headers.remove(&name);
-            continue;
-        }
-        if value.starts_with("env:") {
-            env_headers.push(name.clone());
-        } else if let Some(at) = value.find("env:") {
-            warnings.push(literal_env_warning(&name, &value[at..]));
-        }
-        let value = header_value(&secret_value(value, "--header")?, "--header")?;
-        // The first value given for a name replaces a default; more values add to it.
-        if user_names.contains(&name) {
-            headers.append(name, value);
-        } else {
-            user_names.push(name.clone());
-            headers.insert(name, value);
-        }
-    }
-    let method = method.unwrap_or(if body.is_some() {
-        Method::POST
-    } else {
-        Method::GET
-    });
-    if let Some(name) = credentials_in_clear(&url, &headers) {
-        warnings.push(format!(
-            "sending credentials ({name}) over plain http:// to {}: anyone on the way \
-             can read them; use https://",
-            url.host_str().unwrap_or_default()
-        ));
-    }
-    Ok((
-        RequestSpec {
-            method,
-            url,
-            headers,
-            env_headers,
-            body,
-        },
-        warnings,
-    ))
-}
-
-/// `-H 'Authorization: Bearer env:KEY'` sends `env:KEY` as written: only a
-/// whole value is read from the environment.
-fn literal_env_warning(name: &HeaderName, from_env: &str) -> String {
-    let variable = from_env.split_whitespace().next().unwrap_or(from_env);
-    let instead = if name == header::AUTHORIZATION {
-        format!("; --bearer {variable} sends 'Authorization: Bearer' with its value")
-    } else {
-        String::new()
-    };
-    format!(
-        "-H {name} sends {variable:?} as written: only a whole value env:VAR is read \
-         from the environment{instead}"
-    )
-}
-
-/// The first credential header that `headers` would send in clear text to
-/// a host other than this machine.
-fn credentials_in_clear(url: &Url, headers: &HeaderMap) -> Option<&'static str> {
-    if url.scheme() != "http" || is_loopback(url) {
-        return None;
-    }
-    // Proxy-Authorization goes to the proxy, not to this host.
-    secrets::REQUEST
-        .into_iter()
-        .filter(|name| !name.eq_ignore_ascii_case("proxy-authorization"))
-        .find(|name| headers.contains_key(*name))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    let ip = host.trim_start_matches('[').trim_end_matches(']');
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => {
-            let name = host.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-    }
-}
-
-fn header_value(text: &str, flag: &str) -> Result<HeaderValue, Failure> {
-    HeaderValue::from_str(text)
-        .map_err(|_| Failure::Usage(format!("{flag}: the value is not a valid header value")))
-}
-
-/// `env:NAME` is read from the environment, so secrets stay out of shell
-/// history and `ps`; anything else is taken as it is.
-fn secret_value(text: &str, flag: &str) -> Result<String, Failure> {
-    let Some(name) = text.strip_prefix("env:") else {
-        return Ok(text.to_owned());
-    };
-    std::env::var(name).map_err(|_| {
-        Failure::Usage(format!(
-            "{flag}: the environment variable {name} is not set"
-        ))
-    })
-}
-
-/// `TEXT`, `@FILE`, or `@-` for standard input.
-fn read_body(arg: &str, flag: &str) -> anyhow::Result<Vec<u8>> {
-    match arg.strip_prefix('@') {
-        None => Ok(arg.as_bytes().to_vec()),
-        Some("-") => {
-            let mut body = Vec::new();
-            io::stdin()
-                .read_to_end(&mut body)
-                .with_context(|| format!("reading {flag} from standard input"))?;
-            Ok(body)
-        }
-        Some(path) => fs::read(path)
-            .map_err(|err| Failure::Usage(format!("{flag}: cannot read {path}: {err}")).into()),
-    }
 }
 
 #[cfg(test)]
