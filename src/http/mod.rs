@@ -1,7 +1,8 @@
-//! The HTTP side: builds the request from the command line, sends it
-//! (following redirects only when asked, and never carrying credentials to
-//! another host), turns failures into [`Failure`]s and streams the body into
-//! the pipeline. It never prints: what `-v` shows goes through a [`Trace`].
+//! The HTTP side: sends a [`RequestSpec`] (following redirects only when
+//! asked, and never carrying credentials to another host), turns failures
+//! into [`Failure`]s and streams the body into the pipeline, sending the
+//! request again with `--reconnect`. It never prints: what `-v` shows goes
+//! through a [`Trace`].
 
 use std::fs;
 use std::io::Write;
