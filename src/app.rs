@@ -17,8 +17,8 @@ use crate::framing::{Framing, Unlabelled};
 use crate::generate;
 use crate::http;
 use crate::output::{
-    DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
-    Syntax, TextOptions, TextWriter,
+    DataWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter, Syntax,
+    TextOptions, TextWriter,
 };
 use crate::pipeline::{Options, Origin, Pipeline, ReadSource, Save, Source, Taps};
 use crate::progress;
@@ -185,15 +185,23 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                     if cli.ndjson || has_json_lines_name(&path) {
                         options.framing = Framing::JsonLines;
                     }
-                    let run = Run::new(&options, interrupt, taps);
-                    drive(ReadSource(file), out, cli, cli.format(), run)
+                    let format = cli.format();
+                    drive(
+                        ReadSource(file),
+                        out,
+                        cli,
+                        format,
+                        &options,
+                        interrupt,
+                        taps,
+                    )
                 }
                 _ => {
                     if cli.ndjson {
                         options.framing = Framing::JsonLines;
                     }
-                    let run = Run::new(&options, interrupt, taps);
-                    drive(ReadSource(io::stdin()), out, cli, cli.format(), run)
+                    let (stdin, format) = (ReadSource(io::stdin()), cli.format());
+                    drive(stdin, out, cli, format, &options, interrupt, taps)
                 }
             };
         }
@@ -265,13 +273,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     } else {
         format
     };
-    drive(
-        source,
-        out,
-        cli,
-        format,
-        Run::new(&options, interrupt, taps),
-    )
+    drive(source, out, cli, format, &options, interrupt, taps)
 }
 
 /// The request as the command line gives it.
@@ -336,10 +338,8 @@ fn taps<'o>(cli: &Cli, stats: Option<&'o mut Recorder>) -> anyhow::Result<Taps<'
 
 /// Where the output goes, opened before anything is requested: standard
 /// output or `-o FILE`.
-struct Sink(Box<dyn Write>);
-
-fn sink(cli: &Cli) -> anyhow::Result<Sink> {
-    Ok(Sink(match &cli.output {
+fn sink(cli: &Cli) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match &cli.output {
         Some(path) => Box::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         ),
@@ -347,7 +347,7 @@ fn sink(cli: &Cli) -> anyhow::Result<Sink> {
             Box::new(progress::SharedTerminal(io::stdout().lock()))
         }
         None => Box::new(io::stdout().lock()),
-    }))
+    })
 }
 
 /// The sink, buffered, for `format`: a terminal gets the stream's control
@@ -358,8 +358,8 @@ enum Output {
 }
 
 impl Output {
-    fn new(sink: Sink, cli: &Cli, format: Format) -> Output {
-        let buffered = BufWriter::with_capacity(OUTPUT_BUFFER, sink.0);
+    fn new(sink: Box<dyn Write>, cli: &Cli, format: Format) -> Output {
+        let buffered = BufWriter::with_capacity(OUTPUT_BUFFER, sink);
         let sanitize = to_terminal(cli) && !cli.no_sanitize;
         // Colour goes under the sanitizer, so its escapes are not escaped.
         let painted: Box<dyn Write> = match colour(cli, format) {
@@ -424,18 +424,28 @@ fn to_terminal(cli: &Cli) -> bool {
 /// Drives `source` through a pipeline that writes `format` to `out`.
 fn drive<S: Source>(
     source: S,
-    sink: Sink,
+    sink: Box<dyn Write>,
     cli: &Cli,
     format: Format,
-    run: Run<'_>,
+    options: &Options,
+    interrupt: Interrupt,
+    taps: Taps<'_>,
 ) -> anyhow::Result<Ending> {
     let out = Output::new(sink, cli, format);
+    // The writer's type differs by format: each arm runs its own pipeline.
+    macro_rules! pipe {
+        ($writer:expr) => {{
+            let mut pipeline = Pipeline::new(out, $writer, options, taps);
+            let read = source.drive(&mut pipeline, interrupt);
+            pipeline.end(read)
+        }};
+    }
     match format {
-        Format::Sse => run.pipe(source, out, SseWriter::default()),
-        Format::Data => run.pipe(source, out, DataWriter),
+        Format::Sse => pipe!(SseWriter::default()),
+        Format::Data => pipe!(DataWriter),
         Format::Jsonl => {
             let reader = (cli.dialect.is_some() || cli.extract.is_some()).then(|| reader(cli));
-            run.pipe(source, out, JsonlWriter::new(reader))
+            pipe!(JsonlWriter::new(reader))
         }
         Format::Text => {
             let text = TextOptions {
@@ -444,38 +454,10 @@ fn drive<S: Source>(
                 terminal: to_terminal(cli),
                 strict: cli.strict,
             };
-            run.pipe(source, out, TextWriter::new(reader(cli), text))
+            pipe!(TextWriter::new(reader(cli), text))
         }
-        Format::Final => run.pipe(source, out, FinalWriter::new(reader(cli), cli.strict)),
-        Format::Raw => run.pipe(source, out, RawWriter),
-    }
-}
-
-/// What the pipeline of a run takes besides its writer.
-struct Run<'o> {
-    options: &'o Options,
-    interrupt: Interrupt,
-    taps: Taps<'o>,
-}
-
-impl<'o> Run<'o> {
-    fn new(options: &'o Options, interrupt: Interrupt, taps: Taps<'o>) -> Self {
-        Run {
-            options,
-            interrupt,
-            taps,
-        }
-    }
-
-    fn pipe<S: Source, W: Write, E: EventWriter>(
-        self,
-        source: S,
-        out: W,
-        writer: E,
-    ) -> anyhow::Result<Ending> {
-        let mut pipeline = Pipeline::new(out, writer, self.options, self.taps);
-        let read = source.drive(&mut pipeline, self.interrupt);
-        pipeline.end(read)
+        Format::Final => pipe!(FinalWriter::new(reader(cli), cli.strict)),
+        Format::Raw => pipe!(RawWriter),
     }
 }
 

@@ -3,7 +3,7 @@
 //! through a [`Pipeline`].
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::thread;
@@ -79,7 +79,8 @@ impl Origin {
 /// `--save`: the received body, byte for byte.
 pub struct Save {
     path: PathBuf,
-    file: BufWriter<File>,
+    /// Written unbuffered: each chunk goes to the file as it arrives.
+    file: File,
     /// Bytes in the file.
     len: u64,
     last_byte: Option<u8>,
@@ -92,18 +93,17 @@ impl Save {
             .with_context(|| format!("cannot create --save file {}", path.display()))?;
         Ok(Save {
             path,
-            file: BufWriter::new(file),
+            file,
             len: 0,
             last_byte: None,
         })
     }
 
-    /// Appends a chunk; flushed at once, so a run that is cut off or
-    /// killed leaves all it received.
+    /// Appends a chunk, written at once (no buffer), so a run that is cut
+    /// off or killed leaves all it received.
     fn write(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
         self.file
             .write_all(chunk)
-            .and_then(|()| self.file.flush())
             .with_context(|| format!("writing --save file {}", self.path.display()))?;
         self.len += chunk.len() as u64;
         self.last_byte = chunk.last().copied().or(self.last_byte);
@@ -116,7 +116,7 @@ impl Save {
     fn resume(&mut self, dropped: u64, framing: Framing) -> anyhow::Result<()> {
         if dropped > 0 {
             self.len = self.len.saturating_sub(dropped);
-            let file = self.file.get_mut();
+            let file = &mut self.file;
             file.set_len(self.len)
                 .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
                 .with_context(|| format!("writing --save file {}", self.path.display()))?;

@@ -255,9 +255,6 @@ pub struct Reader {
     /// For `--extract`: its pointer and `error`, compiled once.
     pointer: Option<Query<2>>,
     turn: Turn,
-    /// The text [`Reader::take_text`] or [`Reader::take_reasoning`] handed
-    /// out last; kept so its buffer is reused.
-    taken: String,
 }
 
 impl Reader {
@@ -277,7 +274,6 @@ impl Reader {
             extraction,
             pointer,
             turn,
-            taken: String::new(),
         }
     }
 
@@ -351,8 +347,8 @@ impl Reader {
         &self.turn
     }
 
-    /// The turn, for writers that drain `text` and `reasoning` themselves;
-    /// [`Reader::take_text`] and [`Reader::take_reasoning`] do it for them.
+    /// The turn, for writers that drain `text` and `reasoning` as they
+    /// print them.
     pub fn turn_mut(&mut self) -> &mut Turn {
         &mut self.turn
     }
@@ -361,22 +357,6 @@ impl Reader {
     /// dialect.
     pub fn is_pointer(&self) -> bool {
         matches!(self.extraction, Extraction::Pointer(_))
-    }
-
-    /// The answer text received since the last take, which the turn no
-    /// longer holds. No allocation once the buffers have grown.
-    pub fn take_text(&mut self) -> &str {
-        self.taken.clear();
-        std::mem::swap(&mut self.taken, &mut self.turn.text);
-        &self.taken
-    }
-
-    /// The reasoning text received since the last take, as
-    /// [`Reader::take_text`] does for the answer.
-    pub fn take_reasoning(&mut self) -> &str {
-        self.taken.clear();
-        std::mem::swap(&mut self.taken, &mut self.turn.reasoning);
-        &self.taken
     }
 }
 

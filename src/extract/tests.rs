@@ -420,23 +420,6 @@ fn a_pointer_reader_is_compiled_once_and_reads_every_event() {
 }
 
 #[test]
-fn text_and_reasoning_are_taken() {
-    let mut reader = Reader::new(Extraction::Dialect(Dialect::OpenAiChat));
-    reader.read(&message(
-        r#"{"choices":[{"index":0,"delta":{"content":"Hi","reasoning_content":"Hm"}}]}"#,
-    ));
-    assert_eq!(reader.take_reasoning(), "Hm");
-    assert_eq!(reader.take_text(), "Hi");
-    assert_eq!(reader.take_text(), "");
-    reader.read(&message(
-        r#"{"choices":[{"index":0,"delta":{"content":" there"}}]}"#,
-    ));
-    assert_eq!(reader.take_text(), " there");
-    assert_eq!(reader.turn().text, "");
-    assert_eq!(reader.turn().reasoning, "");
-}
-
-#[test]
 fn error_bodies_give_their_message_in_provider_shapes() {
     assert_eq!(
         error_body_message(r#"{"error":{"message":"quota","type":"x"}}"#).as_deref(),
