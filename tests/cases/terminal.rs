@@ -121,12 +121,16 @@ fn on_shared_terminal_cued(
     });
     let run = run_on_terminal_watching(shared_terminal_command(args, server), true, watch);
     let done = *done.lock().unwrap();
+    let shown = String::from_utf8_lossy(&run.shown);
+    let tail: String = shown
+        .chars()
+        .skip(shown.chars().count().saturating_sub(800))
+        .collect();
     assert_eq!(
         done,
         cues.len(),
-        "cue {:?} was never shown: {:?}",
+        "cue {:?} was never shown; the terminal showed, at the end: {tail:?}",
         cues.get(done),
-        String::from_utf8_lossy(&run.shown)
     );
     run
 }
