@@ -62,18 +62,24 @@ fn openai_chat() {
     assert_eq!(turn.finish_reason.as_deref(), Some("stop"));
     assert!(turn.ended);
     assert_eq!(turn.error, None);
-    assert!(turn.model.is_some());
+    assert_eq!(turn.model.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+    assert_eq!(
+        turn.id.as_deref(),
+        Some("chatcmpl-Ax7Kq2mZt9LrB4wYcN1pQ8sVd3Fh")
+    );
 }
 
 #[test]
 fn openai_chat_usage_chunk() {
     let turn = auto("openai-chat-usage.sse", Dialect::OpenAiChat);
     assert_eq!(turn.text, "The capital of France is Paris.");
-    let usage = turn.usage.expect("usage");
-    assert!(usage.input_tokens.is_some() && usage.output_tokens.is_some());
+    // tests/fixtures/llm/README.md: 14 in, 7 out (`total_tokens` 21).
     assert_eq!(
-        usage.input_tokens.unwrap() + usage.output_tokens.unwrap(),
-        21
+        turn.usage,
+        Some(Usage {
+            input_tokens: Some(14),
+            output_tokens: Some(7)
+        })
     );
 }
 
@@ -94,18 +100,32 @@ fn openai_chat_tool_calls_are_assembled() {
             ("get_time", r#"{"timezone": "Europe/Paris"}"#)
         ]
     );
-    assert!(turn.tool_calls.iter().all(|call| call.id.is_some()));
+    let ids: Vec<Option<&str>> = turn
+        .tool_calls
+        .iter()
+        .map(|call| call.id.as_deref())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            Some("call_Kx2vR8mTqL5wN3yHcB7dZ1fS"),
+            Some("call_Pm6tW0bJxR4eV9qLsN2kY8hC")
+        ]
+    );
 }
 
 #[test]
 fn openai_chat_errors_even_before_done() {
     let turn = auto("openai-chat-error.sse", Dialect::OpenAiChat);
     assert_eq!(turn.text, "Once upon a time");
-    assert!(turn.error.is_some());
+    assert_eq!(
+        turn.error.as_deref(),
+        Some("The server had an error while processing your request. Sorry about that!")
+    );
     assert!(!turn.ended);
     let turn = auto("vllm-chat-error.sse", Dialect::OpenAiChat);
     assert_eq!(turn.text, "Partial answer");
-    assert!(turn.error.is_some());
+    assert_eq!(turn.error.as_deref(), Some("Engine loop has died"));
     assert!(turn.ended, "[DONE] still arrives");
 }
 

@@ -277,6 +277,47 @@ fn a_header_value_can_come_from_the_environment() {
 }
 
 #[test]
+fn a_header_from_the_environment_is_not_sent_to_another_origin() {
+    // Not a name ssecat knows as a credential: what makes it one is env:.
+    // Two servers on 127.0.0.1 at different ports are different origins.
+    let other = Server::start(|_| Reply::sse("data: other\n\n"));
+    let other_url = other.url("/landing");
+    let server = Server::start(move |request| match request.path() {
+        "/same" => Reply::redirect(302, "/landing"),
+        "/cross" => Reply::redirect(307, &other_url),
+        _ => Reply::sse("data: same\n\n"),
+    });
+    let run = |path: &str, expected: &str| {
+        http()
+            .args(["-L", "--format", "data", &server.url(path)])
+            .args(["-H", "X-Team-Token: env:SSECAT_TEST_KEY"])
+            .args(["-H", "X-Plain: as-written"])
+            .env("SSECAT_TEST_KEY", "k-from-env")
+            .assert()
+            .code(0)
+            .stdout(expected.to_owned())
+            .stderr("");
+    };
+
+    // The same origin keeps it.
+    run("/same", "same\n");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].path(), "/landing");
+    assert_eq!(requests[1].header_all("x-team-token"), ["k-from-env"]);
+
+    // Another origin does not get it; a header given as written goes on.
+    run("/cross", "other\n");
+    let first = &server.requests()[2];
+    assert_eq!(first.path(), "/cross");
+    assert_eq!(first.header_all("x-team-token"), ["k-from-env"]);
+    let landing = other.request();
+    assert_eq!(landing.path(), "/landing");
+    assert_eq!(landing.header("x-team-token"), None, "{landing:#?}");
+    assert_eq!(landing.header_all("x-plain"), ["as-written"]);
+}
+
+#[test]
 fn a_header_from_an_unset_variable_is_a_usage_error() {
     let server = sse_server();
     http()

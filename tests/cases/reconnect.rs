@@ -386,6 +386,40 @@ fn an_idle_timeout_waiting_for_the_response_head_reconnects() {
 }
 
 #[test]
+fn an_idle_timeout_mid_stream_reconnects_after_the_last_id() {
+    // Two events, the start of a third, then nothing: the idle timeout
+    // fires in the middle of the stream, and the next request resumes.
+    let server = serve_in_turn(|n| match n {
+        0 => Reply::sse("retry: 20\nid: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: par").stall(),
+        _ => Reply::sse("id: 3\ndata: c\n\ndata: [DONE]\n\n"),
+    });
+    let output = http()
+        .args([
+            "--format",
+            "data",
+            // Time enough for a busy machine to answer the second request.
+            "--idle-timeout",
+            "1",
+            "--reconnect=2",
+            &server.url("/events"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // Every whole event once; the one the timeout cut is dropped.
+    assert_eq!(stdout_text(&output), "a\nb\nc\n", "{stderr}");
+    assert_eq!(
+        stderr,
+        "ssecat: reconnecting in 0.0 s (attempt 1 of 2): \
+         timed out: no data arrived for 1 s (--idle-timeout)\n"
+    );
+    let requests = server.requests();
+    let ids: Vec<Option<&str>> = requests.iter().map(|r| r.header("last-event-id")).collect();
+    assert_eq!(ids, [None, Some("2")]);
+}
+
+#[test]
 fn an_empty_reply_exits_10_and_is_retried_with_reconnect() {
     let port = crate::server::empty_replies(1);
     let output = http()

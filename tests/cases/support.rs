@@ -373,7 +373,18 @@ pub fn on_terminal(args: &[&str]) -> OnTerminal {
 /// the same terminal when `stderr_too`, or a pipe. Alone, stdout is in raw
 /// mode, so the bytes are as written; shared, the terminal is as a user's
 /// is (a newline is shown as \r\n), for a test of what the screen shows.
-pub fn run_on_terminal(mut cmd: std::process::Command, stderr_too: bool) -> OnTerminal {
+pub fn run_on_terminal(cmd: std::process::Command, stderr_too: bool) -> OnTerminal {
+    run_on_terminal_watching(cmd, stderr_too, |_| {})
+}
+
+/// As `run_on_terminal`, calling `watch` with everything shown so far
+/// after each read of the terminal, while ssecat runs: for a test that
+/// lets its server go on only once something was shown.
+pub fn run_on_terminal_watching(
+    mut cmd: std::process::Command,
+    stderr_too: bool,
+    mut watch: impl FnMut(&[u8]) + Send + 'static,
+) -> OnTerminal {
     use nix::pty::Winsize;
     use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
     let size = Winsize {
@@ -413,6 +424,7 @@ pub fn run_on_terminal(mut cmd: std::process::Command, stderr_too: bool) -> OnTe
         let mut buf = [0; 4096];
         while let Ok(n @ 1..) = master.read(&mut buf) {
             shown.extend_from_slice(&buf[..n]);
+            watch(&shown);
         }
         shown
     });

@@ -3,15 +3,21 @@
 //! pseudo-terminal are replayed in a terminal emulator (vt100) to see the
 //! screen a user would see.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::server::{Reply, Server};
+use crate::server::{Gate, Reply, Server};
 
 use super::http_support::{command, http};
-use super::support::{run_on_terminal, OnTerminal, TERMINAL_COLUMNS, TERMINAL_ROWS};
+use super::support::{
+    run_on_terminal, run_on_terminal_watching, OnTerminal, TERMINAL_COLUMNS, TERMINAL_ROWS, TIMEOUT,
+};
 
-/// The words every drawing of the spinner shows.
+/// The words every drawing of the spinner shows while no event came.
 const SPINNER_WORDS: &str = " events, ";
+
+/// What every drawing of the spinner shows, whatever the count.
+const SPINNER_MARK: &str = " event";
 
 /// What the screen shows at the end, trailing blank space trimmed.
 fn screen(shown: &[u8]) -> String {
@@ -27,7 +33,8 @@ fn drew_spinner(run: &OnTerminal) -> bool {
 
 /// A server that sends `pieces` (bytes of an event stream) 300 ms apart,
 /// the first 300 ms after the headers: time for the spinner to be drawn
-/// between them.
+/// between them. Only for tests that the spinner is *not* drawn: a busy
+/// machine may not draw it in 300 ms, which such a test survives.
 fn slow_server(pieces: &'static [&'static str]) -> Server {
     Server::start(move |_| {
         let mut reply = Reply::new(200).header("content-type", "text/event-stream");
@@ -38,20 +45,109 @@ fn slow_server(pieces: &'static [&'static str]) -> Server {
     })
 }
 
+/// A server that sends each of `pieces` (bytes of an event stream) only
+/// once the test opens its gate, and then `pause` later; returns the
+/// gates, in order.
+fn gated_server(pieces: &'static [&'static str], pause: Duration) -> (Server, Vec<Gate>) {
+    let gates: Vec<Gate> = pieces.iter().map(|_| Gate::new()).collect();
+    let server_gates = gates.clone();
+    let server = Server::start(move |_| {
+        let mut reply = Reply::new(200).header("content-type", "text/event-stream");
+        for (piece, gate) in pieces.iter().zip(&server_gates) {
+            reply = reply.wait_for(gate).sleep(pause).send(*piece);
+        }
+        reply
+    });
+    (server, gates)
+}
+
 /// Runs ssecat with `args` and the server's URL, with stdout and stderr
 /// on one terminal.
 fn on_shared_terminal(args: &[&str], server: &Server) -> OnTerminal {
+    run_on_terminal(shared_terminal_command(args, server), true)
+}
+
+fn shared_terminal_command(args: &[&str], server: &Server) -> std::process::Command {
     let url = server.url("/");
     let args = [args, &[url.as_str()]].concat();
     let mut cmd = command(&args);
     cmd.env_remove("NO_COLOR");
-    run_on_terminal(cmd, true)
+    cmd
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// As `on_shared_terminal`, opening `gates[i]` once the texts of `cues[i]`
+/// have been shown, each after the one before (across the cues too): the
+/// server goes on only after what the test waits for was on the terminal,
+/// however slow the machine. Fails when a cue never showed.
+fn on_shared_terminal_cued(
+    args: &[&str],
+    server: &Server,
+    cues: &[&'static [&'static str]],
+    gates: &[Gate],
+) -> OnTerminal {
+    assert_eq!(cues.len(), gates.len());
+    let steps: Vec<(&'static [&'static str], Gate)> =
+        cues.iter().copied().zip(gates.iter().cloned()).collect();
+    let done = Arc::new(Mutex::new(0));
+    let watched = Arc::clone(&done);
+    // Where the next text is looked for, and which of its cue's texts it is.
+    let (mut from, mut text) = (0, 0);
+    let watch = move |shown: &[u8]| {
+        let mut done = watched.lock().unwrap();
+        while let Some((cue, gate)) = steps.get(*done) {
+            let Some(at) = find(&shown[from..], cue[text].as_bytes()) else {
+                return;
+            };
+            from += at + cue[text].len();
+            text += 1;
+            if text == cue.len() {
+                gate.open();
+                *done += 1;
+                text = 0;
+            }
+        }
+    };
+    // Should a cue never show, the server goes on anyway and the run ends.
+    let unstick = gates.to_vec();
+    std::thread::spawn(move || {
+        std::thread::sleep(TIMEOUT);
+        unstick.iter().for_each(Gate::open);
+    });
+    let run = run_on_terminal_watching(shared_terminal_command(args, server), true, watch);
+    let done = *done.lock().unwrap();
+    let shown = String::from_utf8_lossy(&run.shown);
+    let tail: String = shown
+        .chars()
+        .skip(shown.chars().count().saturating_sub(800))
+        .collect();
+    assert_eq!(
+        done,
+        cues.len(),
+        "cue {:?} was never shown; the terminal showed, at the end: {tail:?}",
+        cues.get(done),
+    );
+    run
 }
 
 #[test]
 fn the_spinner_is_drawn_while_waiting_and_cleared_from_the_screen() {
-    let server = slow_server(&["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"]);
-    let run = on_shared_terminal(&["--format", "data"], &server);
+    let (server, gates) = gated_server(
+        &["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"],
+        Duration::ZERO,
+    );
+    // Each event only once the spinner was drawn after the one before.
+    let cues: [&[&str]; 3] = [
+        &[SPINNER_WORDS],
+        &["1\r\n", SPINNER_MARK],
+        &["2\r\n", SPINNER_MARK],
+    ];
+    let run = on_shared_terminal_cued(&["--format", "data"], &server, &cues, &gates);
     assert_eq!(run.code, Some(0));
     assert!(
         drew_spinner(&run),
@@ -63,13 +159,19 @@ fn the_spinner_is_drawn_while_waiting_and_cleared_from_the_screen() {
 
 #[test]
 fn the_spinner_never_lands_inside_the_answer_text() {
-    let server = slow_server(&[
-        "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n",
-        "data: {\"choices\":[{\"delta\":{\"content\":\"lo\\nWor\"}}]}\n\n",
-        "data: {\"choices\":[{\"delta\":{\"content\":\"ld\"}}]}\n\n",
-        "data: [DONE]\n\n",
-    ]);
-    let run = on_shared_terminal(&["--text"], &server);
+    // Each piece once the one before is on the screen, and 300 ms later:
+    // time for the spinner's ticks, which must not draw inside a line.
+    let (server, gates) = gated_server(
+        &[
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"lo\\nWor\"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"ld\"}}]}\n\n",
+            "data: [DONE]\n\n",
+        ],
+        Duration::from_millis(300),
+    );
+    let cues: [&[&str]; 4] = [&[SPINNER_WORDS], &["Hel"], &["Wor"], &["ld"]];
+    let run = on_shared_terminal_cued(&["--text"], &server, &cues, &gates);
     assert_eq!(run.code, Some(0));
     assert!(drew_spinner(&run));
     assert_eq!(screen(&run.shown), "Hello\nWorld");
@@ -82,12 +184,17 @@ fn the_spinner_never_lands_inside_the_answer_text() {
 
 #[test]
 fn the_spinner_counts_one_event_and_one_token_in_the_singular() {
-    // The answer's line is ended, so the spinner is drawn after it.
-    let server = slow_server(&[
-        "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\\n\"}}]}\n\n",
-        "data: [DONE]\n\n",
-    ]);
-    let run = on_shared_terminal(&["--text"], &server);
+    // The answer's line is ended, so the spinner is drawn after it; the
+    // server goes on only once it was, with its counts.
+    let (server, gates) = gated_server(
+        &[
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\\n\"}}]}\n\n",
+            "data: [DONE]\n\n",
+        ],
+        Duration::ZERO,
+    );
+    let cues: [&[&str]; 2] = [&[" 0 events, "], &["Hi\r\n", " 1 event, ", ", 1 token"]];
+    let run = on_shared_terminal_cued(&["--text"], &server, &cues, &gates);
     assert_eq!(run.code, Some(0));
     assert_eq!(screen(&run.shown), "Hi");
     let shown = String::from_utf8_lossy(&run.shown);
@@ -102,13 +209,8 @@ fn the_spinner_counts_one_event_and_one_token_in_the_singular() {
 
 #[test]
 fn messages_hide_the_spinner_too() {
-    let server = Server::start(|_| {
-        Reply::new(200)
-            .header("content-type", "text/event-stream")
-            .sleep(Duration::from_millis(300))
-            .send("data: 1\n\nda")
-    });
-    let run = on_shared_terminal(&["--format", "data"], &server);
+    let (server, gates) = gated_server(&["data: 1\n\nda"], Duration::ZERO);
+    let run = on_shared_terminal_cued(&["--format", "data"], &server, &[&[SPINNER_WORDS]], &gates);
     assert_eq!(run.code, Some(9));
     assert!(drew_spinner(&run));
     assert_eq!(
