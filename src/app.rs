@@ -1,6 +1,7 @@
 //! Wires the command line to a source, the pipeline and a writer.
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -177,7 +178,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             }
             let out = sink(cli)?;
             let taps = taps(cli, recorder)?;
-            let interrupt = Interrupt::install().context("watching for Ctrl-C")?;
+            let mut waiting = Waiting::start()?;
             return match local {
                 Target::File(path) => {
                     let file = File::open(&path)
@@ -192,7 +193,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                         cli,
                         format,
                         &options,
-                        interrupt,
+                        &mut waiting,
                         taps,
                     )
                 }
@@ -201,7 +202,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                         options.framing = Framing::JsonLines;
                     }
                     let (stdin, format) = (ReadSource(io::stdin()), cli.format());
-                    drive(stdin, out, cli, format, &options, interrupt, taps)
+                    drive(stdin, out, cli, format, &options, &mut waiting, taps)
                 }
             };
         }
@@ -247,8 +248,8 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             _ => {}
         }
     };
-    let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
-    let source = exchange.send(&mut trace, &mut interrupt)?;
+    let mut waiting = Waiting::start()?;
+    let source = waiting.block_on(exchange.send(&mut trace))?;
     let format = cli.format();
     options.origin = Origin::Response {
         content_type: source.content_type(),
@@ -273,7 +274,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     } else {
         format
     };
-    drive(source, out, cli, format, &options, interrupt, taps)
+    drive(source, out, cli, format, &options, &mut waiting, taps)
 }
 
 /// The request as the command line gives it.
@@ -428,7 +429,7 @@ fn drive<S: Source>(
     cli: &Cli,
     format: Format,
     options: &Options,
-    interrupt: Interrupt,
+    waiting: &mut Waiting,
     taps: Taps<'_>,
 ) -> anyhow::Result<Ending> {
     let out = Output::new(sink, cli, format);
@@ -436,7 +437,7 @@ fn drive<S: Source>(
     macro_rules! pipe {
         ($writer:expr) => {{
             let mut pipeline = Pipeline::new(out, $writer, options, taps);
-            let read = source.drive(&mut pipeline, interrupt);
+            let read = waiting.block_on(source.drive(&mut pipeline));
             pipeline.end(read)
         }};
     }
@@ -458,6 +459,41 @@ fn drive<S: Source>(
         }
         Format::Final => pipe!(FinalWriter::new(reader(cli), cli.strict)),
         Format::Raw => pipe!(RawWriter),
+    }
+}
+
+/// The command's runtime and its signals: whatever a run waits for ends
+/// at Ctrl-C or SIGTERM.
+struct Waiting {
+    runtime: tokio::runtime::Runtime,
+    interrupt: Interrupt,
+}
+
+impl Waiting {
+    fn start() -> anyhow::Result<Waiting> {
+        Ok(Waiting {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?,
+            interrupt: Interrupt::install().context("watching for Ctrl-C")?,
+        })
+    }
+
+    /// Runs `future` until it is done or a signal comes.
+    fn block_on<T>(
+        &mut self,
+        future: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        let interrupt = &mut self.interrupt;
+        self.runtime.block_on(async {
+            tokio::select! {
+                // What has arrived before the signal is still dealt with.
+                biased;
+                done = future => done,
+                signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
+            }
+        })
     }
 }
 

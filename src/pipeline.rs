@@ -3,6 +3,7 @@
 //! through a [`Pipeline`].
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -17,7 +18,6 @@ use crate::extract::{Dialect, Reader};
 use crate::failure::{Failure, OutputError};
 use crate::framing::{self, Framing, Settled};
 use crate::output::{Document, EventWriter, RunEnd};
-use crate::signals::Interrupt;
 use crate::sse::{Decoder, Event, IgnoredField, Resume};
 use crate::stats::Recorder;
 
@@ -564,24 +564,24 @@ fn warn_ignored(field: &IgnoredField) {
 }
 
 /// Something that pushes a stream's chunks through a pipeline until it
-/// ends, or until `interrupt` says a signal came.
+/// ends. It runs on the caller's runtime, and stops when dropped: the
+/// caller decides what else ends it (a signal, a deadline).
 pub trait Source {
     fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
-        interrupt: Interrupt,
-    ) -> anyhow::Result<Ending>;
+    ) -> impl Future<Output = anyhow::Result<Ending>>;
 }
 
 /// A blocking byte source: a file or standard input. A thread reads it, so
-/// that a signal is noticed even while a read waits on a quiet pipe.
+/// that the caller can stop waiting (on a signal) while a read waits on a
+/// quiet pipe.
 pub struct ReadSource<R>(pub R);
 
 impl<R: Read + Send + 'static> Source for ReadSource<R> {
-    fn drive<W: Write, E: EventWriter>(
+    async fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
-        mut interrupt: Interrupt,
     ) -> anyhow::Result<Ending> {
         let (sender, mut chunks) = tokio::sync::mpsc::channel(2);
         // Read buffers come back to be reused: zeroing a fresh 256 KiB one
@@ -600,28 +600,17 @@ impl<R: Read + Send + 'static> Source for ReadSource<R> {
                 return;
             }
         });
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .context("starting the async runtime")?;
-        runtime.block_on(async {
-            loop {
-                let chunk = tokio::select! {
-                    // What was read before the signal is still decoded.
-                    biased;
-                    chunk = chunks.recv() => chunk,
-                    signal = interrupt.wait() => return Err(Failure::Interrupted(signal).into()),
-                };
-                match chunk {
-                    Some(Ok((buf, n, at))) if n > 0 => {
-                        if pipeline.push(&buf[..n], at)?.is_break() {
-                            return Ok(Ending::Done);
-                        }
-                        let _ = recycle.send(buf);
+        loop {
+            match chunks.recv().await {
+                Some(Ok((buf, n, at))) if n > 0 => {
+                    if pipeline.push(&buf[..n], at)?.is_break() {
+                        return Ok(Ending::Done);
                     }
-                    Some(Err(err)) => return Err(err).context("reading input"),
-                    _ => return pipeline.finish(),
+                    let _ = recycle.send(buf);
                 }
+                Some(Err(err)) => return Err(err).context("reading input"),
+                _ => return pipeline.finish(),
             }
-        })
+        }
     }
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use anyhow::Context;
 use reqwest::header::{self, HeaderName, HeaderValue};
 use reqwest::{Client, Request, Response, StatusCode};
-use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::ending::Ending;
@@ -28,7 +27,6 @@ mod reconnect;
 mod request;
 
 use crate::plural::plural;
-use crate::signals::Interrupt;
 use crate::sse::Resume;
 pub use content::content_type;
 use content::{framing_of_response, strict_check};
@@ -65,7 +63,6 @@ pub enum Trace<'a> {
 /// A response that is streaming: the body is read chunk by chunk as it
 /// arrives, and with `--reconnect` the request is sent again when it ends.
 pub struct HttpSource<'t> {
-    runtime: Runtime,
     response: Response,
     limits: Limits,
     framing: Framing,
@@ -98,13 +95,11 @@ impl HttpSource<'_> {
 }
 
 impl Source for HttpSource<'_> {
-    fn drive<W: Write, E: EventWriter>(
+    async fn drive<W: Write, E: EventWriter>(
         self,
         pipeline: &mut Pipeline<'_, W, E>,
-        mut interrupt: Interrupt,
     ) -> anyhow::Result<Ending> {
         let HttpSource {
-            runtime,
             mut response,
             limits,
             mut resend,
@@ -112,8 +107,8 @@ impl Source for HttpSource<'_> {
             mut attempts,
             ..
         } = self;
-        let stream = async {
-            loop {
+        loop {
+            {
                 if response.status() == NO_CONTENT {
                     // EventSource's signal to stop reconnecting: the stream is over.
                     (resend.trace)(Trace::NoContent {
@@ -145,13 +140,7 @@ impl Source for HttpSource<'_> {
                     strict_check(&response, ndjson)?;
                 }
             }
-        };
-        runtime.block_on(async {
-            tokio::select! {
-                ending = stream => ending,
-                signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
-            }
-        })
+        }
     }
 }
 
@@ -271,13 +260,13 @@ pub struct Policy {
     pub strict: Option<bool>,
 }
 
-/// A request checked and ready to send, with its client and runtime. Built
-/// before anything is created or sent, so a bad option costs nothing.
+/// A request checked and ready to send, with its client. Built before
+/// anything is created or sent, so a bad option costs nothing; sent on the
+/// caller's runtime.
 pub struct Exchange {
     /// `--strict`, and whether with `--ndjson`.
     strict: Option<bool>,
     spec: RequestSpec,
-    runtime: Runtime,
     client: Client,
     limits: Limits,
     max_redirects: Option<u32>,
@@ -286,10 +275,6 @@ pub struct Exchange {
 
 impl Exchange {
     pub fn new(spec: RequestSpec, connect: &Connect, policy: Policy) -> anyhow::Result<Exchange> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
         let client = client(connect)?;
         let limits = Limits {
             idle: policy.idle_timeout,
@@ -298,7 +283,6 @@ impl Exchange {
         Ok(Exchange {
             strict: policy.strict,
             spec,
-            runtime,
             client,
             limits,
             max_redirects: policy.max_redirects,
@@ -308,15 +292,10 @@ impl Exchange {
 
     /// Sends the request and waits for a successful response. `trace` sees
     /// every request, response and reconnection.
-    pub fn send<'t>(
-        self,
-        trace: &'t mut dyn FnMut(Trace<'_>),
-        interrupt: &mut Interrupt,
-    ) -> anyhow::Result<HttpSource<'t>> {
+    pub async fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource<'_>> {
         let Exchange {
             spec,
             strict,
-            runtime,
             client,
             limits,
             max_redirects,
@@ -330,40 +309,32 @@ impl Exchange {
             trace,
         };
         let mut attempts = 0;
-        let first = async {
-            let first = send(
-                &resend.client,
-                resend.spec.clone(),
-                limits,
-                max_redirects,
-                resend.trace,
-            );
-            match (first.await, &reconnect) {
-                // Waiting for the head is waiting for data like any other,
-                // and a connection closed before it is a connection lost;
-                // a refused connection or a bad certificate is no passing trouble.
-                (Err(err), Some(policy)) if is_lost_before_head(&err) => {
-                    let reason = format!("{:#}", err);
-                    let resume = Resume::default();
-                    resend
-                        .reconnect(policy, &mut attempts, reason, &resume, limits)
-                        .await
-                }
-                (response, _) => response,
+        let first = send(
+            &resend.client,
+            resend.spec.clone(),
+            limits,
+            max_redirects,
+            resend.trace,
+        )
+        .await;
+        let response = match (first, &reconnect) {
+            // Waiting for the head is waiting for data like any other,
+            // and a connection closed before it is a connection lost;
+            // a refused connection or a bad certificate is no passing trouble.
+            (Err(err), Some(policy)) if is_lost_before_head(&err) => {
+                let reason = format!("{:#}", err);
+                let resume = Resume::default();
+                resend
+                    .reconnect(policy, &mut attempts, reason, &resume, limits)
+                    .await
             }
-        };
-        let response = runtime.block_on(async {
-            tokio::select! {
-                response = first => response,
-                signal = interrupt.wait() => Err(Failure::Interrupted(signal).into()),
-            }
-        })?;
+            (response, _) => response,
+        }?;
         if let Some(ndjson) = strict {
             strict_check(&response, ndjson)?;
         }
         let framing = framing_of_response(&response);
         Ok(HttpSource {
-            runtime,
             response,
             limits,
             framing,
