@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use ssecat::extract::{Extraction, Reader};
+use ssecat::notes::Notes;
 use ssecat::output::{EventWriter, TextOptions, TextWriter};
 use ssecat::sse::Decoder;
 
@@ -45,7 +46,11 @@ fn ssecat_events(input: &[u8]) -> usize {
 
 fn ssecat_text(input: &[u8]) -> usize {
     let mut decoder = Decoder::new(64 << 20);
-    let mut writer = TextWriter::new(Reader::new(Extraction::Auto), TextOptions::default());
+    let mut writer = TextWriter::new(
+        Reader::new(Extraction::Auto),
+        TextOptions::default(),
+        Notes::silent(),
+    );
     let mut out = io::sink();
     let mut events = 0;
     for chunk in input.chunks(CHUNK) {

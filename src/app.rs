@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit;
 use crate::failure::Failure;
+use crate::stderr;
 
 use crate::ending::Ending;
 use crate::exit_code::Code;
@@ -17,6 +18,7 @@ use crate::extract::{Extraction, Reader};
 use crate::framing::{Framing, Unlabelled};
 use crate::generate;
 use crate::http;
+use crate::notes::Notes;
 use crate::output::{
     DataWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter, Syntax,
     TextOptions, TextWriter,
@@ -34,11 +36,11 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 /// Runs ssecat as the command line asks; returns the exit code.
 pub fn run(cli: &Cli) -> u8 {
     if let Some(kind) = cli.generate {
-        return exit::report(&generate::print(kind).map(|()| Ending::EndOfInput)).code;
+        return stderr::report(&generate::print(kind).map(|()| Ending::EndOfInput)).code;
     }
     let stats_json = match StatsJson::create(cli) {
         Ok(stats_json) => stats_json,
-        Err(err) => return exit::report(&Err(err)).code,
+        Err(err) => return stderr::report(&Err(err)).code,
     };
     let summary = cli.stats || stats_json.is_some();
     let spinner = !cli.silent && io::stderr().is_terminal();
@@ -53,12 +55,12 @@ pub fn run(cli: &Cli) -> u8 {
     let result = stream(cli, stats.as_mut());
     progress::finish();
     if let (Some(path), true) = (&cli.save, exit::is_closed_output(&result)) {
-        exit::say(format_args!(
+        stderr::say(format_args!(
             "ssecat: warning: {} holds only what came before the output was closed\n",
             path.display()
         ));
     }
-    let verdict = exit::report(&result);
+    let verdict = stderr::report(&result);
     let Some(stats) = stats.filter(|_| summary) else {
         return verdict.code;
     };
@@ -67,12 +69,12 @@ pub fn run(cli: &Cli) -> u8 {
         error: verdict.error,
     });
     if cli.stats {
-        exit::say(format_args!("ssecat: stats\n{summary}"));
+        stderr::say(format_args!("ssecat: stats\n{summary}"));
     }
     match stats_json.map(|json| json.write(&summary)) {
-        Some(Err(err)) if verdict.code == Code::Success.number() => exit::report(&Err(err)).code,
+        Some(Err(err)) if verdict.code == Code::Success.number() => stderr::report(&Err(err)).code,
         Some(Err(err)) => {
-            exit::report(&Err(err));
+            stderr::report(&Err(err));
             verdict.code
         }
         _ => verdict.code,
@@ -102,7 +104,7 @@ impl StatsJson {
         let line = format!("{}\n", summary.to_json());
         match self {
             StatsJson::Stderr => {
-                exit::say(format_args!("{line}"));
+                stderr::say(format_args!("{line}"));
                 Ok(())
             }
             StatsJson::File(path, mut file) => file
@@ -150,6 +152,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         last_event_id: cli.last_event_id.clone().unwrap_or_default(),
         strict: cli.strict,
         structured,
+        notes: stderr_notes(),
         event_types: cli.events.clone(),
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
@@ -210,7 +213,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     let (spec, warnings) = http::RequestSpec::new(url, &request_input(cli, method))?;
     let exchange = http::Exchange::new(spec, &connect(cli), policy(cli))?;
     for warning in &warnings {
-        exit::say(format_args!("ssecat: warning: {warning}\n"));
+        stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
     // Created before the request is sent, so a bad path costs no request.
     let out = sink(cli)?;
@@ -228,7 +231,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 reason,
             } => {
                 let of = max.map(|max| format!(" of {max}")).unwrap_or_default();
-                exit::say(format_args!(
+                stderr::say(format_args!(
                     "ssecat: reconnecting in {:.1} s (attempt {attempt}{of}): {}\n",
                     wait.as_secs_f64(),
                     crate::escape::escape_controls(reason)
@@ -240,7 +243,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 } else {
                     ""
                 };
-                exit::say(format_args!(
+                stderr::say(format_args!(
                     "ssecat: HTTP 204 No Content: the server has no stream to send{then}\n"
                 ));
             }
@@ -266,7 +269,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     };
     let format = if options.framing == Framing::Opaque && format != Format::Raw {
         let content_type = source.content_type().unwrap_or_default();
-        exit::say(format_args!(
+        stderr::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
             crate::escape::escape_controls(&content_type)
         ));
@@ -455,11 +458,16 @@ fn drive<S: Source>(
                 terminal: to_terminal(cli),
                 strict: cli.strict,
             };
-            pipe!(TextWriter::new(reader(cli), text))
+            pipe!(TextWriter::new(reader(cli), text, stderr_notes()))
         }
-        Format::Final => pipe!(FinalWriter::new(reader(cli), cli.strict)),
+        Format::Final => pipe!(FinalWriter::new(reader(cli), cli.strict, stderr_notes())),
         Format::Raw => pipe!(RawWriter),
     }
+}
+
+/// The stream's warnings and notes, printed on stderr (around the spinner).
+fn stderr_notes() -> Notes {
+    Notes::new(stderr::say)
 }
 
 /// The command's runtime and its signals: whatever a run waits for ends

@@ -1,28 +1,14 @@
-//! The edge where a run's result is told: what stderr says, in one line
-//! for `--stats-json`, and the exit code. The errors themselves are data
-//! (`failure.rs`); they are formatted only here.
+//! How a run's result is told: what stderr says, in one line for
+//! `--stats-json`, and the exit code. The errors themselves are data
+//! (`failure.rs`); they are formatted only here. Printing is the command
+//! layer's (`stderr.rs`).
 
-use std::fmt;
-use std::io::{self, Write};
+use std::io;
 
 use crate::ending::Ending;
 use crate::escape::escape_controls;
 use crate::exit_code::Code;
 use crate::failure::{Failure, OutputError, Status};
-
-/// Writes a diagnostic to stderr. Unlike `eprintln!`, a closed stderr is
-/// not a panic: there is just nobody left to tell.
-pub fn say(message: fmt::Arguments<'_>) {
-    say_bytes(message.to_string().as_bytes());
-}
-
-/// Writes bytes to stderr as [`say`] does, hiding a progress spinner meanwhile.
-pub fn say_bytes(bytes: &[u8]) {
-    crate::progress::around(|| {
-        let _ = io::stderr().write_all(bytes);
-        ((), bytes.last().copied())
-    });
-}
 
 /// How a run ended: its exit code, what stderr is told, and the error in
 /// one line (for `--stats-json`).
@@ -48,13 +34,6 @@ pub fn one_line(result: &anyhow::Result<Ending>) -> Option<String> {
     verdict(result).error
 }
 
-/// Prints what the user must know about `result` on stderr and returns the exit code.
-pub fn report(result: &anyhow::Result<Ending>) -> Verdict {
-    let verdict = verdict(result);
-    say(format_args!("{}", verdict.message));
-    verdict
-}
-
 /// Whether the run stopped because its reader closed the output
 /// (`ssecat … | head -1`): a normal way to stop.
 pub fn is_closed_output(result: &anyhow::Result<Ending>) -> bool {
@@ -63,7 +42,8 @@ pub fn is_closed_output(result: &anyhow::Result<Ending>) -> bool {
         .is_some_and(|OutputError(io_err)| io_err.kind() == io::ErrorKind::BrokenPipe))
 }
 
-fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
+/// How `result` is told: its exit code, what stderr says, the error in one line.
+pub fn verdict(result: &anyhow::Result<Ending>) -> Verdict {
     let err = match result {
         Ok(Ending::Done | Ending::EndOfInput) => return Verdict::default(),
         Ok(Ending::Unfinished { bytes }) => {

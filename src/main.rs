@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ssecat::{app, cli::Cli, exit, exit_code::Code};
+use ssecat::{app, cli::Cli, exit_code::Code, stderr};
 
 fn main() -> ExitCode {
     match Cli::try_parse() {
@@ -18,7 +18,7 @@ fn clap_error(err: &clap::Error) -> ExitCode {
     let text = err.render().to_string();
     match text.strip_prefix("error: ") {
         Some(message) if err.use_stderr() => {
-            exit::say(format_args!("ssecat: error: {message}"));
+            stderr::say(format_args!("ssecat: error: {message}"));
             ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(Code::Usage.number()))
         }
         _ => err.exit(),

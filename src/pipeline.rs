@@ -17,6 +17,7 @@ use crate::exit;
 use crate::extract::{Dialect, Reader};
 use crate::failure::{Failure, OutputError};
 use crate::framing::{self, Framing, Settled};
+use crate::notes::Notes;
 use crate::output::{Document, EventWriter, RunEnd};
 use crate::sse::{Decoder, Event, IgnoredField, Resume};
 use crate::stats::Recorder;
@@ -36,6 +37,8 @@ pub struct Options {
     pub last_event_id: String,
     /// `--strict`: an ignored line is an error.
     pub strict: bool,
+    /// Where the stream's warnings and notes go.
+    pub notes: Notes,
     /// The output holds only its format (`--jsonl`, `--text`, `--format
     /// final`): a body that is neither SSE nor JSON fails. Other formats
     /// decode it as SSE.
@@ -251,7 +254,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                     }
                 );
                 if settled == Framing::Sse && declared_otherwise {
-                    exit::say(format_args!(
+                    self.options.notes.say(format_args!(
                         "ssecat: warning: {} is an event stream: reading it as one\n",
                         self.options.origin.describe()
                     ));
@@ -327,7 +330,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                 );
                 return Err(Failure::Strict(message).into());
             }
-            warn_ignored(&field);
+            warn_ignored(&field, &options.notes);
         }
         write_result.map_err(OutputError)?;
         decoded.map_err(|err| anyhow::anyhow!("{err}; --max-event-size sets the limit"))?;
@@ -453,7 +456,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
                     Some(Dialect::Gemini) => "Gemini streams as SSE with ?alt=sse",
                     _ => "did the request ask for \"stream\": true?",
                 };
-                exit::say(format_args!(
+                self.options.notes.say(format_args!(
                     "ssecat: note: the response was not streamed: it is one JSON document, \
                      read whole ({ask})\n"
                 ));
@@ -546,7 +549,7 @@ fn answer_reader<'w, E: EventWriter>(writer: &'w E, options: &Options) -> Option
 
 /// Says once per name that a field line was dropped, as the spec wants,
 /// with the start of its value: it may be an error the server sent there.
-fn warn_ignored(field: &IgnoredField) {
+fn warn_ignored(field: &IgnoredField, notes: &Notes) {
     let IgnoredField { name, value } = field;
     // A name of binary junk (a corrupt body) is no field worth a warning.
     if name.len() > 64 || !name.bytes().all(|b| b.is_ascii_graphic()) {
@@ -558,7 +561,7 @@ fn warn_ignored(field: &IgnoredField) {
     } else {
         ""
     };
-    exit::say(format_args!(
+    notes.say(format_args!(
         "ssecat: warning: ignored a line with the unknown field {name:?}{hint}: {value}\n"
     ));
 }

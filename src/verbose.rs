@@ -6,9 +6,9 @@ use std::io::Write;
 
 use reqwest::header::{HeaderMap, HeaderName};
 
-use crate::exit;
 use crate::http::Trace;
 use crate::secrets;
+use crate::stderr;
 
 /// Prints one step of the exchange on stderr.
 pub fn print(step: Trace<'_>) {
@@ -42,7 +42,7 @@ pub fn print(step: Trace<'_>) {
         // Told with or without -v, by the caller.
         Trace::Reconnect { .. } | Trace::NoContent { .. } => Ok(()),
     };
-    exit::say_bytes(&err);
+    stderr::say_bytes(&err);
 }
 
 fn print_headers(

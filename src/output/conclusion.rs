@@ -1,8 +1,8 @@
 //! What the end of an LLM stream tells the user on stderr, and how it failed.
 
-use crate::exit;
 use crate::extract::Reader;
 use crate::failure::Failure;
+use crate::notes::Notes;
 use crate::plural::plural;
 
 /// Notes an unusual finish reason (and, with `list_tool_calls`, the tool
@@ -14,17 +14,18 @@ pub fn conclude(
     clean: bool,
     list_tool_calls: bool,
     strict: bool,
+    notes: &Notes,
 ) -> Option<Failure> {
     let turn = reader.turn();
     // Server text is quoted with its control characters escaped.
     let shown = crate::escape::escape_controls;
     if let Some(note) = turn.finish_reason.as_deref().and_then(finish_note) {
-        exit::say(format_args!("ssecat: stopped: {}\n", shown(&note)));
+        notes.say(format_args!("ssecat: stopped: {}\n", shown(&note)));
     }
     if list_tool_calls {
         for call in &turn.tool_calls {
             let id = call.id.as_deref().map(|id| format!(" ({id})"));
-            exit::say(format_args!(
+            notes.say(format_args!(
                 "ssecat: tool call {}{}: {}\n",
                 shown(&call.name),
                 shown(id.as_deref().unwrap_or_default()),
@@ -36,7 +37,7 @@ pub fn conclude(
         return Some(Failure::InStream(error.clone()));
     }
     if turn.complete(clean) {
-        return no_answer(reader, strict);
+        return no_answer(reader, strict, notes);
     }
     let dialect = turn
         .dialect
@@ -53,7 +54,7 @@ pub fn conclude(
 
 /// An answer without text is told: it may be only tool calls, or a stream
 /// whose dialect was not recognised. Under `--strict` it fails.
-fn no_answer(reader: &Reader, strict: bool) -> Option<Failure> {
+fn no_answer(reader: &Reader, strict: bool, notes: &Notes) -> Option<Failure> {
     let turn = reader.turn();
     if turn.text_chars > 0 {
         return None;
@@ -75,7 +76,7 @@ fn no_answer(reader: &Reader, strict: bool) -> Option<Failure> {
     if strict {
         return Some(Failure::Strict(format!("--strict: no answer text: {why}")));
     }
-    exit::say(format_args!("ssecat: warning: no answer text: {why}\n"));
+    notes.say(format_args!("ssecat: warning: no answer text: {why}\n"));
     None
 }
 

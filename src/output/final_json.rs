@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
 use crate::extract::{Reader, Turn};
 use crate::failure::Failure;
+use crate::notes::Notes;
 use crate::sse::Event;
 
 /// `--format final`: one JSON object when the stream is over, the assembled
@@ -13,11 +14,16 @@ pub struct FinalWriter {
     reader: Reader,
     /// `--strict`: an answer without text is an error.
     strict: bool,
+    notes: Notes,
 }
 
 impl FinalWriter {
-    pub fn new(reader: Reader, strict: bool) -> Self {
-        FinalWriter { reader, strict }
+    pub fn new(reader: Reader, strict: bool, notes: Notes) -> Self {
+        FinalWriter {
+            reader,
+            strict,
+            notes,
+        }
     }
 }
 
@@ -52,7 +58,7 @@ impl EventWriter for FinalWriter {
     }
 
     fn end<W: Write>(&mut self, out: &mut W, run: &RunEnd) -> io::Result<Option<Failure>> {
-        let failure = conclude(&self.reader, run.clean, false, self.strict);
+        let failure = conclude(&self.reader, run.clean, false, self.strict, &self.notes);
         // Whatever ended the run: the stream's error, the run's, or an
         // answer cut short.
         let error = (self.reader.turn().error.clone())

@@ -1,9 +1,9 @@
 use std::io::{self, Write};
 
 use super::{conclude, read_answer_document, Document, EventWriter, RunEnd};
-use crate::exit;
 use crate::extract::Reader;
 use crate::failure::Failure;
+use crate::notes::Notes;
 use crate::sse::Event;
 
 /// `--format text`: the answer text of an LLM stream, printed exactly as
@@ -14,12 +14,14 @@ pub struct TextWriter {
     last_byte: Option<u8>,
     /// Reasoning was printed and its line is not finished.
     reasoning_open: bool,
+    /// Where the reasoning and the notes at the end go.
+    notes: Notes,
 }
 
 /// Where `--format text` prints, and what.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
-    /// `--reasoning`: reasoning deltas go to stderr.
+    /// `--reasoning`: reasoning deltas go to the notes (stderr).
     pub reasoning: bool,
     /// Show the reasoning's control characters escaped (stderr is a terminal).
     pub escape_reasoning: bool,
@@ -31,21 +33,22 @@ pub struct TextOptions {
 }
 
 impl TextWriter {
-    pub fn new(reader: Reader, options: TextOptions) -> Self {
+    pub fn new(reader: Reader, options: TextOptions, notes: Notes) -> Self {
         TextWriter {
             reader,
             options,
             last_byte: None,
             reasoning_open: false,
+            notes,
         }
     }
 }
 
 /// Ends the reasoning's line on stderr, so the answer (on a shared
 /// terminal) or a message does not run on from it.
-fn close_reasoning(reasoning_open: &mut bool) {
+fn close_reasoning(reasoning_open: &mut bool, notes: &Notes) {
     if *reasoning_open {
-        exit::say(format_args!("\n"));
+        notes.say(format_args!("\n"));
         *reasoning_open = false;
     }
 }
@@ -81,12 +84,18 @@ impl EventWriter for TextWriter {
     }
 
     fn end<W: Write>(&mut self, out: &mut W, run: &RunEnd) -> io::Result<Option<Failure>> {
-        close_reasoning(&mut self.reasoning_open);
+        close_reasoning(&mut self.reasoning_open, &self.notes);
         if self.options.terminal && self.last_byte.is_some_and(|last| last != b'\n') {
             out.write_all(b"\n")?;
         }
         out.flush()?;
-        Ok(conclude(&self.reader, run.clean, true, self.options.strict))
+        Ok(conclude(
+            &self.reader,
+            run.clean,
+            true,
+            self.options.strict,
+            &self.notes,
+        ))
     }
 }
 
@@ -99,18 +108,18 @@ impl TextWriter {
             // What was printed before goes first.
             out.flush()?;
             if self.options.escape_reasoning {
-                exit::say(format_args!(
+                self.notes.say(format_args!(
                     "{}",
                     crate::escape::escape_controls(&turn.reasoning)
                 ));
             } else {
-                exit::say(format_args!("{}", turn.reasoning));
+                self.notes.say(format_args!("{}", turn.reasoning));
             }
             self.reasoning_open = !turn.reasoning.ends_with('\n');
         }
         turn.reasoning.clear();
         if let Some(&last) = turn.text.as_bytes().last() {
-            close_reasoning(&mut self.reasoning_open);
+            close_reasoning(&mut self.reasoning_open, &self.notes);
             out.write_all(turn.text.as_bytes())?;
             self.last_byte = Some(last);
             turn.text.clear();
