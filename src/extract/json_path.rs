@@ -34,6 +34,46 @@ pub enum Step<'p> {
     Token(&'p str),
 }
 
+/// Declares a struct of fields that are looked up at their JSON paths in
+/// one pass (a [`Query`]): each name stands next to its path, so readers
+/// take fields by name, and no two can be swapped by their order.
+///
+/// ```ignore
+/// fields! {
+///     struct Usage {
+///         input: [Step::Key("usage"), Step::Key("prompt_tokens")],
+///         output: [Step::Key("usage"), Step::Key("completion_tokens")],
+///     }
+/// }
+/// let Some(Usage { input, output }) = Usage::find(json) else { return };
+/// ```
+macro_rules! fields {
+    ($(#[$meta:meta])* struct $name:ident {
+        $($(#[$field_meta:meta])* $field:ident: $path:expr),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        struct $name<'a> {
+            $($(#[$field_meta])* $field: Option<&'a str>,)+
+        }
+
+        impl<'a> $name<'a> {
+            /// The raw JSON text of every field, found in one pass over
+            /// `json`; `None` when `json` is not valid JSON.
+            fn find(json: &'a str) -> Option<Self> {
+                const FIELDS: usize = [$(stringify!($field)),+].len();
+                static QUERY: std::sync::LazyLock<$crate::extract::json_path::Query<FIELDS>> =
+                    std::sync::LazyLock::new(|| {
+                        $crate::extract::json_path::Query::new(&[$(&$path[..]),+])
+                    });
+                let [$($field),+] = QUERY.find(json)?;
+                Some($name { $($field),+ })
+            }
+        }
+    };
+}
+pub(crate) use fields;
+
 /// Nesting this deep is refused, as serde_json does (it takes 127 levels),
 /// so hostile input cannot exhaust the stack.
 const MAX_DEPTH: usize = 128;

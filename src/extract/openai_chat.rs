@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Query, Step};
 use super::turn::{gather, is_first, slot};
 use super::Turn;
 use crate::sse::Event;
@@ -23,26 +23,26 @@ const fn in_delta(key: &'static str) -> [Step<'static>; 4] {
     [DELTA[0], DELTA[1], DELTA[2], Step::Key(key)]
 }
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<13>> = LazyLock::new(|| {
-    Query::new(&[
-        &in_choice("index"),
-        &in_delta("content"),
-        // Legacy completions (`/v1/completions`, also served by vLLM and
-        // llama.cpp).
-        &in_choice("text"),
-        &in_delta("refusal"),
-        &in_delta("reasoning_content"),
-        &in_delta("reasoning"),
-        &in_delta("tool_calls"),
-        &in_choice("finish_reason"),
-        &[Step::Key("usage"), Step::Key("prompt_tokens")],
-        &[Step::Key("usage"), Step::Key("completion_tokens")],
-        &[Step::Key("error")],
-        &[Step::Key("model")],
-        &[Step::Key("id")],
-    ])
-});
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct Chunk {
+        index: in_choice("index"),
+        content: in_delta("content"),
+        /// Legacy completions (`/v1/completions`, also served by vLLM and
+        /// llama.cpp).
+        completion_text: in_choice("text"),
+        refusal: in_delta("refusal"),
+        reasoning_content: in_delta("reasoning_content"),
+        reasoning: in_delta("reasoning"),
+        tool_calls: in_delta("tool_calls"),
+        finish: in_choice("finish_reason"),
+        input: [Step::Key("usage"), Step::Key("prompt_tokens")],
+        output: [Step::Key("usage"), Step::Key("completion_tokens")],
+        error: [Step::Key("error")],
+        model: [Step::Key("model")],
+        id: [Step::Key("id")],
+    }
+}
 
 /// A piece of a tool call.
 static TOOL_CALL: LazyLock<Query<4>> = LazyLock::new(|| {
@@ -64,9 +64,21 @@ static CONTENT_CHUNK: LazyLock<Query<3>> = LazyLock::new(|| {
 });
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some(
-        [index, content, completion_text, refusal, reasoning_content, reasoning, tool_calls, finish, input, output, error, model, id],
-    ) = QUERY.find(event.data)
+    let Some(Chunk {
+        index,
+        content,
+        completion_text,
+        refusal,
+        reasoning_content,
+        reasoning,
+        tool_calls,
+        finish,
+        input,
+        output,
+        error,
+        model,
+        id,
+    }) = Chunk::find(event.data)
     else {
         return;
     };
