@@ -4,48 +4,62 @@
 //! A whole (non-streaming) response is the message itself, its content
 //! blocks complete.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<17>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("message"), Step::Key("id")],
-        &[Step::Key("message"), Step::Key("model")],
-        &[
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        kind: [Step::Key("type")],
+        message_id: [Step::Key("message"), Step::Key("id")],
+        model: [Step::Key("message"), Step::Key("model")],
+        start_input: [
             Step::Key("message"),
             Step::Key("usage"),
             Step::Key("input_tokens"),
         ],
-        &[
+        start_output: [
             Step::Key("message"),
             Step::Key("usage"),
             Step::Key("output_tokens"),
         ],
-        &[Step::Key("index")],
-        &[Step::Key("content_block"), Step::Key("type")],
-        &[Step::Key("content_block"), Step::Key("id")],
-        &[Step::Key("content_block"), Step::Key("name")],
-        &[Step::Key("delta"), Step::Key("type")],
-        &[Step::Key("delta"), Step::Key("text")],
-        &[Step::Key("delta"), Step::Key("thinking")],
-        &[Step::Key("delta"), Step::Key("partial_json")],
-        &[Step::Key("delta"), Step::Key("stop_reason")],
-        &[Step::Key("usage"), Step::Key("input_tokens")],
-        &[Step::Key("usage"), Step::Key("output_tokens")],
-        &[Step::Key("error")],
-    ])
-});
+        index: [Step::Key("index")],
+        block_type: [Step::Key("content_block"), Step::Key("type")],
+        block_id: [Step::Key("content_block"), Step::Key("id")],
+        block_name: [Step::Key("content_block"), Step::Key("name")],
+        delta_type: [Step::Key("delta"), Step::Key("type")],
+        text: [Step::Key("delta"), Step::Key("text")],
+        thinking: [Step::Key("delta"), Step::Key("thinking")],
+        partial_json: [Step::Key("delta"), Step::Key("partial_json")],
+        stop_reason: [Step::Key("delta"), Step::Key("stop_reason")],
+        input: [Step::Key("usage"), Step::Key("input_tokens")],
+        output: [Step::Key("usage"), Step::Key("output_tokens")],
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some(
-        [kind, message_id, model, start_input, start_output, index, block_type, block_id, block_name, delta_type, text, thinking, partial_json, stop_reason, input, output, error],
-    ) = QUERY.find(event.data)
+    let Some(EventFields {
+        kind,
+        message_id,
+        model,
+        start_input,
+        start_output,
+        index,
+        block_type,
+        block_id,
+        block_name,
+        delta_type,
+        text,
+        thinking,
+        partial_json,
+        stop_reason,
+        input,
+        output,
+        error,
+    }) = EventFields::find(event.data)
     else {
         return;
     };
@@ -85,36 +99,45 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
     turn.fail_with(error);
 }
 
-/// A whole message, looked up in one pass.
-static DOCUMENT: LazyLock<Query<8>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("content")],
-        &[Step::Key("stop_reason")],
-        &[Step::Key("usage"), Step::Key("input_tokens")],
-        &[Step::Key("usage"), Step::Key("output_tokens")],
-        &[Step::Key("model")],
-        &[Step::Key("id")],
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// A whole message, looked up in one pass.
+    struct DocumentFields {
+        kind: [Step::Key("type")],
+        content: [Step::Key("content")],
+        stop_reason: [Step::Key("stop_reason")],
+        input: [Step::Key("usage"), Step::Key("input_tokens")],
+        output: [Step::Key("usage"), Step::Key("output_tokens")],
+        model: [Step::Key("model")],
+        id: [Step::Key("id")],
+        error: [Step::Key("error")],
+    }
+}
 
-/// One content block, looked up in one pass.
-static BLOCK: LazyLock<Query<6>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("text")],
-        &[Step::Key("thinking")],
-        &[Step::Key("id")],
-        &[Step::Key("name")],
-        &[Step::Key("input")],
-    ])
-});
+fields! {
+    /// One content block, looked up in one pass.
+    struct Block {
+        kind: [Step::Key("type")],
+        text: [Step::Key("text")],
+        thinking: [Step::Key("thinking")],
+        id: [Step::Key("id")],
+        name: [Step::Key("name")],
+        input: [Step::Key("input")],
+    }
+}
 
 /// A whole response: `{"type":"message",…}`, or the error body
 /// `{"type":"error","error":{"type":…,"message":…}}` sent in its place.
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let Some([kind, content, stop_reason, input, output, model, id, error]) = DOCUMENT.find(doc)
+    let Some(DocumentFields {
+        kind,
+        content,
+        stop_reason,
+        input,
+        output,
+        model,
+        id,
+        error,
+    }) = DocumentFields::find(doc)
     else {
         return false;
     };
@@ -144,7 +167,15 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 
 /// One whole content block: its text goes to `answer`.
 fn read_block(block: &str, answer: &mut String, turn: &mut Turn) {
-    let Some([kind, text, thinking, id, name, input]) = BLOCK.find(block) else {
+    let Some(Block {
+        kind,
+        text,
+        thinking,
+        id,
+        name,
+        input,
+    }) = Block::find(block)
+    else {
         return;
     };
     match kind.and_then(string_value).as_deref() {

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Query, Step};
 use super::turn::{gather, slot};
 use super::{event_kind, Turn};
 use crate::sse::Event;
@@ -15,60 +15,75 @@ const DELTA: Step<'static> = Step::Key("delta");
 const MESSAGE: Step<'static> = Step::Key("message");
 const USAGE: Step<'static> = Step::Key("usage");
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<16>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("id")],
-        &[Step::Key("index")],
-        &[DELTA, MESSAGE, Step::Key("content"), Step::Key("text")],
-        &[DELTA, MESSAGE, Step::Key("content"), Step::Key("thinking")],
-        &[DELTA, MESSAGE, Step::Key("tool_plan")],
-        // In a stream `tool_calls` is one call, not an array.
-        &[DELTA, MESSAGE, Step::Key("tool_calls"), Step::Key("id")],
-        &[
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        kind: [Step::Key("type")],
+        id: [Step::Key("id")],
+        index: [Step::Key("index")],
+        text: [DELTA, MESSAGE, Step::Key("content"), Step::Key("text")],
+        thinking: [DELTA, MESSAGE, Step::Key("content"), Step::Key("thinking")],
+        tool_plan: [DELTA, MESSAGE, Step::Key("tool_plan")],
+        /// In a stream `tool_calls` is one call, not an array.
+        call_id: [DELTA, MESSAGE, Step::Key("tool_calls"), Step::Key("id")],
+        name: [
             DELTA,
             MESSAGE,
             Step::Key("tool_calls"),
             Step::Key("function"),
             Step::Key("name"),
         ],
-        &[
+        arguments: [
             DELTA,
             MESSAGE,
             Step::Key("tool_calls"),
             Step::Key("function"),
             Step::Key("arguments"),
         ],
-        &[DELTA, Step::Key("finish_reason")],
-        &[
+        finish: [DELTA, Step::Key("finish_reason")],
+        billed_input: [
             DELTA,
             USAGE,
             Step::Key("billed_units"),
             Step::Key("input_tokens"),
         ],
-        &[
+        billed_output: [
             DELTA,
             USAGE,
             Step::Key("billed_units"),
             Step::Key("output_tokens"),
         ],
-        &[DELTA, USAGE, Step::Key("tokens"), Step::Key("input_tokens")],
-        &[
+        input: [DELTA, USAGE, Step::Key("tokens"), Step::Key("input_tokens")],
+        output: [
             DELTA,
             USAGE,
             Step::Key("tokens"),
             Step::Key("output_tokens"),
         ],
-        &[DELTA, Step::Key("error")],
-        &[Step::Key("error")],
-    ])
-});
+        end_error: [DELTA, Step::Key("error")],
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some(
-        [kind, id, index, text, thinking, tool_plan, call_id, name, arguments, finish, billed_input, billed_output, input, output, end_error, error],
-    ) = QUERY.find(event.data)
+    let Some(EventFields {
+        kind,
+        id,
+        index,
+        text,
+        thinking,
+        tool_plan,
+        call_id,
+        name,
+        arguments,
+        finish,
+        billed_input,
+        billed_output,
+        input,
+        output,
+        end_error,
+        error,
+    }) = EventFields::find(event.data)
     else {
         return;
     };
@@ -123,22 +138,22 @@ const fn in_usage(group: &'static str, key: &'static str) -> [Step<'static>; 3] 
     [USAGE, Step::Key(group), Step::Key(key)]
 }
 
-/// A whole response, looked up in one pass.
-static DOCUMENT: LazyLock<Query<11>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("id")],
-        &[MESSAGE],
-        &[MESSAGE, Step::Key("content")],
-        &[MESSAGE, Step::Key("tool_plan")],
-        &[MESSAGE, Step::Key("tool_calls")],
-        &[Step::Key("finish_reason")],
-        &in_usage("billed_units", "input_tokens"),
-        &in_usage("billed_units", "output_tokens"),
-        &in_usage("tokens", "input_tokens"),
-        &in_usage("tokens", "output_tokens"),
-        &[Step::Key("choices")],
-    ])
-});
+fields! {
+    /// A whole response, looked up in one pass.
+    struct DocumentFields {
+        id: [Step::Key("id")],
+        message: [MESSAGE],
+        content: [MESSAGE, Step::Key("content")],
+        tool_plan: [MESSAGE, Step::Key("tool_plan")],
+        tool_calls: [MESSAGE, Step::Key("tool_calls")],
+        finish: [Step::Key("finish_reason")],
+        billed_input: in_usage("billed_units", "input_tokens"),
+        billed_output: in_usage("billed_units", "output_tokens"),
+        input: in_usage("tokens", "input_tokens"),
+        output: in_usage("tokens", "output_tokens"),
+        choices: [Step::Key("choices")],
+    }
+}
 
 /// A content item or a tool call of a whole message, looked up in one pass.
 static ITEM: LazyLock<Query<6>> = LazyLock::new(|| {
@@ -156,9 +171,19 @@ static ITEM: LazyLock<Query<6>> = LazyLock::new(|| {
 /// finish_reason, usage}`. It is of this dialect when it has a `message`
 /// object and a `finish_reason` and no `choices` (which OpenAI's has).
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let Some(
-        [id, message, content, tool_plan, tool_calls, finish, billed_input, billed_output, input, output, choices],
-    ) = DOCUMENT.find(doc)
+    let Some(DocumentFields {
+        id,
+        message,
+        content,
+        tool_plan,
+        tool_calls,
+        finish,
+        billed_input,
+        billed_output,
+        input,
+        output,
+        choices,
+    }) = DocumentFields::find(doc)
     else {
         return false;
     };

@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Query, Step};
 use super::turn::{gather, is_first};
 use super::Turn;
 use crate::sse::Event;
@@ -30,20 +30,20 @@ const fn in_call(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("functionCall"), Step::Key(key)]
 }
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
-    Query::new(&[
-        &INDEX,
-        &PARTS,
-        &FINISH_REASON,
-        &in_usage("promptTokenCount"),
-        &in_usage("candidatesTokenCount"),
-        &[Step::Key("modelVersion")],
-        &[Step::Key("responseId")],
-        &[Step::Key("promptFeedback"), Step::Key("blockReason")],
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        index: INDEX,
+        parts: PARTS,
+        finish: FINISH_REASON,
+        input: in_usage("promptTokenCount"),
+        output: in_usage("candidatesTokenCount"),
+        model: [Step::Key("modelVersion")],
+        id: [Step::Key("responseId")],
+        blocked: [Step::Key("promptFeedback"), Step::Key("blockReason")],
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     read_chunk(event.data, turn);
@@ -51,7 +51,17 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
 
 /// One `GenerateContentResponse`, streamed or whole.
 fn read_chunk(data: &str, turn: &mut Turn) {
-    let Some([index, parts, finish, input, output, model, id, blocked, error]) = QUERY.find(data)
+    let Some(EventFields {
+        index,
+        parts,
+        finish,
+        input,
+        output,
+        model,
+        id,
+        blocked,
+        error,
+    }) = EventFields::find(data)
     else {
         return;
     };
@@ -87,22 +97,30 @@ fn read_chunk(data: &str, turn: &mut Turn) {
     turn.set_id_once(id);
 }
 
-/// One part, looked up in one pass.
-static PART: LazyLock<Query<6>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("text")],
-        &[Step::Key("thought")],
-        &[Step::Key("functionCall")],
-        &in_call("id"),
-        &in_call("name"),
-        &in_call("args"),
-    ])
-});
+fields! {
+    /// One part, looked up in one pass.
+    struct Part {
+        text: [Step::Key("text")],
+        thought: [Step::Key("thought")],
+        call: [Step::Key("functionCall")],
+        id: in_call("id"),
+        name: in_call("name"),
+        args: in_call("args"),
+    }
+}
 
 /// One part: `{text, thought?}` or `{functionCall: {id?, name, args}}`;
 /// its answer text goes to `answer`.
 fn read_part(part: &str, answer: &mut String, turn: &mut Turn) {
-    let Some([text, thought, call, id, name, args]) = PART.find(part) else {
+    let Some(Part {
+        text,
+        thought,
+        call,
+        id,
+        name,
+        args,
+    }) = Part::find(part)
+    else {
         return;
     };
     // Thought summaries (`includeThoughts`) are text parts marked `thought`.

@@ -3,9 +3,7 @@
 //! (Its `/v1/chat/completions` is OpenAI Chat instead.) A whole
 //! (non-streaming) response is that last event with the whole `content`.
 
-use std::sync::LazyLock;
-
-use super::json_path::{Query, Step};
+use super::json_path::{fields, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -13,20 +11,20 @@ const fn in_timings(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("timings"), Step::Key(key)]
 }
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<9>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("content")],
-        &[Step::Key("stop")],
-        &[Step::Key("stop_type")],
-        &[Step::Key("tokens_evaluated")],
-        &[Step::Key("tokens_predicted")],
-        &in_timings("prompt_n"),
-        &in_timings("predicted_n"),
-        &[Step::Key("model")],
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        content: [Step::Key("content")],
+        stop: [Step::Key("stop")],
+        stop_type: [Step::Key("stop_type")],
+        evaluated: [Step::Key("tokens_evaluated")],
+        predicted: [Step::Key("tokens_predicted")],
+        prompt_n: in_timings("prompt_n"),
+        predicted_n: in_timings("predicted_n"),
+        model: [Step::Key("model")],
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     read_data(event.data, turn);
@@ -35,9 +33,8 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
 /// A whole response: of this dialect when it has `content` and `stop`. It
 /// reads as the last event of a stream does.
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let has_shape = QUERY
-        .find(doc)
-        .is_some_and(|[content, stop, ..]| content.is_some() && stop.is_some());
+    let has_shape = EventFields::find(doc)
+        .is_some_and(|fields| fields.content.is_some() && fields.stop.is_some());
     if has_shape {
         read_data(doc, turn);
     }
@@ -46,8 +43,17 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 
 /// One event's data, streamed or whole.
 fn read_data(data: &str, turn: &mut Turn) {
-    let Some([content, stop, stop_type, evaluated, predicted, prompt_n, predicted_n, model, error]) =
-        QUERY.find(data)
+    let Some(EventFields {
+        content,
+        stop,
+        stop_type,
+        evaluated,
+        predicted,
+        prompt_n,
+        predicted_n,
+        model,
+        error,
+    }) = EventFields::find(data)
     else {
         return;
     };

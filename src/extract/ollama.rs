@@ -4,9 +4,7 @@
 //! are OpenAI Chat instead.) A whole (non-streaming) response is that last
 //! line with the whole answer in it.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, Query, Step};
+use super::json_path::{elements, fields, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -14,22 +12,22 @@ const fn in_message(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("message"), Step::Key(key)]
 }
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<11>> = LazyLock::new(|| {
-    Query::new(&[
-        &in_message("content"),
-        &[Step::Key("response")],
-        &in_message("thinking"),
-        &[Step::Key("thinking")],
-        &in_message("tool_calls"),
-        &[Step::Key("done")],
-        &[Step::Key("done_reason")],
-        &[Step::Key("prompt_eval_count")],
-        &[Step::Key("eval_count")],
-        &[Step::Key("model")],
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        chat_text: in_message("content"),
+        text: [Step::Key("response")],
+        chat_thinking: in_message("thinking"),
+        thinking: [Step::Key("thinking")],
+        tool_calls: in_message("tool_calls"),
+        done: [Step::Key("done")],
+        reason: [Step::Key("done_reason")],
+        input: [Step::Key("prompt_eval_count")],
+        output: [Step::Key("eval_count")],
+        model: [Step::Key("model")],
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     read_line(event.data, turn);
@@ -38,9 +36,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
 /// A whole response: of this dialect when it has `done`, which every line
 /// has. It reads as the last line of a stream does.
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let has_done = QUERY
-        .find(doc)
-        .is_some_and(|[.., done, _, _, _, _, _]| done.is_some());
+    let has_done = EventFields::find(doc).is_some_and(|fields| fields.done.is_some());
     if has_done {
         read_line(doc, turn);
     }
@@ -49,9 +45,19 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 
 /// One line, streamed or whole.
 fn read_line(data: &str, turn: &mut Turn) {
-    let Some(
-        [chat_text, text, chat_thinking, thinking, tool_calls, done, reason, input, output, model, error],
-    ) = QUERY.find(data)
+    let Some(EventFields {
+        chat_text,
+        text,
+        chat_thinking,
+        thinking,
+        tool_calls,
+        done,
+        reason,
+        input,
+        output,
+        model,
+        error,
+    }) = EventFields::find(data)
     else {
         return;
     };
@@ -72,18 +78,23 @@ fn read_line(data: &str, turn: &mut Turn) {
     turn.set_model_once(model);
 }
 
-/// A tool call, looked up in one pass.
-static TOOL_CALL: LazyLock<Query<3>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("id")],
-        &[Step::Key("function"), Step::Key("name")],
-        &[Step::Key("function"), Step::Key("arguments")],
-    ])
-});
+fields! {
+    /// A tool call, looked up in one pass.
+    struct ToolCallFields {
+        id: [Step::Key("id")],
+        name: [Step::Key("function"), Step::Key("name")],
+        arguments: [Step::Key("function"), Step::Key("arguments")],
+    }
+}
 
 /// A whole call: `{id?, function: {name, arguments: {..}}}`.
 fn read_tool_call(call: &str, turn: &mut Turn) {
-    let Some([id, name, arguments]) = TOOL_CALL.find(call) else {
+    let Some(ToolCallFields {
+        id,
+        name,
+        arguments,
+    }) = ToolCallFields::find(call)
+    else {
         return;
     };
     if name.is_some() || arguments.is_some() {

@@ -6,42 +6,56 @@
 
 use std::sync::LazyLock;
 
-use super::json_path::{elements, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Query, Step};
 use super::turn::gather;
 use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
 
 const RESPONSE: Step<'static> = Step::Key("response");
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<15>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("delta")],
-        &[RESPONSE, Step::Key("id")],
-        &[RESPONSE, Step::Key("model")],
-        &[RESPONSE, Step::Key("status")],
-        &[
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        kind: [Step::Key("type")],
+        delta: [Step::Key("delta")],
+        id: [RESPONSE, Step::Key("id")],
+        model: [RESPONSE, Step::Key("model")],
+        status: [RESPONSE, Step::Key("status")],
+        incomplete_reason: [
             RESPONSE,
             Step::Key("incomplete_details"),
             Step::Key("reason"),
         ],
-        &[RESPONSE, Step::Key("error")],
-        &[RESPONSE, Step::Key("usage"), Step::Key("input_tokens")],
-        &[RESPONSE, Step::Key("usage"), Step::Key("output_tokens")],
-        &[Step::Key("item"), Step::Key("type")],
-        &[Step::Key("item"), Step::Key("call_id")],
-        &[Step::Key("item"), Step::Key("name")],
-        &[Step::Key("item"), Step::Key("arguments")],
-        &[Step::Key("error")],
-        &[Step::Key("message")],
-    ])
-});
+        response_error: [RESPONSE, Step::Key("error")],
+        input: [RESPONSE, Step::Key("usage"), Step::Key("input_tokens")],
+        output: [RESPONSE, Step::Key("usage"), Step::Key("output_tokens")],
+        item_type: [Step::Key("item"), Step::Key("type")],
+        call_id: [Step::Key("item"), Step::Key("call_id")],
+        name: [Step::Key("item"), Step::Key("name")],
+        arguments: [Step::Key("item"), Step::Key("arguments")],
+        error: [Step::Key("error")],
+        message: [Step::Key("message")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some(
-        [kind, delta, id, model, status, incomplete_reason, response_error, input, output, item_type, call_id, name, arguments, error, message],
-    ) = QUERY.find(event.data)
+    let Some(EventFields {
+        kind,
+        delta,
+        id,
+        model,
+        status,
+        incomplete_reason,
+        response_error,
+        input,
+        output,
+        item_type,
+        call_id,
+        name,
+        arguments,
+        error,
+        message,
+    }) = EventFields::find(event.data)
     else {
         return;
     };
@@ -99,20 +113,20 @@ fn fail(error: Option<&str>, turn: &mut Turn) {
     }
 }
 
-/// A whole response, looked up in one pass.
-static DOCUMENT: LazyLock<Query<9>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("object")],
-        &[Step::Key("output")],
-        &[Step::Key("id")],
-        &[Step::Key("model")],
-        &[Step::Key("status")],
-        &[Step::Key("incomplete_details"), Step::Key("reason")],
-        &[Step::Key("usage"), Step::Key("input_tokens")],
-        &[Step::Key("usage"), Step::Key("output_tokens")],
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// A whole response, looked up in one pass.
+    struct DocumentFields {
+        object: [Step::Key("object")],
+        output: [Step::Key("output")],
+        id: [Step::Key("id")],
+        model: [Step::Key("model")],
+        status: [Step::Key("status")],
+        incomplete_reason: [Step::Key("incomplete_details"), Step::Key("reason")],
+        input: [Step::Key("usage"), Step::Key("input_tokens")],
+        output_tokens: [Step::Key("usage"), Step::Key("output_tokens")],
+        error: [Step::Key("error")],
+    }
+}
 
 /// An output item, or a part of its content, looked up in one pass.
 static ITEM: LazyLock<Query<8>> = LazyLock::new(|| {
@@ -131,8 +145,17 @@ static ITEM: LazyLock<Query<8>> = LazyLock::new(|| {
 /// A whole response: the object with `"object": "response"` that the last
 /// event of a stream carries, read the same way.
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let Some([object, output, id, model, status, incomplete_reason, input, output_tokens, error]) =
-        DOCUMENT.find(doc)
+    let Some(DocumentFields {
+        object,
+        output,
+        id,
+        model,
+        status,
+        incomplete_reason,
+        input,
+        output_tokens,
+        error,
+    }) = DocumentFields::find(doc)
     else {
         return false;
     };
