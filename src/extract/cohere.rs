@@ -4,9 +4,7 @@
 //! whole (non-streaming) response has the `message` and the `finish_reason`
 //! and `usage` that `message-end` carries at its top level.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, fields, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
 use super::{event_kind, Turn};
 use crate::sse::Event;
@@ -155,17 +153,17 @@ fields! {
     }
 }
 
-/// A content item or a tool call of a whole message, looked up in one pass.
-static ITEM: LazyLock<Query<6>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("text")],
-        &[Step::Key("thinking")],
-        &[Step::Key("id")],
-        &[Step::Key("function"), Step::Key("name")],
-        &[Step::Key("function"), Step::Key("arguments")],
-    ])
-});
+fields! {
+    /// A content item or a tool call of a whole message, looked up in one pass.
+    struct Item {
+        kind: [Step::Key("type")],
+        text: [Step::Key("text")],
+        thinking: [Step::Key("thinking")],
+        call_id: [Step::Key("id")],
+        name: [Step::Key("function"), Step::Key("name")],
+        arguments: [Step::Key("function"), Step::Key("arguments")],
+    }
+}
 
 /// A whole response: `{id, message: {content, tool_plan?, tool_calls?},
 /// finish_reason, usage}`. It is of this dialect when it has a `message`
@@ -192,7 +190,13 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
     }
     let mut answer = String::new();
     for item in content.map(elements).unwrap_or_default() {
-        if let Some([kind, text, thinking, ..]) = ITEM.find(item) {
+        if let Some(Item {
+            kind,
+            text,
+            thinking,
+            ..
+        }) = Item::find(item)
+        {
             match kind.and_then(string_value).as_deref() {
                 Some("text") => gather(text, &mut answer),
                 Some("thinking") => turn.push_reasoning(thinking),
@@ -204,7 +208,13 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
     // The plan the model states before calling tools is not the answer.
     turn.push_reasoning(tool_plan);
     for call in tool_calls.map(elements).unwrap_or_default() {
-        if let Some([_, _, _, call_id, name, arguments]) = ITEM.find(call) {
+        if let Some(Item {
+            call_id,
+            name,
+            arguments,
+            ..
+        }) = Item::find(call)
+        {
             turn.push_tool_call(call_id, name, arguments);
         }
     }

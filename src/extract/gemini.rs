@@ -5,9 +5,7 @@
 //! (`generateContent`) response is one such chunk, and
 //! `streamGenerateContent` without `alt=sse` sends a JSON array of them.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, fields, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first};
 use super::Turn;
 use crate::sse::Event;
@@ -135,14 +133,17 @@ fn read_part(part: &str, answer: &mut String, turn: &mut Turn) {
     }
 }
 
-/// The members that make an object a `GenerateContentResponse`.
-static SHAPE: LazyLock<Query<2>> =
-    LazyLock::new(|| Query::new(&[&[Step::Key("candidates")], &[Step::Key("promptFeedback")]]));
+fields! {
+    /// The members that make an object a `GenerateContentResponse`.
+    struct Shape {
+        candidates: [Step::Key("candidates")],
+        prompt_feedback: [Step::Key("promptFeedback")],
+    }
+}
 
 fn has_shape(chunk: &str) -> bool {
-    SHAPE
-        .find(chunk)
-        .is_some_and(|found| found.iter().any(Option::is_some))
+    Shape::find(chunk)
+        .is_some_and(|shape| shape.candidates.is_some() || shape.prompt_feedback.is_some())
 }
 
 /// A whole response, or the array of chunks `streamGenerateContent` sends

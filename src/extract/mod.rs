@@ -14,46 +14,45 @@ mod tgi;
 mod turn;
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use clap::ValueEnum;
 
 use crate::ending::DONE_MARKER;
 use crate::sse::Event;
-use json_path::{elements, string_value, Query, Step};
+use json_path::{elements, fields, string_value, Query, Step};
 
 pub use turn::{ToolCall, Turn, Usage};
 
-/// The top-level members that give a dialect away.
-static SHAPES: LazyLock<Query<8>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("choices")],
-        &[Step::Key("candidates")],
-        &[Step::Key("promptFeedback")],
-        &[Step::Key("token")],
-        &[Step::Key("content")],
-        &[Step::Key("stop")],
-        &[Step::Key("done")],
-    ])
-});
+fields! {
+    /// The top-level members that give a dialect away.
+    struct Shape {
+        kind: [Step::Key("type")],
+        choices: [Step::Key("choices")],
+        candidates: [Step::Key("candidates")],
+        feedback: [Step::Key("promptFeedback")],
+        token: [Step::Key("token")],
+        content: [Step::Key("content")],
+        stop: [Step::Key("stop")],
+        done: [Step::Key("done")],
+    }
+}
 
-/// The top-level members that give a whole response's dialect away.
-static DOCUMENT_SHAPES: LazyLock<Query<11>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("object")],
-        &[Step::Key("type")],
-        &[Step::Key("choices")],
-        &[Step::Key("candidates")],
-        &[Step::Key("promptFeedback")],
-        &[Step::Key("generated_text")],
-        &[Step::Key("message")],
-        &[Step::Key("finish_reason")],
-        &[Step::Key("done")],
-        &[Step::Key("content")],
-        &[Step::Key("stop")],
-    ])
-});
+fields! {
+    /// The top-level members that give a whole response's dialect away.
+    struct DocumentShape {
+        object: [Step::Key("object")],
+        kind: [Step::Key("type")],
+        choices: [Step::Key("choices")],
+        candidates: [Step::Key("candidates")],
+        feedback: [Step::Key("promptFeedback")],
+        generated: [Step::Key("generated_text")],
+        message: [Step::Key("message")],
+        finish: [Step::Key("finish_reason")],
+        done: [Step::Key("done")],
+        content: [Step::Key("content")],
+        stop: [Step::Key("stop")],
+    }
+}
 
 /// The stream formats ssecat reads answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,8 +131,19 @@ impl Dialect {
             return Dialect::detect_document(first)
                 .filter(|dialect| matches!(dialect, Dialect::Gemini | Dialect::Tgi));
         }
-        let [object, kind, choices, candidates, feedback, generated, message, finish, done, content, stop] =
-            DOCUMENT_SHAPES.find(doc)?;
+        let DocumentShape {
+            object,
+            kind,
+            choices,
+            candidates,
+            feedback,
+            generated,
+            message,
+            finish,
+            done,
+            content,
+            stop,
+        } = DocumentShape::find(doc)?;
         let is =
             |raw: Option<&str>, name: &str| raw.and_then(string_value).as_deref() == Some(name);
         if choices.is_some() || is(object, "chat.completion") || is(object, "text_completion") {
@@ -163,8 +173,16 @@ impl Dialect {
         if let Some(dialect) = Dialect::of_type(event.event_type) {
             return Some(dialect);
         }
-        let [kind, choices, candidates, feedback, token, content, stop, done] =
-            SHAPES.find(event.data)?;
+        let Shape {
+            kind,
+            choices,
+            candidates,
+            feedback,
+            token,
+            content,
+            stop,
+            done,
+        } = Shape::find(event.data)?;
         if let Some(dialect) = kind
             .and_then(string_value)
             .and_then(|kind| Dialect::of_type(&kind))
@@ -394,16 +412,16 @@ fn read_pointer_document(body: &str, pointer: &Query<2>, turn: &mut Turn) -> boo
     is_text || turn.error.is_some()
 }
 
-/// What makes a whole document an error when no dialect reads it.
-static ERROR_DOCUMENT: LazyLock<Query<5>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("object")],
-        &[Step::Key("error")],
-        &[Step::Key("message")],
-        &[Step::Key("detail")],
-    ])
-});
+fields! {
+    /// What makes a whole document an error when no dialect reads it.
+    struct ErrorDocument {
+        kind: [Step::Key("type")],
+        object: [Step::Key("object")],
+        error: [Step::Key("error")],
+        message: [Step::Key("message")],
+        detail: [Step::Key("detail")],
+    }
+}
 
 /// An error body in place of the answer; for an array, its first element
 /// (Gemini's array form may hold only an error). It is an error when it has
@@ -417,7 +435,14 @@ fn read_error_document(body: &str, turn: &mut Turn) -> bool {
         Some(first) => first,
         None => body,
     };
-    let Some([kind, object, error, message, detail]) = ERROR_DOCUMENT.find(first) else {
+    let Some(ErrorDocument {
+        kind,
+        object,
+        error,
+        message,
+        detail,
+    }) = ErrorDocument::find(first)
+    else {
         return false;
     };
     let is_error = [kind, object]
@@ -433,21 +458,25 @@ fn read_error_document(body: &str, turn: &mut Turn) -> bool {
     turn.error.is_some()
 }
 
-/// Where the message of an HTTP error response's body may be.
-static ERROR_BODY: LazyLock<Query<3>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("error")],
-        &[Step::Key("message")],
-        &[Step::Key("detail")],
-    ])
-});
+fields! {
+    /// Where the message of an HTTP error response's body may be.
+    struct ErrorBody {
+        error: [Step::Key("error")],
+        message: [Step::Key("message")],
+        detail: [Step::Key("detail")],
+    }
+}
 
 /// The message of the body of a response whose status says it failed, in
 /// the shapes providers use: `{"error":{"message":…}}`, `{"error":"…"}`,
 /// and, since the status already tells it is an error, a top-level
 /// `"message"` (vLLM) or `"detail"` (FastAPI) string.
 pub fn error_body_message(body: &str) -> Option<String> {
-    let [error, message, detail] = ERROR_BODY.find(body)?;
+    let ErrorBody {
+        error,
+        message,
+        detail,
+    } = ErrorBody::find(body)?;
     error.and_then(turn::member_message).or_else(|| {
         [message, detail]
             .into_iter()
@@ -463,19 +492,24 @@ fn has_one_member(doc: &str) -> bool {
         .is_ok_and(|members| members.len() == 1)
 }
 
-/// What makes an event an error before its dialect is known.
-static ERROR: LazyLock<Query<3>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("error")],
-        &[Step::Key("message")],
-    ])
-});
+fields! {
+    /// What makes an event an error before its dialect is known.
+    struct EventError {
+        kind: [Step::Key("type")],
+        error: [Step::Key("error")],
+        message: [Step::Key("message")],
+    }
+}
 
 /// Before the dialect is known, an event can still carry an error: a first
 /// event may be one.
 fn read_error(event: &Event<'_>, turn: &mut Turn) {
-    if let Some([kind, error, message]) = ERROR.find(event.data) {
+    if let Some(EventError {
+        kind,
+        error,
+        message,
+    }) = EventError::find(event.data)
+    {
         let is_error = event_kind(event, kind).as_deref() == Some("error");
         record_error(turn, event.data, is_error, error, message);
     }

@@ -5,9 +5,7 @@
 //! dialect. A whole (non-streaming) response has `choices[0].message`
 //! where a chunk has `delta`.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, fields, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first, slot};
 use super::Turn;
 use crate::sse::Event;
@@ -44,24 +42,24 @@ fields! {
     }
 }
 
-/// A piece of a tool call.
-static TOOL_CALL: LazyLock<Query<4>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("index")],
-        &[Step::Key("id")],
-        &[Step::Key("function"), Step::Key("name")],
-        &[Step::Key("function"), Step::Key("arguments")],
-    ])
-});
+fields! {
+    /// A piece of a tool call.
+    struct ToolCallPiece {
+        index: [Step::Key("index")],
+        id: [Step::Key("id")],
+        name: [Step::Key("function"), Step::Key("name")],
+        arguments: [Step::Key("function"), Step::Key("arguments")],
+    }
+}
 
-/// A chunk of content given as an array (Mistral's reasoning models).
-static CONTENT_CHUNK: LazyLock<Query<3>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("text")],
-        &[Step::Key("thinking")],
-    ])
-});
+fields! {
+    /// A chunk of content given as an array (Mistral's reasoning models).
+    struct ContentChunk {
+        kind: [Step::Key("type")],
+        text: [Step::Key("text")],
+        thinking: [Step::Key("thinking")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
     let Some(Chunk {
@@ -119,40 +117,48 @@ fn read_answer([content, completion_text, refusal]: [Option<&str>; 3], turn: &mu
     turn.count_text(before);
 }
 
-/// The top level of a whole response, looked up in one pass.
-static DOCUMENT: LazyLock<Query<6>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("choices")],
-        &[Step::Key("usage"), Step::Key("prompt_tokens")],
-        &[Step::Key("usage"), Step::Key("completion_tokens")],
-        &[Step::Key("error")],
-        &[Step::Key("model")],
-        &[Step::Key("id")],
-    ])
-});
+fields! {
+    /// The top level of a whole response, looked up in one pass.
+    struct Document {
+        choices: [Step::Key("choices")],
+        input: [Step::Key("usage"), Step::Key("prompt_tokens")],
+        output: [Step::Key("usage"), Step::Key("completion_tokens")],
+        error: [Step::Key("error")],
+        model: [Step::Key("model")],
+        id: [Step::Key("id")],
+    }
+}
 
 const fn in_message(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("message"), Step::Key(key)]
 }
 
-/// One choice of a whole response, looked up in one pass.
-static CHOICE_DOCUMENT: LazyLock<Query<8>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("index")],
-        &in_message("content"),
-        &[Step::Key("text")],
-        &in_message("refusal"),
-        &in_message("reasoning_content"),
-        &in_message("reasoning"),
-        &in_message("tool_calls"),
-        &[Step::Key("finish_reason")],
-    ])
-});
+fields! {
+    /// One choice of a whole response, looked up in one pass.
+    struct ChoiceDocument {
+        index: [Step::Key("index")],
+        content: in_message("content"),
+        completion_text: [Step::Key("text")],
+        refusal: in_message("refusal"),
+        reasoning_content: in_message("reasoning_content"),
+        reasoning: in_message("reasoning"),
+        tool_calls: in_message("tool_calls"),
+        finish: [Step::Key("finish_reason")],
+    }
+}
 
 /// A whole response (`chat.completion`, or legacy `text_completion`): it is
 /// of this dialect when it has a `choices` array.
 pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
-    let Some([Some(choices), input, output, error, model, id]) = DOCUMENT.find(doc) else {
+    let Some(Document {
+        choices: Some(choices),
+        input,
+        output,
+        error,
+        model,
+        id,
+    }) = Document::find(doc)
+    else {
         return false;
     };
     if !choices.starts_with('[') {
@@ -161,8 +167,8 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
     // With `n` > 1 only the choice at index 0 is the answer.
     let first = elements(choices)
         .into_iter()
-        .filter_map(|choice| CHOICE_DOCUMENT.find(choice))
-        .find(|[index, ..]| is_first(*index));
+        .filter_map(ChoiceDocument::find)
+        .find(|choice| is_first(choice.index));
     if let Some(choice) = first {
         read_choice_document(choice, turn);
     }
@@ -174,13 +180,27 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 }
 
 /// The answer choice of a whole response; its tool calls come whole.
-fn read_choice_document(choice: [Option<&str>; 8], turn: &mut Turn) {
-    let [_, content, completion_text, refusal, reasoning_content, reasoning, tool_calls, finish] =
-        choice;
+fn read_choice_document(choice: ChoiceDocument<'_>, turn: &mut Turn) {
+    let ChoiceDocument {
+        content,
+        completion_text,
+        refusal,
+        reasoning_content,
+        reasoning,
+        tool_calls,
+        finish,
+        ..
+    } = choice;
     read_answer([content, completion_text, refusal], turn);
     turn.push_reasoning(reasoning_content.or(reasoning));
     for call in tool_calls.map(elements).unwrap_or_default() {
-        if let Some([_, id, name, arguments]) = TOOL_CALL.find(call) {
+        if let Some(ToolCallPiece {
+            id,
+            name,
+            arguments,
+            ..
+        }) = ToolCallPiece::find(call)
+        {
             turn.push_tool_call(id, name, arguments);
         }
     }
@@ -193,7 +213,12 @@ fn read_choice_document(choice: [Option<&str>; 8], turn: &mut Turn) {
 /// The text is gathered into `answer` (one delta for the whole array).
 fn read_content_chunks(chunks: &str, answer: &mut String, reasoning: &mut String) {
     for chunk in elements(chunks) {
-        let Some([kind, text, thinking]) = CONTENT_CHUNK.find(chunk) else {
+        let Some(ContentChunk {
+            kind,
+            text,
+            thinking,
+        }) = ContentChunk::find(chunk)
+        else {
             continue;
         };
         match kind.and_then(string_value).as_deref() {
@@ -201,7 +226,11 @@ fn read_content_chunks(chunks: &str, answer: &mut String, reasoning: &mut String
             Some("thinking") => match thinking {
                 Some(inner) if inner.starts_with('[') => {
                     for inner in elements(inner) {
-                        if let Some([None | Some(r#""text""#), text, _]) = CONTENT_CHUNK.find(inner)
+                        if let Some(ContentChunk {
+                            kind: None | Some(r#""text""#),
+                            text,
+                            ..
+                        }) = ContentChunk::find(inner)
                         {
                             gather(text, reasoning);
                         }
@@ -219,7 +248,13 @@ fn read_content_chunks(chunks: &str, answer: &mut String, reasoning: &mut String
 /// Without an `index` (Gemini's OpenAI-compatible endpoint), a piece with a
 /// new id or a name starts a call and one with neither adds to the last.
 fn read_tool_call(call: &str, turn: &mut Turn) {
-    let Some([index, id, name, arguments]) = TOOL_CALL.find(call) else {
+    let Some(ToolCallPiece {
+        index,
+        id,
+        name,
+        arguments,
+    }) = ToolCallPiece::find(call)
+    else {
         return;
     };
     if index.is_some_and(|raw| raw != "null") {

@@ -4,9 +4,7 @@
 //! `response.incomplete` or `response.failed`, which carry the final
 //! `response` object. A whole (non-streaming) response is that object.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, fields, string_value, Query, Step};
+use super::json_path::{elements, fields, string_value, Step};
 use super::turn::gather;
 use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
@@ -128,19 +126,19 @@ fields! {
     }
 }
 
-/// An output item, or a part of its content, looked up in one pass.
-static ITEM: LazyLock<Query<8>> = LazyLock::new(|| {
-    Query::new(&[
-        &[Step::Key("type")],
-        &[Step::Key("content")],
-        &[Step::Key("summary")],
-        &[Step::Key("text")],
-        &[Step::Key("refusal")],
-        &[Step::Key("call_id")],
-        &[Step::Key("name")],
-        &[Step::Key("arguments")],
-    ])
-});
+fields! {
+    /// An output item, or a part of its content, looked up in one pass.
+    struct Item {
+        kind: [Step::Key("type")],
+        content: [Step::Key("content")],
+        summary: [Step::Key("summary")],
+        text: [Step::Key("text")],
+        refusal: [Step::Key("refusal")],
+        call_id: [Step::Key("call_id")],
+        name: [Step::Key("name")],
+        arguments: [Step::Key("arguments")],
+    }
+}
 
 /// A whole response: the object with `"object": "response"` that the last
 /// event of a stream carries, read the same way.
@@ -180,7 +178,16 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 /// One output item: a message's text goes to `answer`; reasoning and
 /// function calls go to the turn, as their events do.
 fn read_item(item: &str, answer: &mut String, turn: &mut Turn) {
-    let Some([kind, content, summary, _, _, call_id, name, arguments]) = ITEM.find(item) else {
+    let Some(Item {
+        kind,
+        content,
+        summary,
+        call_id,
+        name,
+        arguments,
+        ..
+    }) = Item::find(item)
+    else {
         return;
     };
     fn parts(list: Option<&str>) -> Vec<&str> {
@@ -189,7 +196,13 @@ fn read_item(item: &str, answer: &mut String, turn: &mut Turn) {
     match kind.and_then(string_value).as_deref() {
         Some("message") => {
             for part in parts(content) {
-                if let Some([kind, _, _, text, refusal, ..]) = ITEM.find(part) {
+                if let Some(Item {
+                    kind,
+                    text,
+                    refusal,
+                    ..
+                }) = Item::find(part)
+                {
                     // A refusal takes the place of the answer, as in a stream.
                     match kind.and_then(string_value).as_deref() {
                         Some("output_text") => gather(text, answer),
@@ -203,7 +216,7 @@ fn read_item(item: &str, answer: &mut String, turn: &mut Turn) {
         // full reasoning (`reasoning_text` parts in `content`).
         Some("reasoning") => {
             for part in parts(summary).into_iter().chain(parts(content)) {
-                if let Some([_, _, _, text, ..]) = ITEM.find(part) {
+                if let Some(Item { text, .. }) = Item::find(part) {
                     turn.push_reasoning(text);
                 }
             }

@@ -4,9 +4,7 @@
 //! whole `/generate` response is `{generated_text, details}`, or an array
 //! of them.
 
-use std::sync::LazyLock;
-
-use super::json_path::{elements, Query, Step};
+use super::json_path::{elements, fields, Step};
 use super::Turn;
 use crate::sse::Event;
 
@@ -18,23 +16,31 @@ const fn in_details(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("details"), Step::Key(key)]
 }
 
-/// Everything an event can carry, looked up in one pass.
-static QUERY: LazyLock<Query<7>> = LazyLock::new(|| {
-    Query::new(&[
-        &in_token("text"),
-        &in_token("special"),
-        &[Step::Key("generated_text")],
-        &in_details("finish_reason"),
-        // Newer servers count the prompt here; `prefill` (with
-        // `decoder_input_details`) is a token list, not a count.
-        &in_details("input_length"),
-        &in_details("generated_tokens"),
-        &[Step::Key("error")],
-    ])
-});
+fields! {
+    /// Everything an event can carry, looked up in one pass.
+    struct EventFields {
+        text: in_token("text"),
+        special: in_token("special"),
+        generated: [Step::Key("generated_text")],
+        finish: in_details("finish_reason"),
+        /// Newer servers count the prompt here; `prefill` (with
+        /// `decoder_input_details`) is a token list, not a count.
+        input: in_details("input_length"),
+        output: in_details("generated_tokens"),
+        error: [Step::Key("error")],
+    }
+}
 
 pub fn read(event: &Event<'_>, turn: &mut Turn) {
-    let Some([text, special, generated, finish, input, output, error]) = QUERY.find(event.data)
+    let Some(EventFields {
+        text,
+        special,
+        generated,
+        finish,
+        input,
+        output,
+        error,
+    }) = EventFields::find(event.data)
     else {
         return;
     };
@@ -59,7 +65,15 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
         Some(first) => *first,
         None => doc,
     };
-    let Some([_, _, Some(generated), finish, input, output, error]) = QUERY.find(answer) else {
+    let Some(EventFields {
+        generated: Some(generated),
+        finish,
+        input,
+        output,
+        error,
+        ..
+    }) = EventFields::find(answer)
+    else {
         return false;
     };
     // The whole text, which in a stream only confirms the tokens.
