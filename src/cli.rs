@@ -267,10 +267,11 @@ pub struct Cli {
     ///
     /// A status other than 200 (exit 12), a content type other than
     /// text/event-stream or an NDJSON type (exit 11), a line with an unknown
-    /// field (exit 12), --text or --format final ending with no answer text
-    /// (exit 12). A stream that ends inside an event exits 9 either way. As a
-    /// browser's EventSource does, a 2xx other than 200 and a wrong content
-    /// type fail before the body is read.
+    /// field (exit 12; the run stops there), --text or --format final ending
+    /// with no answer text (exit 12). A stream that ends inside an event
+    /// exits 9 either way. As a browser's EventSource does, a 2xx other than
+    /// 200 and a wrong content type fail before the body is read, on every
+    /// response of a reconnection too.
     #[arg(long, help_heading = "Diagnostics")]
     pub strict: bool,
 
