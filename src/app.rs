@@ -181,7 +181,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             }
             let out = sink(cli)?;
             let taps = taps(cli, recorder)?;
-            let mut waiting = Waiting::start()?;
+            let mut waiting = Waiting::start(false)?;
             return match local {
                 Target::File(path) => {
                     let file = File::open(&path)
@@ -251,7 +251,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             _ => {}
         }
     };
-    let mut waiting = Waiting::start()?;
+    let mut waiting = Waiting::start(true)?;
     let source = waiting.block_on(exchange.send(&mut trace))?;
     let format = cli.format();
     options.origin = Origin::Response {
@@ -478,12 +478,15 @@ struct Waiting {
 }
 
 impl Waiting {
-    fn start() -> anyhow::Result<Waiting> {
+    /// `network`: the run waits on sockets and timers (a URL); a file or
+    /// standard input needs neither, and costs less memory without them.
+    fn start(network: bool) -> anyhow::Result<Waiting> {
+        let mut runtime = tokio::runtime::Builder::new_current_thread();
+        if network {
+            runtime.enable_all();
+        }
         Ok(Waiting {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?,
+            runtime: runtime.build().context("starting the async runtime")?,
             interrupt: Interrupt::install().context("watching for Ctrl-C")?,
         })
     }
