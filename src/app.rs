@@ -20,13 +20,14 @@ use crate::generate;
 use crate::http;
 use crate::notes::Notes;
 use crate::output::{
-    DataWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter, Syntax,
-    TextOptions, TextWriter,
+    DataWriter, EventWriter, FinalWriter, JsonlWriter, Painter, RawWriter, Sanitizer, SseWriter,
+    Syntax, TextOptions, TextWriter,
 };
-use crate::pipeline::{Options, Origin, Pipeline, ReadSource, Save, Source, Taps};
+use crate::pipeline::{Options, Origin, ReadSource, Save, Source, Taps};
 use crate::progress;
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
+use crate::stream;
 use crate::target::Target;
 use crate::verbose;
 
@@ -436,13 +437,11 @@ fn drive<S: Source>(
     taps: Taps<'_>,
 ) -> anyhow::Result<Ending> {
     let out = Output::new(sink, cli, format);
-    // The writer's type differs by format: each arm runs its own pipeline.
+    // The writer's type differs by format: each arm runs its own stream.
     macro_rules! pipe {
-        ($writer:expr) => {{
-            let mut pipeline = Pipeline::new(out, $writer, options, taps);
-            let read = waiting.block_on(source.drive(&mut pipeline));
-            pipeline.end(read)
-        }};
+        ($writer:expr) => {
+            waiting.stream(source, out, $writer, options, taps)
+        };
     }
     match format {
         Format::Sse => pipe!(SseWriter::default()),
@@ -489,6 +488,21 @@ impl Waiting {
             runtime: runtime.build().context("starting the async runtime")?,
             interrupt: Interrupt::install().context("watching for Ctrl-C")?,
         })
+    }
+
+    /// Runs one stream until it ends or a signal comes.
+    fn stream<S: Source, W: Write, E: EventWriter>(
+        &mut self,
+        source: S,
+        out: W,
+        writer: E,
+        options: &Options,
+        taps: Taps<'_>,
+    ) -> anyhow::Result<Ending> {
+        let interrupt = &mut self.interrupt;
+        let signal = async { Failure::Interrupted(interrupt.wait().await).into() };
+        let run = stream::run(source, out, writer, options, taps, signal);
+        self.runtime.block_on(run)
     }
 
     /// Runs `future` until it is done or a signal comes.

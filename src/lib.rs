@@ -25,5 +25,6 @@ pub mod signals;
 pub mod sse;
 pub mod stats;
 pub mod stderr;
+pub mod stream;
 pub mod target;
 pub mod verbose;
