@@ -38,7 +38,7 @@ pub enum Step<'p> {
 /// one pass (a [`Query`]): each name stands next to its path, so readers
 /// take fields by name, and no two can be swapped by their order.
 ///
-/// ```ignore
+/// ```text
 /// fields! {
 ///     struct Usage {
 ///         input: [Step::Key("usage"), Step::Key("prompt_tokens")],
