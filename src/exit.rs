@@ -125,5 +125,7 @@ fn told_status(status: &Status) -> (String, String) {
         stderr.push_str(&format!("ssecat: {note}\n"));
         said.push(note);
     }
-    (stderr, said.join("; "))
+    // One line: a message's own line breaks are shown as escapes there.
+    let one_line = said.join("; ").replace('\r', "\\r").replace('\n', "\\n");
+    (stderr, one_line)
 }

@@ -157,14 +157,21 @@ fn first_line(bytes: &[u8], end: bool) -> Option<&[u8]> {
     }
 }
 
-/// Whether `line` is a comment or a field line of an SSE stream: a name
-/// of letters, digits, `_` and `-` (not only the four the spec reads:
-/// servers send others, as llama.cpp sent `error:`), then a colon or the
-/// end of the line.
+/// Whether `line` is a comment or a field line of an SSE stream: one of
+/// the spec's four fields, or a name of letters, digits, `_` and `-` and a
+/// colon (servers send other fields, as llama.cpp sent `error:`). A lone
+/// word such as `hello` is a field too by the grammar, but in a body of
+/// another content type it is far likelier plain text.
 fn is_sse_line(line: &[u8]) -> bool {
-    let name = line.split(|&b| b == b':').next().unwrap_or_default();
+    let (name, has_colon) = match line.iter().position(|&b| b == b':') {
+        Some(colon) => (&line[..colon], true),
+        None => (line, false),
+    };
     let is_name_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
-    line.starts_with(b":") || (!name.is_empty() && name.iter().all(is_name_byte))
+    let spec_field = matches!(name, b"data" | b"event" | b"id" | b"retry");
+    line.starts_with(b":")
+        || spec_field
+        || (has_colon && !name.is_empty() && name.iter().all(is_name_byte))
 }
 
 #[cfg(test)]
@@ -226,6 +233,7 @@ mod tests {
             Settled::Framing(Framing::Sse)
         );
         assert_eq!(read(b"Bad gateway\n"), Settled::Unreadable);
+        assert_eq!(read(b"hello"), Settled::Unreadable);
         assert_eq!(
             read(b"time: 12:00 is late\n"),
             Settled::Framing(Framing::Sse)

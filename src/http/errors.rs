@@ -162,7 +162,9 @@ pub(super) async fn status_failure(mut response: Response, limits: Limits) -> Fa
     Failure::Status(Box::new(Status {
         code: status.as_u16(),
         reason: reason(status),
-        message: extract::error_body_message(&String::from_utf8_lossy(&body)),
+        message: std::str::from_utf8(&body)
+            .ok()
+            .and_then(extract::error_body_message),
         retry_delay: retry_after.as_deref().and_then(delay_seconds),
         retry_after,
         body,

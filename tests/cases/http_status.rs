@@ -284,3 +284,24 @@ fn a_post_is_repeated_on_307_and_becomes_a_get_on_303() {
         assert_eq!(landing.header("content-type"), content_type, "{path}");
     }
 }
+
+#[test]
+fn a_message_over_several_lines_stays_on_the_one_line_of_the_statistics() {
+    let server = Server::start(|_| {
+        Reply::new(400)
+            .header("content-type", "application/json")
+            .send(r#"{"detail":"field required\nbody.model"}"#)
+    });
+    let stderr = failing(&["--stats-json", "-", &server.url("/")], 4);
+    // stderr shows the message as the server wrote it...
+    assert!(
+        stderr.contains("ssecat: message: field required\nbody.model\n"),
+        "{stderr}"
+    );
+    // ...and the statistics keep it on their one line.
+    let stats: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        stats["error"],
+        "HTTP 400 Bad Request; message: field required\\nbody.model"
+    );
+}

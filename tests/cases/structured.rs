@@ -40,6 +40,7 @@ fn a_body_that_is_no_stream_fails_with_its_head_and_nothing_on_stdout() {
             "Internal error, try later",
             "neither an event stream nor JSON",
         ),
+        ("text/plain", "hello", "neither an event stream nor JSON"),
         ("application/json", "{malformed json\n}", "not valid JSON"),
         ("text/plain", "{malformed json\n", "not valid JSON"),
     ] {
