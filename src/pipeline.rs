@@ -264,11 +264,17 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         }
     }
 
-    /// Settles the framing and decodes what was held.
-    fn decode_held_as(&mut self, framing: Framing, at: Instant) -> anyhow::Result<ControlFlow<()>> {
+    /// Switches to `framing`, with a decoder for it that goes on from the
+    /// resume state of the one before.
+    fn use_framing(&mut self, framing: Framing) {
         self.framing = framing;
         let resume = self.decoder.resume().clone();
         self.decoder = decoder_for(framing, self.options).resuming(resume);
+    }
+
+    /// Settles the framing and decodes what was held.
+    fn decode_held_as(&mut self, framing: Framing, at: Instant) -> anyhow::Result<ControlFlow<()>> {
+        self.use_framing(framing);
         let held = std::mem::take(&mut self.held);
         self.decode(&held, at)
     }
@@ -353,9 +359,7 @@ impl<'o, W: Write, E: EventWriter> Pipeline<'o, W, E> {
         }
         self.decoder.restart();
         if self.framing != self.options.framing {
-            self.framing = self.options.framing;
-            let resume = self.decoder.resume().clone();
-            self.decoder = decoder_for(self.framing, self.options).resuming(resume);
+            self.use_framing(self.options.framing);
         }
         self.lines = 0;
         self.only_line = None;

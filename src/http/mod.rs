@@ -108,37 +108,35 @@ impl Source for HttpSource<'_> {
             ..
         } = self;
         loop {
-            {
-                if response.status() == NO_CONTENT {
-                    // EventSource's signal to stop reconnecting: the stream is over.
-                    (resend.trace)(Trace::NoContent {
-                        reconnecting: reconnect.is_some(),
-                    });
-                    return Ok(Ending::EndOfInput);
+            if response.status() == NO_CONTENT {
+                // EventSource's signal to stop reconnecting: the stream is over.
+                (resend.trace)(Trace::NoContent {
+                    reconnecting: reconnect.is_some(),
+                });
+                return Ok(Ending::EndOfInput);
+            }
+            let read = stream_body(&mut response, pipeline, limits).await;
+            let Some(policy) = reconnect else {
+                return read;
+            };
+            let Some(reason) = reconnect_reason(&read, limits) else {
+                // A stream the server ended as --max-time ran out is
+                // not followed any further: that is the timeout.
+                if let (Ok(Ending::EndOfInput | Ending::Unfinished { .. }), Some(failure)) =
+                    (&read, limits.out_of_time_failure())
+                {
+                    return Err(failure.into());
                 }
-                let read = stream_body(&mut response, pipeline, limits).await;
-                let Some(policy) = reconnect else {
-                    return read;
-                };
-                let Some(reason) = reconnect_reason(&read, limits) else {
-                    // A stream the server ended as --max-time ran out is
-                    // not followed any further: that is the timeout.
-                    if let (Ok(Ending::EndOfInput | Ending::Unfinished { .. }), Some(failure)) =
-                        (&read, limits.out_of_time_failure())
-                    {
-                        return Err(failure.into());
-                    }
-                    return read;
-                };
-                pipeline.restart()?;
-                let resume = pipeline.resume().clone();
-                response = resend
-                    .reconnect(&policy, &mut attempts, reason, &resume, limits)
-                    .await?;
-                // A 204 ends the stream, --strict or not.
-                if let (Some(ndjson), false) = (resend.strict, response.status() == NO_CONTENT) {
-                    strict_check(&response, ndjson)?;
-                }
+                return read;
+            };
+            pipeline.restart()?;
+            let resume = pipeline.resume().clone();
+            response = resend
+                .reconnect(&policy, &mut attempts, reason, &resume, limits)
+                .await?;
+            // A 204 ends the stream, --strict or not.
+            if let (Some(ndjson), false) = (resend.strict, response.status() == NO_CONTENT) {
+                strict_check(&response, ndjson)?;
             }
         }
     }
