@@ -12,6 +12,7 @@ mod openai_chat;
 mod openai_responses;
 mod tgi;
 mod turn;
+pub mod wire;
 
 use std::borrow::Cow;
 
