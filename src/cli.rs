@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit_code;
 use crate::extract::{Dialect, Extraction};
@@ -24,10 +24,16 @@ pub const EXAMPLES: &str =
 // -h ends with the examples; --help (and the man page) adds the exit codes.
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
 #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
-#[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>")]
+#[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...")]
+// `ssecat serve` is the command; a file or host of that name is `./serve`
+// or `http://serve`.
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
 #[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// [METHOD] URL to request, or a recorded stream FILE (- for standard input)
     ///
     /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
@@ -291,6 +297,92 @@ pub struct Cli {
     pub stats_json: Option<PathBuf>,
 }
 
+/// The commands besides reading one stream.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve streams: mock every LLM streaming API, or replay recordings with their timing
+    #[command(after_help = format!("Examples:\n{SERVE_EXAMPLES}"))]
+    Serve(ServeArgs),
+}
+
+/// Example commands of `ssecat serve`.
+pub const SERVE_EXAMPLES: &str = "  ssecat serve --text 'Hello there, world!' --ttft 200ms --itl 20ms
+  ssecat serve --listen 127.0.0.1:0 recorded.jsonl
+  ssecat serve --text @answer.txt --fault cut-after=5,every=2";
+
+/// The options of `ssecat serve`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("pace").args(["itl", "tps"])))]
+pub struct ServeArgs {
+    /// Recordings (from --record) to replay, or .sse and .ndjson files to
+    /// serve
+    ///
+    /// Several recordings are told apart by their method and path; one
+    /// answers every path.
+    #[arg(value_name = "RECORDING", conflicts_with = "text")]
+    pub files: Vec<PathBuf>,
+
+    /// Where to listen, ADDR:PORT (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Answer every LLM streaming API with this text: TEXT, or @FILE
+    ///
+    /// OpenAI Chat and Responses, Anthropic, Gemini, Cohere, Ollama, TGI and
+    /// llama.cpp, each at its usual path and in its own wire format.
+    #[arg(long, value_name = "TEXT|@FILE", required_unless_present = "files", help_heading = "Synthesis")]
+    pub text: Option<String>,
+
+    /// Time to the first token
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0ms", help_heading = "Synthesis")]
+    pub ttft: Duration,
+
+    /// Time between chunks (inter-token latency); for .sse and .ndjson
+    /// files, between events
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Synthesis")]
+    pub itl: Option<Duration>,
+
+    /// Tokens per second, instead of --itl
+    #[arg(long, value_name = "N", value_parser = parse_rate, help_heading = "Synthesis")]
+    pub tps: Option<f64>,
+
+    /// Tokens in each chunk
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Synthesis")]
+    pub tokens_per_chunk: u64,
+
+    /// Vary each gap at random by up to this much, either way
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Synthesis")]
+    pub jitter: Option<Duration>,
+
+    /// The seed of --jitter's random numbers, for runs that repeat
+    #[arg(long, value_name = "N", help_heading = "Synthesis")]
+    pub seed: Option<u64>,
+
+    /// Replay this many times faster (2 halves every wait)
+    #[arg(long, value_name = "X", value_parser = parse_rate, default_value = "1", help_heading = "Replay")]
+    pub speed: f64,
+
+    /// Replay without waiting: every chunk at once
+    #[arg(long, help_heading = "Replay")]
+    pub no_delay: bool,
+
+    /// Fail on purpose, to test clients: cut-after=N, stall-after=N,
+    /// error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to
+    /// fail every Nth request only (repeatable)
+    ///
+    /// cut-after=N drops the connection after N chunks, with no end marker;
+    /// stall-after=N keeps it open and sends nothing more; error-after=N
+    /// sends the API's own in-stream error event; status=CODE answers with
+    /// that status and the API's error body (with Retry-After); reset
+    /// resets the connection (TCP RST) before answering.
+    #[arg(long = "fault", value_name = "FAULT", help_heading = "Faults")]
+    pub faults: Vec<String>,
+
+    /// Log nothing but errors (no line per request)
+    #[arg(short = 's', long)]
+    pub silent: bool,
+}
+
 /// What `--generate` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Generate {
@@ -437,6 +529,34 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Parses a duration with its unit: `200ms`, `1.5s`, `250us`, `0`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let unit_at = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(unit_at);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 200ms or 1.5s"))?;
+    let seconds = match unit {
+        "s" => number,
+        "ms" => number / 1e3,
+        "us" | "µs" => number / 1e6,
+        "" if number == 0.0 => 0.0,
+        "" => return Err(format!("{text:?} needs a unit: ms, s or us (such as {text}ms)")),
+        _ => return Err(format!("unknown unit {unit:?}: use ms, s or us")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} is too long"))
+}
+
+/// Parses a rate or factor: a positive, finite number.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a positive number")),
+    }
+}
+
 /// Parses `4096`, `512K`, `64MiB`, `1g`: bytes, or binary multiples.
 fn parse_size(text: &str) -> Result<usize, String> {
     let digits_end = text
@@ -473,6 +593,33 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(parse_duration("200ms"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        for bad in ["", "20", "ms", "-1ms", "1h", "1e3ms", "1..2s", "99999999999999999999s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn serve_and_its_namesakes() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["ssecat"], args].concat());
+        let serve = parse(&["serve", "--text", "hi"]).unwrap();
+        assert!(matches!(serve.command, Some(Command::Serve(ref args)) if args.text.as_deref() == Some("hi")));
+        for namesake in [["./serve"], ["http://serve"], ["./bench"]] {
+            let cli = parse(&namesake).unwrap();
+            assert!(cli.command.is_none());
+            assert_eq!(cli.first.as_deref(), Some(namesake[0]));
+        }
+        let method_first = parse(&["GET", "http://serve"]).unwrap();
+        assert_eq!(method_first.second.as_deref(), Some("http://serve"));
+        assert!(parse(&["serve"]).is_err(), "serve needs --text or a recording");
+        assert!(parse(&["--text", "serve", "--text", "hi"]).is_err());
     }
 
     #[test]

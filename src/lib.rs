@@ -4,8 +4,8 @@
 //! [`output`] the writers, [`extract`] the LLM text extractors and
 //! [`pipeline`] the loop that joins a byte source to them.
 
-pub mod app;
 pub mod cli;
+pub mod command;
 pub mod ending;
 pub mod escape;
 pub mod exit;
@@ -13,7 +13,6 @@ pub mod exit_code;
 pub mod extract;
 pub mod failure;
 pub mod framing;
-pub mod generate;
 pub mod http;
 pub mod notes;
 pub mod output;

@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ssecat::{app, cli::Cli, exit_code::Code, stderr};
+use ssecat::{cli::Cli, command, exit_code::Code, stderr};
 
 fn main() -> ExitCode {
     match Cli::try_parse() {
-        Ok(cli) => ExitCode::from(app::run(&cli)),
+        Ok(cli) => ExitCode::from(command::run(&cli)),
         Err(err) => clap_error(&err),
     }
 }

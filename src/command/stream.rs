@@ -1,4 +1,5 @@
-//! Wires the command line to a source, the pipeline and a writer.
+//! The command that reads one stream: wires the command line to a source,
+//! the pipeline and a writer.
 
 use std::fs::File;
 use std::future::Future;
@@ -16,7 +17,6 @@ use crate::ending::Ending;
 use crate::exit_code::Code;
 use crate::extract::{Extraction, Reader};
 use crate::framing::{Framing, Unlabelled};
-use crate::generate;
 use crate::http;
 use crate::notes::Notes;
 use crate::output::{
@@ -34,11 +34,8 @@ use crate::verbose;
 /// Output is flushed once per input chunk, so this only bounds one chunk's output per write.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
-/// Runs ssecat as the command line asks; returns the exit code.
+/// Reads the stream the command line names; returns the exit code.
 pub fn run(cli: &Cli) -> u8 {
-    if let Some(kind) = cli.generate {
-        return stderr::report(&generate::print(kind).map(|()| Ending::EndOfInput)).code;
-    }
     let stats_json = match StatsJson::create(cli) {
         Ok(stats_json) => stats_json,
         Err(err) => return stderr::report(&Err(err)).code,
