@@ -27,7 +27,11 @@ pub const EXAMPLES: &str =
 #[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...")]
 // `ssecat serve` is the command; a file or host of that name is `./serve`
 // or `http://serve`.
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
 #[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {

@@ -58,7 +58,7 @@ impl Code {
             Code::Redirect => "HTTP 3xx not followed (see -L), or too many redirects",
             Code::ClientError => "HTTP 4xx",
             Code::ServerError => "HTTP 5xx",
-            Code::Connect => "could not connect (DNS, refused, TLS)",
+            Code::Connect => "could not connect (DNS, refused, TLS); serve: could not listen",
             Code::Timeout => "timeout (--connect-timeout, --idle-timeout or --max-time)",
             Code::InStream => "the stream reported an error (an LLM provider's error event)",
             Code::CutShort => {

@@ -18,6 +18,8 @@ pub enum Failure {
     /// Too many redirects.
     Redirects(String),
     Connect(String),
+    /// `ssecat serve` could not listen on its address.
+    Listen(String),
     /// The server closed the connection without sending a response head.
     EmptyReply(String),
     /// `--connect-timeout` or `--max-time` fired.
@@ -85,7 +87,7 @@ impl Failure {
                 _ => Code::Failure,
             },
             Failure::Redirects(_) => Code::Redirect,
-            Failure::Connect(_) => Code::Connect,
+            Failure::Connect(_) | Failure::Listen(_) => Code::Connect,
             Failure::Timeout(_) | Failure::IdleTimeout(_) => Code::Timeout,
             Failure::EmptyReply(_) => Code::EmptyReply,
             Failure::Unreadable { .. } => Code::Unreadable,
@@ -108,6 +110,7 @@ impl fmt::Display for Failure {
             Failure::Usage(message)
             | Failure::Redirects(message)
             | Failure::Connect(message)
+            | Failure::Listen(message)
             | Failure::EmptyReply(message)
             | Failure::Timeout(message)
             | Failure::IdleTimeout(message)

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod plural;
 pub mod progress;
 pub mod secrets;
+pub mod serve;
 pub mod signals;
 pub mod sse;
 pub mod stats;

@@ -3,9 +3,10 @@
 //! for the layers below.
 
 pub mod generate;
+mod serve;
 mod stream;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
 use crate::ending::Ending;
 use crate::stderr;
 
@@ -14,5 +15,8 @@ pub fn run(cli: &Cli) -> u8 {
     if let Some(kind) = cli.generate {
         return stderr::report(&generate::print(kind).map(|()| Ending::EndOfInput)).code;
     }
-    stream::run(cli)
+    match &cli.command {
+        Some(Command::Serve(args)) => serve::run(args),
+        None => stream::run(cli),
+    }
 }

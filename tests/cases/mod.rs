@@ -21,6 +21,8 @@ mod jsonl;
 mod raw;
 mod readme;
 mod reconnect;
+mod serve;
+mod serving;
 mod sse;
 mod stats;
 mod streaming;

@@ -96,6 +96,17 @@ fn short_help_gives_each_option_one_line_and_ends_with_the_examples() {
     headings_in_order(&help, &GROUPS);
     // An option line is indented 2 (`  -H, --header`, `  <URL|FILE>`) or 6
     // (`      --json`); a description that wraps goes on at its own column.
+    let (commands, options) = options
+        .split_once("\nArguments:\n")
+        .expect("-h lists the arguments");
+    let commands: Vec<&str> = commands
+        .split_once("\nCommands:\n")
+        .expect("-h lists the commands")
+        .1
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(commands, ["serve"], "{help}");
     let mut described = 0;
     for line in options.lines().filter(|line| line.starts_with(' ')) {
         let indent = line.len() - line.trim_start().len();
@@ -163,7 +174,8 @@ pub fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
 
 /// What clap ends each of its errors with.
 const MORE: &str = "\n\nFor more information, try '--help'.\n";
-const USAGE: &str = "\n\nUsage: ssecat [OPTIONS] [METHOD] <URL|FILE>";
+const USAGE: &str =
+    "\n\nUsage: ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...";
 
 #[test]
 fn clap_errors_begin_as_ssecat_errors_and_keep_clap_tips_and_usage() {

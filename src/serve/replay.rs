@@ -1,0 +1,220 @@
+//! `serve FILE…`: stream files sent again, each chunk at its time. A plain
+//! `.sse` or `.ndjson` file goes at once, or an event every `--itl`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Bytes;
+use hyper::http::request::Parts;
+
+use super::body::{Script, Step};
+use super::fault::Kind;
+use super::reply::Reply;
+
+/// How recorded times are kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// Recorded waits are divided by this.
+    pub speed: f64,
+    /// Every chunk at once.
+    pub no_delay: bool,
+    /// For files with no times of their own: before the first event.
+    pub ttft: Duration,
+    /// For files with no times of their own: between events (all at once
+    /// without it).
+    pub itl: Option<Duration>,
+}
+
+/// The files served, and how they are routed.
+pub struct Replays {
+    files: Vec<Served>,
+}
+
+/// One file, ready to be sent.
+struct Served {
+    /// The file's name, for the log and for routing among several.
+    name: String,
+    content_type: &'static str,
+    /// Each chunk with its time after the request came.
+    chunks: Arc<[(Duration, Bytes)]>,
+}
+
+impl Replays {
+    /// Reads each file. Several are routed by name: `/NAME` is the file of
+    /// that name; one file answers every path.
+    pub fn read(files: &[(String, Vec<u8>)], timing: Timing) -> Result<Replays, String> {
+        let files = files
+            .iter()
+            .map(|(name, bytes)| stream_file(name, bytes, timing))
+            .collect::<Result<_, _>>()?;
+        Ok(Replays { files })
+    }
+
+    /// The answer to a request, and what answered it (for the log).
+    pub fn reply(&self, parts: &Parts, fault: Option<Kind>) -> (Reply, String) {
+        let served = match self.files.as_slice() {
+            [only] => Some(only),
+            files => {
+                let name = parts.uri.path().trim_start_matches('/');
+                files.iter().find(|file| file.name == name)
+            }
+        };
+        let Some(served) = served else {
+            let names: Vec<&str> = self.files.iter().map(|file| file.name.as_str()).collect();
+            let message = format!(
+                "ssecat serve: nothing at {}; the files are at /{}",
+                parts.uri.path(),
+                names.join(", /")
+            );
+            return (Reply::error(404, &message), "no file".to_owned());
+        };
+        let reply = match fault {
+            Some(Kind::Status { code, retry_after }) => {
+                let message = format!("ssecat serve: status {code}, as --fault asked");
+                Reply::error(code, &message).retry_after(retry_after)
+            }
+            _ => Reply::streamed(
+                served.content_type,
+                Box::new(Chunks {
+                    chunks: Arc::clone(&served.chunks),
+                    next: 0,
+                    fault,
+                }),
+            ),
+        };
+        (reply, served.name.clone())
+    }
+}
+
+/// A `.sse` or `.ndjson` file: its events (blocks up to a blank line, or
+/// lines), paced as `timing` says.
+fn stream_file(name: &str, bytes: &[u8], timing: Timing) -> Result<Served, String> {
+    let (content_type, events) = if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
+        ("application/x-ndjson", split_after_lines(bytes, 1))
+    } else {
+        ("text/event-stream", split_after_lines(bytes, 2))
+    };
+    let mut at = timing.ttft;
+    let chunks = match timing.itl {
+        Some(itl) if !timing.no_delay => events
+            .into_iter()
+            .enumerate()
+            .map(|(index, event)| {
+                if index > 0 {
+                    at += itl.div_f64(timing.speed);
+                }
+                (at, Bytes::copy_from_slice(event))
+            })
+            .collect(),
+        _ => vec![(Duration::ZERO, Bytes::copy_from_slice(bytes))],
+    };
+    let name = std::path::Path::new(name)
+        .file_name()
+        .map_or(name.to_owned(), |name| name.to_string_lossy().into_owned());
+    Ok(Served {
+        name,
+        content_type,
+        chunks: chunks.into(),
+    })
+}
+
+/// Splits `bytes` after each run of `ends` line ends in a row (2: after each
+/// blank line, as SSE events end; 1: after each line). A line ends at
+/// CRLF, LF or CR, as in SSE; what follows the last end is a piece too.
+fn split_after_lines(bytes: &[u8], ends: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let (mut start, mut at, mut in_a_row) = (0, 0, 0);
+    while at < bytes.len() {
+        let end = match bytes[at] {
+            b'\r' if bytes.get(at + 1) == Some(&b'\n') => 2,
+            b'\r' | b'\n' => 1,
+            _ => 0,
+        };
+        if end == 0 {
+            in_a_row = 0;
+            at += 1;
+            continue;
+        }
+        at += end;
+        in_a_row += 1;
+        if in_a_row >= ends && bytes.get(at).is_none_or(|&b| b != b'\r' && b != b'\n') {
+            pieces.push(&bytes[start..at]);
+            start = at;
+            in_a_row = 0;
+        }
+    }
+    if start < bytes.len() {
+        pieces.push(&bytes[start..]);
+    }
+    pieces
+}
+
+/// Chunks sent at their times, with the fault that hits the request.
+struct Chunks {
+    chunks: Arc<[(Duration, Bytes)]>,
+    next: usize,
+    fault: Option<Kind>,
+}
+
+impl Script for Chunks {
+    fn next(&mut self) -> Step {
+        let sent = self.next as u64;
+        match self.fault {
+            Some(Kind::CutAfter(n)) if n == sent => return Step::Cut,
+            Some(Kind::StallAfter(n)) if n == sent => return Step::Stall,
+            _ => {}
+        }
+        let Some((at, bytes)) = self.chunks.get(self.next) else {
+            return Step::End;
+        };
+        self.next += 1;
+        Step::Send {
+            at: *at,
+            bytes: bytes.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_files_split_after_each_blank_line() {
+        let sse = b"data: a\n\ndata: b\r\n\r\n: c\rdata: d\r\rtail";
+        assert_eq!(
+            split_after_lines(sse, 2),
+            [
+                &b"data: a\n\n"[..],
+                b"data: b\r\n\r\n",
+                b": c\rdata: d\r\r",
+                b"tail"
+            ]
+        );
+        // Extra blank lines stay with the event before them.
+        assert_eq!(
+            split_after_lines(b"data: a\n\n\n\ndata: b\n\n", 2),
+            [&b"data: a\n\n\n\n"[..], b"data: b\n\n"]
+        );
+        assert_eq!(
+            split_after_lines(b"{\"a\":1}\n{\"b\":2}\r\n", 1),
+            [&b"{\"a\":1}\n"[..], b"{\"b\":2}\r\n"]
+        );
+        assert!(split_after_lines(b"", 2).is_empty());
+    }
+
+    #[test]
+    fn a_file_is_paced_an_event_every_itl() {
+        let timing = Timing {
+            speed: 2.0,
+            no_delay: false,
+            ttft: Duration::from_millis(100),
+            itl: Some(Duration::from_millis(40)),
+        };
+        let served = stream_file("x.sse", b"data: 1\n\ndata: 2\n\ndata: 3\n\n", timing).unwrap();
+        let times: Vec<u128> = served.chunks.iter().map(|(at, _)| at.as_millis()).collect();
+        assert_eq!(times, [100, 120, 140]);
+        let at_once = stream_file("x.sse", b"data: 1\n\ndata: 2\n\n", Timing { itl: None, ..timing });
+        assert_eq!(at_once.unwrap().chunks.len(), 1);
+    }
+}

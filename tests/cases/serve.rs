@@ -1,0 +1,297 @@
+//! `ssecat serve`: every API answered in its own wire format, read back by
+//! ssecat itself; faults; replayed files; the log; bad options.
+
+use serde_json::{json, Value};
+
+use super::serving::Serving;
+use super::support::ssecat;
+
+/// A text with what breaks careless writers: quotes, backslashes, a
+/// newline, non-ASCII and an emoji.
+const TEXT: &str = "Hello, wörld! \"quoted\" \\ back\nslash 🇫🇷 and more words to stream";
+
+/// Each API: its path, a streaming request body, and the dialect name.
+fn apis() -> Vec<(&'static str, Value, &'static str)> {
+    let messages = json!([{"role": "user", "content": "Say hello"}]);
+    vec![
+        (
+            "/v1/chat/completions",
+            json!({"model": "m", "stream": true, "messages": messages}),
+            "openai",
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "m", "stream": true, "input": "Say hello"}),
+            "openai-responses",
+        ),
+        (
+            "/v1/messages",
+            json!({"model": "m", "stream": true, "max_tokens": 1000, "messages": messages}),
+            "anthropic",
+        ),
+        (
+            "/v1beta/models/gemini-x:streamGenerateContent?alt=sse",
+            json!({"contents": [{"role": "user", "parts": [{"text": "Say hello"}]}]}),
+            "gemini",
+        ),
+        (
+            "/v2/chat",
+            json!({"model": "m", "stream": true, "messages": messages}),
+            "cohere",
+        ),
+        (
+            "/api/chat",
+            json!({"model": "m", "messages": messages}),
+            "ollama",
+        ),
+        (
+            "/api/generate",
+            json!({"model": "m", "prompt": "Say hello"}),
+            "ollama",
+        ),
+        (
+            "/generate_stream",
+            json!({"inputs": "Say hello", "parameters": {}}),
+            "tgi",
+        ),
+        (
+            "/completion",
+            json!({"prompt": "Say hello", "stream": true}),
+            "llamacpp",
+        ),
+    ]
+}
+
+/// `ssecat --format final` of a request to `path`: the whole answer.
+fn final_answer(serving: &Serving, path: &str, body: &Value) -> Value {
+    let out = ssecat()
+        .args(["--format", "final", "--json", &body.to_string()])
+        .arg(serving.url(path))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("--format final gives one JSON object")
+}
+
+#[test]
+fn every_api_streams_the_text_in_its_own_format() {
+    let serving = Serving::start(&["--text", TEXT, "--tokens-per-chunk", "2"]);
+    for (path, body, dialect) in apis() {
+        let answer = final_answer(&serving, path, &body);
+        assert_eq!(answer["text"], TEXT, "{path}");
+        assert_eq!(answer["dialect"], dialect, "{path}");
+        assert_eq!(answer["complete"], true, "{path}");
+        assert_eq!(answer["error"], Value::Null, "{path}");
+        // 13 words; the prompt is 2.
+        assert_eq!(answer["usage"]["output_tokens"], 13, "{path}: {answer}");
+        ssecat()
+            .args(["--text", "--json", &body.to_string()])
+            .arg(serving.url(path))
+            .assert()
+            .success()
+            .stdout(format!("{TEXT}\n"));
+    }
+}
+
+#[test]
+fn max_tokens_cuts_the_text_with_the_length_reason() {
+    let serving = Serving::start(&["--text", TEXT]);
+    let cases = [
+        (
+            "/v1/chat/completions",
+            json!({"model": "m", "stream": true, "max_tokens": 3, "messages": []}),
+            "length",
+        ),
+        (
+            "/v1/messages",
+            json!({"model": "m", "stream": true, "max_tokens": 3, "messages": []}),
+            "max_tokens",
+        ),
+        (
+            "/api/generate",
+            json!({"model": "m", "prompt": "x", "options": {"num_predict": 3}}),
+            "length",
+        ),
+    ];
+    for (path, body, reason) in cases {
+        let answer = final_answer(&serving, path, &body);
+        assert_eq!(answer["text"], "Hello, wörld! \"quoted\"", "{path}");
+        assert_eq!(answer["finish_reason"], reason, "{path}");
+    }
+}
+
+#[test]
+fn a_request_that_does_not_stream_gets_the_whole_document() {
+    let serving = Serving::start(&["--text", TEXT]);
+    let body = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+    let out = ssecat()
+        .args(["--raw", "--json", &body.to_string()])
+        .arg(serving.url("/v1/chat/completions"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let whole: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(whole["object"], "chat.completion");
+    assert_eq!(whole["choices"][0]["message"]["content"], TEXT);
+}
+
+#[test]
+fn faults_fail_as_asked() {
+    let body = json!({"model": "m", "stream": true, "messages": []}).to_string();
+    let run = |fault: &str, extra: &[&str]| {
+        let serving = Serving::start(&["--text", TEXT, "--fault", fault]);
+        let assert = ssecat()
+            .args(["--text", "--json", &body])
+            .args(extra)
+            .arg(serving.url("/v1/chat/completions"))
+            .assert();
+        let output = assert.get_output().clone();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (code, out, _) = run("cut-after=2", &[]);
+    assert_eq!((code, out.as_str()), (Some(9), "Hello, wörld!\n"));
+    let (code, out, err) = run("error-after=1", &[]);
+    assert_eq!((code, out.as_str()), (Some(8), "Hello,\n"));
+    assert!(err.contains("as --fault asked"), "{err}");
+    let (code, out, err) = run("status=429,retry-after=7", &[]);
+    assert_eq!((code, out.as_str()), (Some(4), ""));
+    assert!(err.contains("HTTP 429") && err.contains("Retry-After: 7"), "{err}");
+    let (code, out, _) = run("stall-after=1", &["--idle-timeout", "0.3"]);
+    assert_eq!((code, out.as_str()), (Some(7), "Hello,\n"));
+    let (code, out, err) = run("reset", &[]);
+    assert_eq!((code, out.as_str()), (Some(10), ""), "{err}");
+}
+
+#[test]
+fn a_fault_every_second_request_leaves_the_others_whole() {
+    let serving = Serving::start(&["--text", TEXT, "--fault", "cut-after=1,every=2"]);
+    let body = json!({"model": "m", "stream": true, "messages": []}).to_string();
+    let codes: Vec<Option<i32>> = (0..4)
+        .map(|_| {
+            ssecat()
+                .args(["--text", "--json", &body])
+                .arg(serving.url("/v1/chat/completions"))
+                .assert()
+                .get_output()
+                .status
+                .code()
+        })
+        .collect();
+    assert_eq!(codes, [Some(0), Some(9), Some(0), Some(9)]);
+}
+
+#[test]
+fn each_request_is_logged_when_its_response_is_over() {
+    let serving = Serving::start(&["--text", "one two three"]);
+    let body = json!({"model": "m", "stream": true, "messages": []}).to_string();
+    ssecat()
+        .args(["--text", "--json", &body])
+        .arg(serving.url("/v1/chat/completions"))
+        .assert()
+        .success();
+    ssecat()
+        .arg(serving.url("/nowhere"))
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("no API at /nowhere"));
+    let log = serving.log(2);
+    assert_eq!(log.len(), 2, "{log:?}");
+    let (chat, nowhere) = (&log[0], &log[1]);
+    assert!(chat.starts_with("ssecat: 127.0.0.1:"), "{chat}");
+    // The role chunk, 3 words, then the finish chunk with [DONE].
+    assert!(
+        chat.contains(" POST /v1/chat/completions 200 openai: 5 chunks, "),
+        "{chat}"
+    );
+    assert!(chat.ends_with(", done"), "{chat}");
+    assert!(nowhere.contains(" GET /nowhere 404 "), "{nowhere}");
+}
+
+#[test]
+fn silent_serve_logs_no_request_and_sigterm_stops_it_cleanly() {
+    let serving = Serving::start(&["-s", "--text", "hi"]);
+    ssecat()
+        .arg(serving.url("/nowhere"))
+        .assert()
+        .code(4);
+    assert_eq!(serving.log(0), Vec::<String>::new());
+    assert_eq!(serving.stop(), Some(0));
+}
+
+#[test]
+fn a_stream_file_is_served_at_once_or_an_event_every_itl() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.sse");
+    let events = "data: one\n\nid: 2\ndata: two\n\n: comment\ndata: three\n\n";
+    std::fs::write(&file, events).unwrap();
+    for pace in [&[][..], &["--itl", "5ms"]] {
+        let file = file.to_str().unwrap();
+        let serving = Serving::start(&[&[file][..], pace].concat());
+        ssecat()
+            .arg("--raw")
+            .arg(serving.url("/any/path"))
+            .assert()
+            .success()
+            .stdout(events);
+        let chunks = if pace.is_empty() { "1 chunk" } else { "3 chunks" };
+        let log = serving.log(1);
+        assert!(log[0].contains(&format!("events.sse: {chunks}, ")), "{log:?}");
+    }
+}
+
+#[test]
+fn bad_serve_options_say_what_is_wrong() {
+    ssecat()
+        .args(["serve", "--text", "hi", "--fault", "explode"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "ssecat: error: --fault \"explode\": unknown fault",
+        ));
+    ssecat()
+        .args(["serve", "/no/such/recording.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::starts_with(
+            "ssecat: error: reading /no/such/recording.jsonl: ",
+        ));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    ssecat()
+        .args(["serve", "--text", "hi", "--listen", &address])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::starts_with(format!(
+            "ssecat: error: could not listen on {address}: "
+        )));
+    ssecat()
+        .args(["serve", "--text", "hi", "--itl", "20"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("needs a unit"));
+}
+
+#[test]
+fn a_file_or_host_named_serve_is_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("serve"), "data: from the file\n\n").unwrap();
+    ssecat()
+        .current_dir(dir.path())
+        .args(["--format", "data", "./serve"])
+        .assert()
+        .success()
+        .stdout("from the file\n");
+    // http://serve is a URL (no such host here: a connection error, not serve).
+    ssecat()
+        .args(["--connect-timeout", "2", "http://serve/"])
+        .assert()
+        .code(6);
+}
