@@ -3,7 +3,10 @@
 //! next to the code that reads it; this file holds what they share: which
 //! API a request path names, what a request asks, and the writer's shape.
 
-use super::Dialect;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{llamacpp, ollama, tgi, Dialect};
 
 /// The streaming APIs `ssecat serve` answers, each at its usual path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,66 @@ impl Api {
             Api::OllamaChat | Api::OllamaGenerate => Dialect::Ollama,
             Api::Tgi => Dialect::Tgi,
             Api::LlamaCpp => Dialect::LlamaCpp,
+        }
+    }
+
+    /// What a request to this API asks, from its path (with any query)
+    /// and body; `Err` says why the body cannot be read.
+    pub fn ask(self, path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
+        match self {
+            Api::OllamaChat => ollama::ask(ollama::Endpoint::Chat, body),
+            Api::OllamaGenerate => ollama::ask(ollama::Endpoint::Generate, body),
+            Api::Tgi => tgi::ask(path_and_query, body),
+            Api::LlamaCpp => llamacpp::ask(body),
+            _ => unreachable!("written in the other helper's branch"),
+        }
+    }
+
+    /// The writer of one streamed answer in this API's wire format.
+    pub fn speaker(self, ask: &Ask, answer: Answer) -> Box<dyn Speak> {
+        match self {
+            Api::OllamaChat => Box::new(ollama::speaker(ollama::Endpoint::Chat, answer)),
+            Api::OllamaGenerate => Box::new(ollama::speaker(ollama::Endpoint::Generate, answer)),
+            Api::Tgi => Box::new(tgi::speaker(ask, answer)),
+            Api::LlamaCpp => Box::new(llamacpp::speaker(ask, answer)),
+            _ => unreachable!("written in the other helper's branch"),
+        }
+    }
+
+    /// The whole (non-streaming) response body for an answer of `text`.
+    pub fn whole(
+        self,
+        ask: &Ask,
+        answer: &Answer,
+        text: &str,
+        output_tokens: u64,
+        finish: Finish,
+    ) -> Vec<u8> {
+        match self {
+            Api::OllamaChat => {
+                ollama::whole(ollama::Endpoint::Chat, answer, text, output_tokens, finish)
+            }
+            Api::OllamaGenerate => ollama::whole(
+                ollama::Endpoint::Generate,
+                answer,
+                text,
+                output_tokens,
+                finish,
+            ),
+            Api::Tgi => tgi::whole(text, output_tokens, finish),
+            Api::LlamaCpp => llamacpp::whole(ask, answer, text, output_tokens, finish),
+            _ => unreachable!("written in the other helper's branch"),
+        }
+    }
+
+    /// The body of an HTTP error response with `status`, as this API
+    /// words one.
+    pub fn error_body(self, status: u16, message: &str) -> Vec<u8> {
+        match self {
+            Api::OllamaChat | Api::OllamaGenerate => ollama::error_body(message),
+            Api::Tgi => tgi::error_body(status, message),
+            Api::LlamaCpp => llamacpp::error_body(status, message),
+            _ => unreachable!("written in the other helper's branch"),
         }
     }
 }
@@ -167,6 +230,34 @@ pub fn tokens(text: &str) -> Vec<&str> {
     tokens
 }
 
+/// The JSON object a request body must be.
+pub fn request_object(body: &[u8]) -> Result<Map<String, Value>, String> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err("the request body is not a JSON object".to_owned()),
+        Err(err) => Err(format!("the request body is not JSON: {err}")),
+    }
+}
+
+/// The tokens of a request's prompt text, for [`Ask::input_tokens`].
+pub fn count_tokens(text: &str) -> u64 {
+    tokens(text).len() as u64
+}
+
+/// Appends `value` as one line of JSON text (no newline).
+pub fn write_json(value: &impl Serialize, out: &mut Vec<u8>) {
+    // The writers' values are plain structs of strings and numbers, which
+    // always serialize; writing to a Vec cannot fail.
+    serde_json::to_writer(out, value).expect("a wire value serializes");
+}
+
+/// One SSE event whose data is `value`: `data: {…}` and a blank line.
+pub fn sse_data(value: &impl Serialize, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"data: ");
+    write_json(value, out);
+    out.extend_from_slice(b"\n\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +283,10 @@ mod tests {
                 "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
                 Api::Gemini,
             ),
-            ("/v1beta/models/gemini-2.0-flash:generateContent", Api::Gemini),
+            (
+                "/v1beta/models/gemini-2.0-flash:generateContent",
+                Api::Gemini,
+            ),
             ("/v2/chat", Api::Cohere),
             ("/api/chat", Api::OllamaChat),
             ("/api/generate", Api::OllamaGenerate),

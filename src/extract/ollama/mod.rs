@@ -2,11 +2,15 @@
 //! line. Chat puts its text in `message`, generate at the top level; the
 //! last line has `"done": true` with the totals. (Ollama's `/v1` endpoints
 //! are OpenAI Chat instead.) A whole (non-streaming) response is that last
-//! line with the whole answer in it.
+//! line with the whole answer in it. `write` writes them, for `ssecat serve`.
+
+mod write;
 
 use super::json_path::{elements, fields, Step};
 use super::Turn;
 use crate::sse::Event;
+
+pub use write::{ask, error_body, speaker, whole, Endpoint};
 
 const fn in_message(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("message"), Step::Key(key)]
