@@ -43,6 +43,7 @@ mod tests {
     use crate::notes::Notes;
     use crate::output::{DataWriter, FinalWriter};
     use crate::pipeline::Origin;
+    use crate::stats::Recorder;
 
     /// A source that sends one chunk, then, unless it ended the stream,
     /// nothing, ever.
@@ -57,6 +58,25 @@ mod tests {
                 return Ok(Ending::Done);
             }
             std::future::pending().await
+        }
+    }
+
+    /// A source whose chunks came at the given times after `base`, then ended.
+    struct Timed {
+        base: Instant,
+        chunks: Vec<(u64, &'static str)>,
+    }
+
+    impl Source for Timed {
+        async fn drive<W: Write, E: EventWriter>(
+            self,
+            pipeline: &mut Pipeline<'_, W, E>,
+        ) -> anyhow::Result<Ending> {
+            for (ms, chunk) in self.chunks {
+                let at = self.base + std::time::Duration::from_millis(ms);
+                pipeline.push(chunk.as_bytes(), at)?;
+            }
+            pipeline.finish()
         }
     }
 
@@ -96,6 +116,53 @@ mod tests {
         ));
         assert_eq!(ending.unwrap(), Ending::Done);
         assert_eq!(out, b"a\n");
+    }
+
+    #[test]
+    fn the_timeline_has_each_event_with_its_time_and_tokens() {
+        let options = options();
+        let gemini = |text: &str, tokens: u64| {
+            let usage = format!(
+                r#""usageMetadata":{{"promptTokenCount":2,"candidatesTokenCount":{tokens}}}"#
+            );
+            let parts =
+                format!(r#"{{"content":{{"parts":[{{"text":"{text}"}}],"role":"model"}}}}"#);
+            format!("data: {{\"candidates\":[{parts}],{usage}}}\n\n").leak() as &str
+        };
+        let base = Instant::now();
+        let source = Timed {
+            base,
+            chunks: vec![
+                (5, gemini("Hel", 2)),
+                (25, gemini("lo there", 5)),
+                (40, ": ping\n\n"),
+            ],
+        };
+        let mut recorder =
+            Recorder::starting_now(Some(Reader::new(Extraction::Auto))).keeping_timeline();
+        let taps = Taps {
+            stats: Some(&mut recorder),
+            save: None,
+        };
+        let ending = block_on(run(
+            source,
+            Vec::new(),
+            DataWriter,
+            &options,
+            taps,
+            std::future::pending(),
+        ));
+        assert_eq!(ending.unwrap(), Ending::EndOfInput);
+        let timeline = recorder.timeline().unwrap();
+        let marks = &timeline.marks;
+        assert_eq!(marks.len(), 2, "{marks:?}");
+        assert_eq!(
+            marks[1].at - marks[0].at,
+            std::time::Duration::from_millis(20)
+        );
+        assert_eq!((marks[0].deltas, marks[0].output_tokens), (1, Some(2)));
+        assert_eq!((marks[1].deltas, marks[1].output_tokens), (1, Some(5)));
+        assert_eq!(timeline.tokens_per_event(), Some(vec![2, 3]));
     }
 
     #[test]

@@ -24,7 +24,9 @@ fn serve_until_stopped(args: &ServeArgs) -> anyhow::Result<()> {
     let server = server(args)?;
     let listener = TcpListener::bind(&args.listen)
         .map_err(|err| Failure::Listen(format!("could not listen on {}: {err}", args.listen)))?;
-    let address = listener.local_addr().context("reading the address listened on")?;
+    let address = listener
+        .local_addr()
+        .context("reading the address listened on")?;
     listener
         .set_nonblocking(true)
         .context("setting up the listener")?;
@@ -34,8 +36,8 @@ fn serve_until_stopped(args: &ServeArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .context("setting up the listener")?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).context("setting up the listener")?;
         // The first line: scripts read the port from it.
         stderr::say(format_args!("ssecat: listening on http://{address}\n"));
         serve::run(listener, server, async {
@@ -88,15 +90,19 @@ fn server(args: &ServeArgs) -> anyhow::Result<Server> {
                 ttft: args.ttft,
                 itl: args.itl.or(args.tps.map(|_| gap)),
             };
-            Answers::Replayed(Replays::read(&files, timing).map_err(|message| Failure::Unreadable {
-                message,
-                head: String::new(),
+            Answers::Replayed(Replays::read(&files, timing).map_err(|message| {
+                Failure::Unreadable {
+                    message,
+                    head: String::new(),
+                }
             })?)
         }
     };
     let log: serve::Sink = match args.silent {
         true => None,
-        false => Some(Arc::new(|line: String| stderr::say(format_args!("{line}\n")))),
+        false => Some(Arc::new(|line: String| {
+            stderr::say(format_args!("{line}\n"))
+        })),
     };
     Ok(Server {
         answers,

@@ -74,10 +74,16 @@ impl Fault {
         let kind = match (kind, retry_after) {
             (Some(Kind::Status { code, .. }), retry_after) => Kind::Status { code, retry_after },
             (Some(_), Some(_)) => {
-                return Err(format!("--fault {text:?}: retry-after goes with status=CODE"))
+                return Err(format!(
+                    "--fault {text:?}: retry-after goes with status=CODE"
+                ))
             }
             (Some(kind), None) => kind,
-            (None, _) => return Err(format!("--fault {text:?}: which fault? such as cut-after=3")),
+            (None, _) => {
+                return Err(format!(
+                    "--fault {text:?}: which fault? such as cut-after=3"
+                ))
+            }
         };
         Ok(Fault { kind, every })
     }

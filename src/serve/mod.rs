@@ -29,9 +29,9 @@ use tokio::time::Instant;
 
 use crate::extract::wire::Api;
 use body::Paced;
-use reply::Reply;
 use fault::{Fault, Kind};
 use log::Entry;
+use reply::Reply;
 use reset::Resettable;
 
 pub use log::Sink;
@@ -91,9 +91,7 @@ pub async fn run(listener: TcpListener, server: Server, stop: impl Future<Output
                 async move { shared.respond(request, peer, &reset).await }
             });
             // A client that goes away mid-answer is no error of the server's.
-            let _ = http1::Builder::new()
-                .serve_connection(io, service)
-                .await;
+            let _ = http1::Builder::new().serve_connection(io, service).await;
         });
     }
 }

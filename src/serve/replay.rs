@@ -214,7 +214,14 @@ mod tests {
         let served = stream_file("x.sse", b"data: 1\n\ndata: 2\n\ndata: 3\n\n", timing).unwrap();
         let times: Vec<u128> = served.chunks.iter().map(|(at, _)| at.as_millis()).collect();
         assert_eq!(times, [100, 120, 140]);
-        let at_once = stream_file("x.sse", b"data: 1\n\ndata: 2\n\n", Timing { itl: None, ..timing });
+        let at_once = stream_file(
+            "x.sse",
+            b"data: 1\n\ndata: 2\n\n",
+            Timing {
+                itl: None,
+                ..timing
+            },
+        );
         assert_eq!(at_once.unwrap().chunks.len(), 1);
     }
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hyper::body::Bytes;
 
 use super::body::{Script, Step};
-use super::reply::Reply;
 use super::fault::Kind;
+use super::reply::Reply;
 use crate::extract::wire::{self, Answer, Api, Finish, Speak};
 
 /// The text and the pace of every answer.
@@ -89,7 +89,10 @@ impl Synthesis {
         let mut timing = Timing::new(self.pace, number);
         if !ask.stream {
             let chunks = count.div_ceil(self.pace.tokens_per_chunk as usize);
-            let at = (0..chunks).map(|_| timing.next()).last().unwrap_or(Duration::ZERO);
+            let at = (0..chunks)
+                .map(|_| timing.next())
+                .last()
+                .unwrap_or(Duration::ZERO);
             let text = self.text_of(0..count);
             let whole = api.whole(&ask, &answer, text, count as u64, finish);
             return Reply::json(200, whole, at);
@@ -112,7 +115,10 @@ impl Synthesis {
     }
 
     fn text_of(&self, tokens: Range<usize>) -> &str {
-        match (self.tokens.get(tokens.start), self.tokens.get(tokens.end - 1)) {
+        match (
+            self.tokens.get(tokens.start),
+            self.tokens.get(tokens.end - 1),
+        ) {
             (Some(first), Some(last)) if !tokens.is_empty() => &self.text[first.start..last.end],
             _ => "",
         }
@@ -180,7 +186,8 @@ struct Stream {
 
 impl Stream {
     fn chunks_sent(&self) -> u64 {
-        self.sent.div_ceil(self.synthesis.pace.tokens_per_chunk as usize) as u64
+        self.sent
+            .div_ceil(self.synthesis.pace.tokens_per_chunk as usize) as u64
     }
 
     /// The fault that strikes now, after the chunks sent so far.

@@ -5,6 +5,7 @@
 
 mod histogram;
 mod summary;
+mod timeline;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::sse::Event;
 
 use histogram::Histogram;
 pub use summary::{Outcome, Summary, TimedFrom};
+pub use timeline::{Mark, Timeline};
 
 /// What the response said about itself: the status line and content type.
 #[derive(Debug, Clone, Default)]
@@ -164,6 +166,8 @@ pub struct Recorder {
     /// summary: its figures are wanted in every format.
     reader: Option<Reader>,
     answer: Option<Answer>,
+    /// Each event, when asked for.
+    timeline: Option<Timeline>,
 }
 
 /// What the LLM reader found, taken when the stream ends.
@@ -178,7 +182,7 @@ struct Answer {
 }
 
 impl Recorder {
-    fn starting_now(reader: Option<Reader>) -> Self {
+    pub fn starting_now(reader: Option<Reader>) -> Self {
         Recorder {
             start: Instant::now(),
             first_byte: None,
@@ -192,7 +196,19 @@ impl Recorder {
             live: Arc::default(),
             reader,
             answer: None,
+            timeline: None,
         }
+    }
+
+    /// Keeps each event's time and tokens too: see [`Recorder::timeline`].
+    pub fn keeping_timeline(mut self) -> Self {
+        self.timeline = Some(Timeline::default());
+        self
+    }
+
+    /// Each event so far, when [`Recorder::keeping_timeline`].
+    pub fn timeline(&self) -> Option<&Timeline> {
+        self.timeline.as_ref()
     }
 
     /// The counters, for a spinner on another thread.
@@ -230,6 +246,15 @@ impl Recorder {
         let deltas = reader.map_or(0, |reader| reader.turn().deltas);
         if deltas > 0 {
             self.first_token.get_or_insert(at);
+        }
+        if let Some(timeline) = &mut self.timeline {
+            let before = self.live.deltas.load(Ordering::Relaxed);
+            let output_tokens = reader.and_then(|reader| reader.turn().usage?.output_tokens);
+            timeline.marks.push(Mark {
+                at: at.saturating_duration_since(self.start),
+                deltas: deltas.saturating_sub(before),
+                output_tokens,
+            });
         }
         self.live.events.store(self.events, Ordering::Relaxed);
         self.live.deltas.store(deltas, Ordering::Relaxed);

@@ -163,7 +163,10 @@ fn faults_fail_as_asked() {
     assert!(err.contains("as --fault asked"), "{err}");
     let (code, out, err) = run("status=429,retry-after=7", &[]);
     assert_eq!((code, out.as_str()), (Some(4), ""));
-    assert!(err.contains("HTTP 429") && err.contains("Retry-After: 7"), "{err}");
+    assert!(
+        err.contains("HTTP 429") && err.contains("Retry-After: 7"),
+        "{err}"
+    );
     let (code, out, _) = run("stall-after=1", &["--idle-timeout", "0.3"]);
     assert_eq!((code, out.as_str()), (Some(7), "Hello,\n"));
     let (code, out, err) = run("reset", &[]);
@@ -218,10 +221,7 @@ fn each_request_is_logged_when_its_response_is_over() {
 #[test]
 fn silent_serve_logs_no_request_and_sigterm_stops_it_cleanly() {
     let serving = Serving::start(&["-s", "--text", "hi"]);
-    ssecat()
-        .arg(serving.url("/nowhere"))
-        .assert()
-        .code(4);
+    ssecat().arg(serving.url("/nowhere")).assert().code(4);
     assert_eq!(serving.log(0), Vec::<String>::new());
     assert_eq!(serving.stop(), Some(0));
 }
@@ -241,9 +241,16 @@ fn a_stream_file_is_served_at_once_or_an_event_every_itl() {
             .assert()
             .success()
             .stdout(events);
-        let chunks = if pace.is_empty() { "1 chunk" } else { "3 chunks" };
+        let chunks = if pace.is_empty() {
+            "1 chunk"
+        } else {
+            "3 chunks"
+        };
         let log = serving.log(1);
-        assert!(log[0].contains(&format!("events.sse: {chunks}, ")), "{log:?}");
+        assert!(
+            log[0].contains(&format!("events.sse: {chunks}, ")),
+            "{log:?}"
+        );
     }
 }
 

@@ -29,7 +29,9 @@ impl Serving {
             .expect("ssecat serve starts");
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let mut first = String::new();
-        stderr.read_line(&mut first).expect("serve says where it listens");
+        stderr
+            .read_line(&mut first)
+            .expect("serve says where it listens");
         let port = first
             .strip_prefix("ssecat: listening on http://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix('\n'))
