@@ -74,7 +74,7 @@ mod tests {
         ) -> anyhow::Result<Ending> {
             for (ms, chunk) in self.chunks {
                 let at = self.base + std::time::Duration::from_millis(ms);
-                pipeline.push(chunk.as_bytes(), at)?;
+                let _more = pipeline.push(chunk.as_bytes(), at)?;
             }
             pipeline.finish()
         }

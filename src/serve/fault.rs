@@ -90,7 +90,7 @@ impl Fault {
 
     /// Whether the `number`th request (from 1) is hit.
     pub fn hits(&self, number: u64) -> bool {
-        number % self.every == 0
+        number.is_multiple_of(self.every)
     }
 }
 
