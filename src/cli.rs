@@ -380,7 +380,7 @@ pub struct ServeArgs {
 
     /// Fail on purpose, to test clients: cut-after=N, stall-after=N,
     /// error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to
-    /// fail every Nth request only (repeatable)
+    /// fail the first request and every Nth after it only (repeatable)
     ///
     /// cut-after=N drops the connection after N chunks, with no end marker;
     /// stall-after=N keeps it open and sends nothing more; error-after=N

@@ -52,6 +52,8 @@ pub struct Paced {
     due: Option<Step>,
     sleep: Pin<Box<Sleep>>,
     entry: Entry,
+    /// A cut waited a turn for what came before it to be written.
+    flushed: bool,
 }
 
 /// Why a body stopped before its end.
@@ -74,6 +76,7 @@ impl Paced {
             due: None,
             sleep: Box::pin(tokio::time::sleep_until(start)),
             entry,
+            flushed: false,
         }
     }
 }
@@ -109,6 +112,14 @@ impl Body for Paced {
             Step::Stall => {
                 this.entry.ended("stalled");
                 this.due = Some(Step::Stall);
+                Poll::Pending
+            }
+            // hyper drops what it has not written yet when a body fails:
+            // first a turn of waiting, in which it flushes what was sent.
+            Step::Cut if !this.flushed => {
+                this.flushed = true;
+                this.due = Some(Step::Cut);
+                cx.waker().wake_by_ref();
                 Poll::Pending
             }
             Step::Cut => {

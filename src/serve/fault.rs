@@ -22,7 +22,8 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     pub kind: Kind,
-    /// Every request (1), or every Nth: the Nth, 2Nth, … since the start.
+    /// Every request (1), or every Nth: the first, the N+1th, the 2N+1th…,
+    /// so that a client's first try fails and its retry does not.
     pub every: u64,
 }
 
@@ -90,7 +91,7 @@ impl Fault {
 
     /// Whether the `number`th request (from 1) is hit.
     pub fn hits(&self, number: u64) -> bool {
-        number.is_multiple_of(self.every)
+        (number - 1).is_multiple_of(self.every)
     }
 }
 
@@ -184,6 +185,6 @@ mod tests {
             retry_after: None,
         });
         let cut = Some(Kind::CutAfter(1));
-        assert_eq!(hits, [None, cut, status, cut, None, status]);
+        assert_eq!(hits, [status, None, cut, status, cut, None]);
     }
 }

@@ -1,6 +1,7 @@
 //! `serve FILE…`: stream files sent again, each chunk at its time. A plain
 //! `.sse` or `.ndjson` file goes at once, or an event every `--itl`.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use hyper::http::request::Parts;
 use super::body::{Script, Step};
 use super::fault::Kind;
 use super::reply::Reply;
+use crate::sse::Decoder;
 
 /// How recorded times are kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,14 +75,23 @@ impl Replays {
                 let message = format!("ssecat serve: status {code}, as --fault asked");
                 Reply::error(code, &message).retry_after(retry_after)
             }
-            _ => Reply::streamed(
-                served.content_type,
-                Box::new(Chunks {
-                    chunks: Arc::clone(&served.chunks),
-                    next: 0,
-                    fault,
-                }),
-            ),
+            _ => {
+                let resume_at = parts
+                    .headers
+                    .get("last-event-id")
+                    .and_then(|id| id.to_str().ok())
+                    .filter(|_| served.content_type == "text/event-stream")
+                    .and_then(|id| resume_at(&served.chunks, id))
+                    .unwrap_or(0);
+                Reply::streamed(
+                    served.content_type,
+                    Box::new(Chunks::from_byte(
+                        Arc::clone(&served.chunks),
+                        resume_at,
+                        fault,
+                    )),
+                )
+            }
         };
         (reply, served.name.clone())
     }
@@ -149,28 +160,80 @@ fn split_after_lines(bytes: &[u8], ends: usize) -> Vec<&[u8]> {
     pieces
 }
 
+/// Where an event stream resumes for a client that last saw the event
+/// with id `last_event_id`: the byte after the event that set it. `None`
+/// when no event has it (the client then gets the whole stream).
+fn resume_at(chunks: &[(Duration, Bytes)], last_event_id: &str) -> Option<usize> {
+    let body: Vec<u8> = chunks
+        .iter()
+        .flat_map(|(_, bytes)| bytes.iter().copied())
+        .collect();
+    let mut decoder = Decoder::new(usize::MAX);
+    let mut at = 0;
+    // The decoder dispatches an event, and so commits its id, at the blank
+    // line that ends each of these pieces.
+    for piece in split_after_lines(&body, 2) {
+        decoder.feed(piece, |_| ControlFlow::Continue(())).ok()?;
+        at += piece.len();
+        if decoder.resume().last_event_id == last_event_id {
+            return Some(at);
+        }
+    }
+    None
+}
+
 /// Chunks sent at their times, with the fault that hits the request.
 struct Chunks {
     chunks: Arc<[(Duration, Bytes)]>,
     next: usize,
+    /// Bytes of chunk `next` already sent (a resumed stream starts inside one).
+    skip: usize,
+    /// Taken off every time: a resumed stream goes on at once.
+    shift: Duration,
+    sent: u64,
     fault: Option<Kind>,
+}
+
+impl Chunks {
+    /// The chunks from byte `from` of their concatenation on.
+    fn from_byte(chunks: Arc<[(Duration, Bytes)]>, from: usize, fault: Option<Kind>) -> Chunks {
+        let (mut next, mut skip) = (0, from);
+        while let Some((_, bytes)) = chunks.get(next).filter(|(_, bytes)| skip >= bytes.len()) {
+            skip -= bytes.len();
+            next += 1;
+        }
+        let shift = match (from, chunks.get(next)) {
+            (1.., Some((at, _))) => *at,
+            _ => Duration::ZERO,
+        };
+        Chunks {
+            chunks,
+            next,
+            skip,
+            shift,
+            sent: 0,
+            fault,
+        }
+    }
 }
 
 impl Script for Chunks {
     fn next(&mut self) -> Step {
-        let sent = self.next as u64;
         match self.fault {
-            Some(Kind::CutAfter(n)) if n == sent => return Step::Cut,
-            Some(Kind::StallAfter(n)) if n == sent => return Step::Stall,
+            Some(Kind::CutAfter(n)) if n == self.sent => return Step::Cut,
+            Some(Kind::StallAfter(n)) if n == self.sent => return Step::Stall,
             _ => {}
         }
         let Some((at, bytes)) = self.chunks.get(self.next) else {
             return Step::End;
         };
+        let bytes = bytes.slice(self.skip..);
         self.next += 1;
+        self.skip = 0;
+        self.sent += 1;
         Step::Send {
-            at: *at,
-            bytes: bytes.clone(),
+            at: at.saturating_sub(self.shift),
+            bytes,
         }
     }
 }
@@ -201,6 +264,36 @@ mod tests {
             [&b"{\"a\":1}\n"[..], b"{\"b\":2}\r\n"]
         );
         assert!(split_after_lines(b"", 2).is_empty());
+    }
+
+    #[test]
+    fn a_stream_resumes_after_the_last_event_id() {
+        let ms = Duration::from_millis;
+        let chunks: Arc<[(Duration, Bytes)]> = vec![
+            (ms(10), Bytes::from_static(b"id: 1\ndata: a\n\nid: 2\nda")),
+            (ms(20), Bytes::from_static(b"ta: b\n\nid: 3\ndata: c\n\n")),
+        ]
+        .into();
+        assert_eq!(resume_at(&chunks, "1"), Some(15));
+        assert_eq!(resume_at(&chunks, "2"), Some(30));
+        assert_eq!(resume_at(&chunks, "9"), None);
+        let mut after_one = Chunks::from_byte(Arc::clone(&chunks), 15, None);
+        let mut sent = Vec::new();
+        while let Step::Send { at, bytes } = after_one.next() {
+            sent.push((at, bytes));
+        }
+        assert_eq!(
+            sent,
+            [
+                (ms(0), Bytes::from_static(b"id: 2\nda")),
+                (ms(10), Bytes::from_static(b"ta: b\n\nid: 3\ndata: c\n\n")),
+            ]
+        );
+        let mut after_two = Chunks::from_byte(chunks, 30, Some(Kind::CutAfter(1)));
+        assert!(
+            matches!(after_two.next(), Step::Send { at, ref bytes } if at.is_zero() && bytes.starts_with(b"id: 3"))
+        );
+        assert!(matches!(after_two.next(), Step::Cut));
     }
 
     #[test]

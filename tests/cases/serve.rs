@@ -188,7 +188,7 @@ fn a_fault_every_second_request_leaves_the_others_whole() {
                 .code()
         })
         .collect();
-    assert_eq!(codes, [Some(0), Some(9), Some(0), Some(9)]);
+    assert_eq!(codes, [Some(9), Some(0), Some(9), Some(0)]);
 }
 
 #[test]
@@ -252,6 +252,45 @@ fn a_stream_file_is_served_at_once_or_an_event_every_itl() {
             "{log:?}"
         );
     }
+}
+
+#[test]
+fn a_reconnecting_client_resumes_after_its_last_event_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ids.sse");
+    std::fs::write(
+        &file,
+        "id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let serving = Serving::start(&[file, "--itl", "1ms"]);
+    ssecat()
+        .args(["--format", "data", "--last-event-id", "2"])
+        .arg(serving.url("/"))
+        .assert()
+        .success()
+        .stdout("c\n");
+    // Cut after two events on the first try: the retry sends the third.
+    let serving = Serving::start(&[file, "--itl", "1ms", "--fault", "cut-after=2,every=2"]);
+    ssecat()
+        .args([
+            "--format",
+            "data",
+            "--reconnect=1",
+            "--max-retry-wait",
+            "0.01",
+        ])
+        .arg(serving.url("/"))
+        .assert()
+        .code(9)
+        .stdout("a\nb\nc\n");
+    let log = serving.log(2);
+    assert!(
+        log[0].contains("ids.sse (--fault cut-after=2): 2 chunks"),
+        "{log:?}"
+    );
+    assert!(log[1].contains("ids.sse: 1 chunk,"), "{log:?}");
 }
 
 #[test]
