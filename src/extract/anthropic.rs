@@ -3,9 +3,15 @@
 //! pieces of `content_block_delta`, and the stream ends at `message_stop`.
 //! A whole (non-streaming) response is the message itself, its content
 //! blocks complete.
+//!
+//! Below the reading, the writing: what `ssecat serve` answers in this
+//! format, streamed ([`Speaker`]) or whole.
+
+use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
+use super::wire::{self, Answer, Ask, Finish, Speak};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -189,6 +195,150 @@ fn read_block(block: &str, answer: &mut String, turn: &mut Turn) {
         }
         _ => {}
     }
+}
+
+// Writing: what `ssecat serve` answers at `/v1/messages`.
+
+/// What a messages request asks; its prompt is the `system` prompt and
+/// the text of every message.
+pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
+    let body = wire::request_object(body)?;
+    let mut texts = Vec::new();
+    if let Some(system) = body.get("system") {
+        wire::content_texts(system, &mut texts);
+    }
+    for message in body
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(content) = message.get("content") {
+            wire::content_texts(content, &mut texts);
+        }
+    }
+    Ok(Ask {
+        model: wire::string(&body, "model"),
+        max_tokens: wire::count(&body, "max_tokens"),
+        stream: wire::is_true(&body, "stream"),
+        input_tokens: wire::prompt_tokens(&texts),
+        ..Ask::default()
+    })
+}
+
+/// Writes the events of a message with one text block.
+pub struct Speaker {
+    answer: Answer,
+    output_tokens: u64,
+}
+
+pub fn speaker(_ask: &Ask, answer: Answer) -> Speaker {
+    Speaker {
+        answer,
+        output_tokens: 0,
+    }
+}
+
+/// One event, its name also its `type`.
+fn event(kind: &str, mut data: Value, out: &mut Vec<u8>) {
+    data["type"] = kind.into();
+    wire::write_event(out, Some(kind), &data);
+}
+
+impl Speak for Speaker {
+    fn content_type(&self) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn open(&mut self, out: &mut Vec<u8>) {
+        let start = message(&self.answer, json!([]), None, 0);
+        event("message_start", json!({"message": start}), out);
+        let block = json!({"index": 0, "content_block": {"type": "text", "text": ""}});
+        event("content_block_start", block, out);
+        event("ping", json!({}), out);
+    }
+
+    fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
+        self.output_tokens += tokens;
+        let delta = json!({"index": 0, "delta": {"type": "text_delta", "text": text}});
+        event("content_block_delta", delta, out);
+    }
+
+    fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
+        event("content_block_stop", json!({"index": 0}), out);
+        let delta = json!({
+            "delta": {"stop_reason": stop_reason(finish), "stop_sequence": null},
+            // The running total, not an increment.
+            "usage": {"output_tokens": self.output_tokens},
+        });
+        event("message_delta", delta, out);
+        event("message_stop", json!({}), out);
+    }
+
+    /// The `error` event, which the SDK raises as an API error.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        wire::write_event(out, Some("error"), &error_document(500, message));
+    }
+}
+
+fn stop_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "end_turn",
+        Finish::Length => "max_tokens",
+    }
+}
+
+/// The message object: empty at `message_start`, whole when not streamed.
+fn message(answer: &Answer, content: Value, finish: Option<Finish>, output_tokens: u64) -> Value {
+    json!({
+        "id": answer.id,
+        "type": "message",
+        "role": "assistant",
+        "model": answer.model,
+        "content": content,
+        "stop_reason": finish.map(stop_reason),
+        "stop_sequence": null,
+        "usage": {
+            "input_tokens": answer.input_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": output_tokens,
+            "service_tier": "standard",
+        },
+    })
+}
+
+/// The message a request without `"stream": true` gets.
+pub fn whole(
+    _ask: &Ask,
+    answer: &Answer,
+    text: &str,
+    output_tokens: u64,
+    finish: Finish,
+) -> Vec<u8> {
+    let content = json!([{"type": "text", "text": text}]);
+    wire::json_body(&message(answer, content, Some(finish), output_tokens))
+}
+
+/// Anthropic's error document; `status` picks the error's type.
+pub fn error_body(status: u16, message: &str) -> Vec<u8> {
+    wire::json_body(&error_document(status, message))
+}
+
+fn error_document(status: u16, message: &str) -> Value {
+    let kind = match status {
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        504 => "timeout_error",
+        529 => "overloaded_error",
+        _ if status >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+    json!({"type": "error", "error": {"type": kind, "message": message}})
 }
 
 #[cfg(test)]

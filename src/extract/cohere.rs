@@ -3,9 +3,15 @@
 //! ends at `message-end`, which carries the finish reason and usage. A
 //! whole (non-streaming) response has the `message` and the `finish_reason`
 //! and `usage` that `message-end` carries at its top level.
+//!
+//! Below the reading, the writing: what `ssecat serve` answers in this
+//! format, streamed ([`Speaker`]) or whole.
+
+use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
+use super::wire::{self, Answer, Ask, Finish, Speak};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -224,6 +230,133 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
     );
     turn.set_id(id);
     true
+}
+
+// Writing: what `ssecat serve` answers at `/v2/chat`.
+
+/// What a chat request asks; its prompt is the text of every message, the
+/// system's included.
+pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
+    let body = wire::request_object(body)?;
+    let mut texts = Vec::new();
+    for message in body
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(content) = message.get("content") {
+            wire::content_texts(content, &mut texts);
+        }
+    }
+    Ok(Ask {
+        model: wire::string(&body, "model"),
+        max_tokens: wire::count(&body, "max_tokens"),
+        stream: wire::is_true(&body, "stream"),
+        input_tokens: wire::prompt_tokens(&texts),
+        ..Ask::default()
+    })
+}
+
+/// Writes the events of a message with one text content item.
+pub struct Speaker {
+    answer: Answer,
+    output_tokens: u64,
+}
+
+pub fn speaker(_ask: &Ask, answer: Answer) -> Speaker {
+    Speaker {
+        answer,
+        output_tokens: 0,
+    }
+}
+
+/// One event, its name also its `type`.
+fn event(kind: &str, mut data: Value, out: &mut Vec<u8>) {
+    data["type"] = kind.into();
+    wire::write_event(out, Some(kind), &data);
+}
+
+impl Speak for Speaker {
+    fn content_type(&self) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn open(&mut self, out: &mut Vec<u8>) {
+        let message = json!({
+            "role": "assistant",
+            "content": [],
+            "tool_plan": "",
+            "tool_calls": [],
+            "citations": [],
+        });
+        let start = json!({"id": self.answer.id, "delta": {"message": message}});
+        event("message-start", start, out);
+        let content = json!({"type": "text", "text": ""});
+        let start = json!({"index": 0, "delta": {"message": {"content": content}}});
+        event("content-start", start, out);
+    }
+
+    fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
+        self.output_tokens += tokens;
+        let content = json!({"text": text});
+        let delta = json!({"index": 0, "delta": {"message": {"content": content}}});
+        event("content-delta", delta, out);
+    }
+
+    fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
+        event("content-end", json!({"index": 0}), out);
+        let delta = json!({
+            "finish_reason": finish_reason(finish),
+            "usage": usage(self.answer.input_tokens, self.output_tokens),
+        });
+        event("message-end", json!({"delta": delta}), out);
+    }
+
+    /// Cohere ends a failed stream with `message-end`, its finish reason
+    /// `ERROR` and the message in `delta.error`.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        let delta = json!({"finish_reason": "ERROR", "error": message});
+        event("message-end", json!({"delta": delta}), out);
+    }
+}
+
+fn finish_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "COMPLETE",
+        Finish::Length => "MAX_TOKENS",
+    }
+}
+
+/// What was billed and what was counted: the same here, as no prompt
+/// template is added.
+fn usage(input_tokens: u64, output_tokens: u64) -> Value {
+    let tokens = json!({"input_tokens": input_tokens, "output_tokens": output_tokens});
+    json!({"billed_units": tokens, "tokens": tokens})
+}
+
+/// The response a request without `"stream": true` gets.
+pub fn whole(
+    _ask: &Ask,
+    answer: &Answer,
+    text: &str,
+    output_tokens: u64,
+    finish: Finish,
+) -> Vec<u8> {
+    wire::json_body(&json!({
+        "id": answer.id,
+        "message": {
+            "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+        },
+        "finish_reason": finish_reason(finish),
+        "usage": usage(answer.input_tokens, output_tokens),
+    }))
+}
+
+/// Cohere's error document: only the message (the status tells the rest).
+pub fn error_body(_status: u16, message: &str) -> Vec<u8> {
+    wire::json_body(&json!({"message": message}))
 }
 
 #[cfg(test)]

@@ -4,9 +4,15 @@
 //! completes at EOF after a chunk with a `finishReason`. A whole
 //! (`generateContent`) response is one such chunk, and
 //! `streamGenerateContent` without `alt=sse` sends a JSON array of them.
+//!
+//! Below the reading, the writing: what `ssecat serve` answers in this
+//! format, streamed ([`Speaker`]) or whole.
+
+use serde_json::{json, Map, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first};
+use super::wire::{self, Answer, Ask, Finish, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -166,6 +172,183 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
         read_chunk(chunk, turn);
     }
     true
+}
+
+// Writing: what `ssecat serve` answers at
+// `/v1beta/models/{model}:streamGenerateContent` and `:generateContent`.
+
+/// What a request asks: the model and whether it streams are in its path
+/// (and the query's `alt=sse`); its prompt is the text of the system
+/// instruction and of every content's parts. Google takes the body's
+/// members in camelCase or in snake_case.
+pub fn ask(path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
+    let body = wire::request_object(body)?;
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let (model, method) = wire::gemini_method(path).unzip();
+    let stream = method == Some("streamGenerateContent");
+    let sse = query.split('&').any(|pair| pair == "alt=sse");
+    let member = |camel: &str, snake: &str| body.get(camel).or_else(|| body.get(snake));
+    let mut texts = Vec::new();
+    let system = member("systemInstruction", "system_instruction");
+    let contents = body.get("contents").and_then(Value::as_array);
+    for content in system.into_iter().chain(contents.into_iter().flatten()) {
+        if let Some(parts) = content.get("parts") {
+            wire::content_texts(parts, &mut texts);
+        }
+    }
+    let config = member("generationConfig", "generation_config").and_then(Value::as_object);
+    let max_tokens = config.and_then(|config: &Map<String, Value>| {
+        wire::count(config, "maxOutputTokens").or_else(|| wire::count(config, "max_output_tokens"))
+    });
+    Ok(Ask {
+        model: model.map(str::to_owned),
+        max_tokens,
+        stream,
+        json_array: stream && !sse,
+        input_tokens: wire::prompt_tokens(&texts),
+        ..Ask::default()
+    })
+}
+
+/// Writes `GenerateContentResponse` chunks: as SSE, or as the elements of
+/// one JSON array when the request did not ask for `alt=sse`.
+pub struct Speaker {
+    answer: Answer,
+    json_array: bool,
+    output_tokens: u64,
+    /// Chunks written so far: the array's elements after the first are
+    /// preceded by a comma.
+    chunks: u64,
+}
+
+pub fn speaker(ask: &Ask, answer: Answer) -> Speaker {
+    Speaker {
+        answer,
+        json_array: ask.json_array,
+        output_tokens: 0,
+        chunks: 0,
+    }
+}
+
+impl Speaker {
+    fn send(&mut self, chunk: &Value, out: &mut Vec<u8>) {
+        if self.json_array {
+            // Google separates the elements so, each on lines of its own.
+            if self.chunks > 0 {
+                out.extend_from_slice(b"\n,\r\n");
+            }
+            wire::write_json(out, chunk);
+        } else {
+            wire::write_event(out, None, chunk);
+        }
+        self.chunks += 1;
+    }
+
+    fn end_array(&self, out: &mut Vec<u8>) {
+        if self.json_array {
+            out.extend_from_slice(b"\n]");
+        }
+    }
+}
+
+impl Speak for Speaker {
+    fn content_type(&self) -> &'static str {
+        if self.json_array {
+            "application/json"
+        } else {
+            "text/event-stream"
+        }
+    }
+
+    fn open(&mut self, out: &mut Vec<u8>) {
+        if self.json_array {
+            out.push(b'[');
+        }
+    }
+
+    fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
+        self.output_tokens += tokens;
+        let chunk = response(&self.answer, text, None, self.output_tokens);
+        self.send(&chunk, out);
+    }
+
+    /// The finish reason comes in a last chunk of its own, with empty text,
+    /// as Gemini sends it when the text ended in the chunk before.
+    fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
+        let chunk = response(&self.answer, "", Some(finish), self.output_tokens);
+        self.send(&chunk, out);
+        self.end_array(out);
+    }
+
+    /// An error document in place of the next chunk, as Google sends one
+    /// mid-stream; the google-genai SDK raises it as an API error by its code.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        self.send(&error_document(500, message), out);
+        self.end_array(out);
+    }
+}
+
+/// A `GenerateContentResponse` carrying `text`, with the usage so far.
+fn response(answer: &Answer, text: &str, finish: Option<Finish>, output_tokens: u64) -> Value {
+    let mut candidate = json!({
+        "content": {"parts": [{"text": text}], "role": "model"},
+        "index": 0,
+    });
+    if let Some(finish) = finish {
+        candidate["finishReason"] = match finish {
+            Finish::Stop => "STOP",
+            Finish::Length => "MAX_TOKENS",
+        }
+        .into();
+    }
+    let input_tokens = answer.input_tokens;
+    json!({
+        "candidates": [candidate],
+        "usageMetadata": {
+            "promptTokenCount": input_tokens,
+            "candidatesTokenCount": output_tokens,
+            "totalTokenCount": input_tokens + output_tokens,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": input_tokens}],
+        },
+        "modelVersion": answer.model,
+        "responseId": answer.id,
+    })
+}
+
+/// The response a `generateContent` request gets.
+pub fn whole(
+    _ask: &Ask,
+    answer: &Answer,
+    text: &str,
+    output_tokens: u64,
+    finish: Finish,
+) -> Vec<u8> {
+    wire::json_body(&response(answer, text, Some(finish), output_tokens))
+}
+
+/// Google's error document: the HTTP status, and its gRPC name.
+pub fn error_body(status: u16, message: &str) -> Vec<u8> {
+    wire::json_body(&error_document(status, message))
+}
+
+fn error_document(status: u16, message: &str) -> Value {
+    let name = match status {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        409 => "ABORTED",
+        429 => "RESOURCE_EXHAUSTED",
+        499 => "CANCELLED",
+        501 => "UNIMPLEMENTED",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ if status >= 500 => "INTERNAL",
+        _ => "FAILED_PRECONDITION",
+    };
+    json!({"error": {"code": status, "message": message, "status": name}})
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ impl Speak for LlamaCppSpeaker {
             tokens_predicted: self.predicted,
             tokens_evaluated: self.input_tokens,
         };
-        wire::sse_data(&partial, out);
+        wire::write_event(out, None, &partial);
     }
 
     fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
@@ -177,11 +177,11 @@ impl Speak for LlamaCppSpeaker {
             predicted_ms: millis(first_chunk, now),
         };
         // The text was all in the chunks: the last event has none.
-        wire::sse_data(&end.completion(""), out);
+        wire::write_event(out, None, &end.completion(""));
     }
 
     fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
-        wire::sse_data(&ErrorResponse::new(500, message), out);
+        wire::write_event(out, None, &ErrorResponse::new(500, message));
     }
 }
 
@@ -207,7 +207,7 @@ pub fn whole(
         predicted_ms: output_tokens as f64 * 20.0,
     };
     let mut out = Vec::new();
-    wire::write_json(&end.completion(text), &mut out);
+    wire::write_json(&mut out, &end.completion(text));
     out
 }
 
@@ -215,7 +215,7 @@ pub fn whole(
 /// by status as its `format_error_response` gives them.
 pub fn error_body(status: u16, message: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    wire::write_json(&ErrorResponse::new(status, message), &mut out);
+    wire::write_json(&mut out, &ErrorResponse::new(status, message));
     out
 }
 

@@ -4,9 +4,15 @@
 //! stream ends at `data: [DONE]`, which [`super::Reader`] handles for every
 //! dialect. A whole (non-streaming) response has `choices[0].message`
 //! where a chunk has `delta`.
+//!
+//! Below the reading, the writing: what `ssecat serve` answers in this
+//! format, streamed ([`Speaker`]) or whole.
+
+use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first, slot};
+use super::wire::{self, Answer, Ask, Finish, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -275,4 +281,197 @@ fn read_tool_call(call: &str, turn: &mut Turn) {
         turn.tool_calls.last_mut().expect("there is a last call")
     };
     call.set(id, name, arguments);
+}
+
+// Writing: what `ssecat serve` answers at `/v1/chat/completions`.
+
+/// Fixed, as a deployment's would be while it does not change.
+const SYSTEM_FINGERPRINT: &str = "fp_ssecat";
+
+/// What a chat completion request asks; its prompt is the text of every
+/// message, the system's included.
+pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
+    let body = wire::request_object(body)?;
+    let mut texts = Vec::new();
+    for message in body
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(content) = message.get("content") {
+            wire::content_texts(content, &mut texts);
+        }
+    }
+    let stream_option = |key: &str| {
+        body.get("stream_options")
+            .and_then(Value::as_object)
+            .is_some_and(|options| wire::is_true(options, key))
+    };
+    let include_usage = stream_option("include_usage");
+    Ok(Ask {
+        model: wire::string(&body, "model"),
+        // `max_tokens` is the older name, still taken.
+        max_tokens: wire::count(&body, "max_completion_tokens")
+            .or_else(|| wire::count(&body, "max_tokens")),
+        stream: wire::is_true(&body, "stream"),
+        include_usage,
+        // vLLM reports usage in every chunk only when it is asked for at all.
+        continuous_usage: include_usage && stream_option("continuous_usage_stats"),
+        json_array: false,
+        input_tokens: wire::prompt_tokens(&texts),
+    })
+}
+
+/// Writes `chat.completion.chunk`s, as OpenAI (and vLLM) stream them.
+pub struct Speaker {
+    answer: Answer,
+    include_usage: bool,
+    continuous_usage: bool,
+    output_tokens: u64,
+}
+
+pub fn speaker(ask: &Ask, answer: Answer) -> Speaker {
+    Speaker {
+        answer,
+        include_usage: ask.include_usage,
+        continuous_usage: ask.continuous_usage,
+        output_tokens: 0,
+    }
+}
+
+impl Speaker {
+    /// One chunk with the first choice's `delta` and `finish_reason`.
+    fn choice_chunk(&self, delta: Value, finish_reason: Value, out: &mut Vec<u8>) {
+        let choices = json!([{
+            "index": 0,
+            "delta": delta,
+            "logprobs": null,
+            "finish_reason": finish_reason,
+        }]);
+        // When usage is asked for, every chunk has the member: `null` until
+        // the usage chunk, or the running usage in vLLM's continuous mode.
+        let usage = if self.continuous_usage {
+            Some(usage(self.answer.input_tokens, self.output_tokens))
+        } else {
+            self.include_usage.then_some(Value::Null)
+        };
+        self.chunk(choices, usage, out);
+    }
+
+    fn chunk(&self, choices: Value, usage: Option<Value>, out: &mut Vec<u8>) {
+        let mut chunk = json!({
+            "id": self.answer.id,
+            "object": "chat.completion.chunk",
+            "created": self.answer.created,
+            "model": self.answer.model,
+            "service_tier": "default",
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            "choices": choices,
+        });
+        if let Some(usage) = usage {
+            chunk["usage"] = usage;
+        }
+        wire::write_event(out, None, &chunk);
+    }
+}
+
+impl Speak for Speaker {
+    fn content_type(&self) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn open(&mut self, out: &mut Vec<u8>) {
+        let role = json!({"role": "assistant", "content": "", "refusal": null});
+        self.choice_chunk(role, Value::Null, out);
+    }
+
+    fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
+        self.output_tokens += tokens;
+        self.choice_chunk(json!({"content": text}), Value::Null, out);
+    }
+
+    fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
+        self.choice_chunk(json!({}), finish_reason(finish).into(), out);
+        if self.include_usage {
+            let usage = usage(self.answer.input_tokens, self.output_tokens);
+            self.chunk(json!([]), Some(usage), out);
+        }
+        out.extend_from_slice(b"data: [DONE]\n\n");
+    }
+
+    /// OpenAI sends the error document as a chunk and ends without `[DONE]`.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        wire::write_event(out, None, &error_document(500, message));
+    }
+}
+
+fn finish_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "stop",
+        Finish::Length => "length",
+    }
+}
+
+fn usage(input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "prompt_tokens": input_tokens,
+        "completion_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    })
+}
+
+/// The `chat.completion` a request without `"stream": true` gets.
+pub fn whole(
+    _ask: &Ask,
+    answer: &Answer,
+    text: &str,
+    output_tokens: u64,
+    finish: Finish,
+) -> Vec<u8> {
+    wire::json_body(&json!({
+        "id": answer.id,
+        "object": "chat.completion",
+        "created": answer.created,
+        "model": answer.model,
+        "choices": [{
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": text,
+                "refusal": null,
+                "annotations": [],
+            },
+            "logprobs": null,
+            "finish_reason": finish_reason(finish),
+        }],
+        "usage": usage(answer.input_tokens, output_tokens),
+        "service_tier": "default",
+        "system_fingerprint": SYSTEM_FINGERPRINT,
+    }))
+}
+
+/// OpenAI's error document, for both of its APIs; `status` picks its type
+/// and code as OpenAI's do.
+pub fn error_body(status: u16, message: &str) -> Vec<u8> {
+    wire::json_body(&error_document(status, message))
+}
+
+fn error_document(status: u16, message: &str) -> Value {
+    let (kind, code) = match status {
+        401 => ("invalid_request_error", Some("invalid_api_key")),
+        404 => ("invalid_request_error", Some("model_not_found")),
+        // The type says which limit was hit (`requests` or `tokens`).
+        429 => ("requests", Some("rate_limit_exceeded")),
+        _ if status >= 500 => ("server_error", None),
+        _ => ("invalid_request_error", None),
+    };
+    json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
 }

@@ -217,7 +217,7 @@ pub fn whole(text: &str, output_tokens: u64, finish: Finish) -> Vec<u8> {
         },
     };
     let mut out = Vec::new();
-    wire::write_json(&response, &mut out);
+    wire::write_json(&mut out, &response);
     out
 }
 
@@ -230,7 +230,7 @@ pub fn error_body(status: u16, message: &str) -> Vec<u8> {
         _ => "generation",
     };
     let mut out = Vec::new();
-    wire::write_json(&error(message, error_type), &mut out);
+    wire::write_json(&mut out, &error(message, error_type));
     out
 }
 
@@ -244,7 +244,7 @@ fn finish_reason(finish: Finish) -> &'static str {
 /// One SSE event as axum writes it: `data:{…}`, no space.
 fn axum_data(value: &impl Serialize, out: &mut Vec<u8>) {
     out.extend_from_slice(b"data:");
-    wire::write_json(value, out);
+    wire::write_json(out, value);
     out.extend_from_slice(b"\n\n");
 }
 

@@ -6,7 +6,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{llamacpp, ollama, tgi, Dialect};
+use super::{
+    anthropic, cohere, gemini, llamacpp, ollama, openai_chat, openai_responses, tgi, Dialect,
+};
 
 /// The streaming APIs `ssecat serve` answers, each at its usual path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,30 +77,38 @@ impl Api {
         }
     }
 
-    /// What a request to this API asks, from its path (with any query)
-    /// and body; `Err` says why the body cannot be read.
+    /// What a request to this API asks: `Err` (a short message for a 400
+    /// answer) when its body is not a JSON object.
     pub fn ask(self, path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
         match self {
+            Api::OpenAiChat => openai_chat::ask(path_and_query, body),
+            Api::OpenAiResponses => openai_responses::ask(path_and_query, body),
+            Api::Anthropic => anthropic::ask(path_and_query, body),
+            Api::Gemini => gemini::ask(path_and_query, body),
+            Api::Cohere => cohere::ask(path_and_query, body),
             Api::OllamaChat => ollama::ask(ollama::Endpoint::Chat, body),
             Api::OllamaGenerate => ollama::ask(ollama::Endpoint::Generate, body),
             Api::Tgi => tgi::ask(path_and_query, body),
             Api::LlamaCpp => llamacpp::ask(body),
-            _ => unreachable!("written in the other helper's branch"),
         }
     }
 
-    /// The writer of one streamed answer in this API's wire format.
+    /// The writer of a streamed answer in this API's wire format.
     pub fn speaker(self, ask: &Ask, answer: Answer) -> Box<dyn Speak> {
         match self {
+            Api::OpenAiChat => Box::new(openai_chat::speaker(ask, answer)),
+            Api::OpenAiResponses => Box::new(openai_responses::speaker(ask, answer)),
+            Api::Anthropic => Box::new(anthropic::speaker(ask, answer)),
+            Api::Gemini => Box::new(gemini::speaker(ask, answer)),
+            Api::Cohere => Box::new(cohere::speaker(ask, answer)),
             Api::OllamaChat => Box::new(ollama::speaker(ollama::Endpoint::Chat, answer)),
             Api::OllamaGenerate => Box::new(ollama::speaker(ollama::Endpoint::Generate, answer)),
             Api::Tgi => Box::new(tgi::speaker(ask, answer)),
             Api::LlamaCpp => Box::new(llamacpp::speaker(ask, answer)),
-            _ => unreachable!("written in the other helper's branch"),
         }
     }
 
-    /// The whole (non-streaming) response body for an answer of `text`.
+    /// The whole (non-streaming) response body carrying `text`.
     pub fn whole(
         self,
         ask: &Ask,
@@ -108,6 +118,13 @@ impl Api {
         finish: Finish,
     ) -> Vec<u8> {
         match self {
+            Api::OpenAiChat => openai_chat::whole(ask, answer, text, output_tokens, finish),
+            Api::OpenAiResponses => {
+                openai_responses::whole(ask, answer, text, output_tokens, finish)
+            }
+            Api::Anthropic => anthropic::whole(ask, answer, text, output_tokens, finish),
+            Api::Gemini => gemini::whole(ask, answer, text, output_tokens, finish),
+            Api::Cohere => cohere::whole(ask, answer, text, output_tokens, finish),
             Api::OllamaChat => {
                 ollama::whole(ollama::Endpoint::Chat, answer, text, output_tokens, finish)
             }
@@ -120,18 +137,20 @@ impl Api {
             ),
             Api::Tgi => tgi::whole(text, output_tokens, finish),
             Api::LlamaCpp => llamacpp::whole(ask, answer, text, output_tokens, finish),
-            _ => unreachable!("written in the other helper's branch"),
         }
     }
 
-    /// The body of an HTTP error response with `status`, as this API
-    /// words one.
+    /// The body of an HTTP error answer with `status`, in this API's shape.
     pub fn error_body(self, status: u16, message: &str) -> Vec<u8> {
         match self {
+            // Both OpenAI APIs share one error document.
+            Api::OpenAiChat | Api::OpenAiResponses => openai_chat::error_body(status, message),
+            Api::Anthropic => anthropic::error_body(status, message),
+            Api::Gemini => gemini::error_body(status, message),
+            Api::Cohere => cohere::error_body(status, message),
             Api::OllamaChat | Api::OllamaGenerate => ollama::error_body(message),
             Api::Tgi => tgi::error_body(status, message),
             Api::LlamaCpp => llamacpp::error_body(status, message),
-            _ => unreachable!("written in the other helper's branch"),
         }
     }
 }
@@ -230,32 +249,83 @@ pub fn tokens(text: &str) -> Vec<&str> {
     tokens
 }
 
-/// The JSON object a request body must be.
+// Helpers the dialect writers share.
+
+/// Appends one SSE event: an `event:` line when the API names its events,
+/// then the JSON on a single `data:` line (serde_json escapes every line
+/// break inside a string, so one line always holds it).
+pub fn write_event(out: &mut Vec<u8>, event: Option<&str>, data: &impl Serialize) {
+    if let Some(event) = event {
+        out.extend_from_slice(b"event: ");
+        out.extend_from_slice(event.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"data: ");
+    write_json(out, data);
+    out.extend_from_slice(b"\n\n");
+}
+
+/// Appends `value` as compact JSON.
+pub fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    // The writers' values are `Value`s and plain structs of strings and
+    // numbers, which always serialize; writing to memory cannot fail.
+    serde_json::to_writer(out, value).expect("a wire value serializes");
+}
+
+/// `value` as a compact JSON body.
+pub fn json_body(value: &impl Serialize) -> Vec<u8> {
+    let mut body = Vec::new();
+    write_json(&mut body, value);
+    body
+}
+
+/// A request body as the JSON object every API expects.
 pub fn request_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     match serde_json::from_slice(body) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err("the request body is not a JSON object".to_owned()),
-        Err(err) => Err(format!("the request body is not JSON: {err}")),
+        Ok(_) => Err("the request body must be a JSON object".to_owned()),
+        Err(err) => Err(format!("the request body is not valid JSON: {err}")),
     }
+}
+
+/// Whether `key` of a request object is `true`.
+pub fn is_true(object: &Map<String, Value>, key: &str) -> bool {
+    object.get(key) == Some(&Value::Bool(true))
+}
+
+/// A request's member as a count (a token limit), when it is one.
+pub fn count(object: &Map<String, Value>, key: &str) -> Option<u64> {
+    object.get(key).and_then(Value::as_u64)
+}
+
+/// A request's member as a string (the model), when it is one.
+pub fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Collects the text of a message's content in the shapes the APIs take:
+/// a string, or an array of parts that are strings or objects with a
+/// `text` string (`{"type":"text","text":…}`, `input_text`, Gemini's parts).
+pub fn content_texts<'a>(content: &'a Value, texts: &mut Vec<&'a str>) {
+    match content {
+        Value::String(text) => texts.push(text),
+        Value::Array(parts) => texts.extend(parts.iter().filter_map(|part| match part {
+            Value::String(text) => Some(text.as_str()),
+            _ => part.get("text").and_then(Value::as_str),
+        })),
+        _ => {}
+    }
+}
+
+/// The prompt's tokens: its texts joined with spaces, counted as
+/// [`tokens`] counts them.
+pub fn prompt_tokens(texts: &[&str]) -> u64 {
+    count_tokens(&texts.join(" "))
 }
 
 /// The tokens of a request's prompt text, for [`Ask::input_tokens`].
 pub fn count_tokens(text: &str) -> u64 {
     tokens(text).len() as u64
-}
-
-/// Appends `value` as one line of JSON text (no newline).
-pub fn write_json(value: &impl Serialize, out: &mut Vec<u8>) {
-    // The writers' values are plain structs of strings and numbers, which
-    // always serialize; writing to a Vec cannot fail.
-    serde_json::to_writer(out, value).expect("a wire value serializes");
-}
-
-/// One SSE event whose data is `value`: `data: {…}` and a blank line.
-pub fn sse_data(value: &impl Serialize, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"data: ");
-    write_json(value, out);
-    out.extend_from_slice(b"\n\n");
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ impl Speak for OllamaSpeaker {
     }
 
     fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
-        wire::write_json(&ErrorBody { error: message }, out);
+        wire::write_json(out, &ErrorBody { error: message });
         out.push(b'\n');
     }
 }
@@ -204,7 +204,7 @@ pub fn whole(
 /// Ollama's error body, whatever the status: `{"error":"…"}`.
 pub fn error_body(message: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    wire::write_json(&ErrorBody { error: message }, &mut out);
+    wire::write_json(&mut out, &ErrorBody { error: message });
     out
 }
 
@@ -227,6 +227,7 @@ fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
     let done = line.end.is_some();
     match endpoint {
         Endpoint::Chat => wire::write_json(
+            out,
             &ChatLine {
                 model: line.model,
                 created_at: &line.created_at,
@@ -238,9 +239,9 @@ fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
                 done,
                 metrics,
             },
-            out,
         ),
         Endpoint::Generate => wire::write_json(
+            out,
             &GenerateLine {
                 model: line.model,
                 created_at: &line.created_at,
@@ -249,7 +250,6 @@ fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
                 done_reason,
                 metrics,
             },
-            out,
         ),
     }
     out.push(b'\n');

@@ -3,11 +3,15 @@
 //! `response.output_text.delta`; the stream ends at `response.completed`,
 //! `response.incomplete` or `response.failed`, which carry the final
 //! `response` object. A whole (non-streaming) response is that object.
+//! [`write`] writes them, for `ssecat serve`.
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::gather;
 use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
+
+mod write;
+pub use write::{ask, speaker, whole};
 
 const RESPONSE: Step<'static> = Step::Key("response");
 
