@@ -542,3 +542,5 @@ fn record_error(
 mod document_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests_local;
