@@ -144,7 +144,8 @@ impl Speak for OllamaSpeaker {
             text,
             end: None,
         };
-        write_line(self.endpoint, &line, out);
+        write_object(self.endpoint, &line, out);
+        out.push(b'\n');
     }
 
     fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
@@ -154,7 +155,8 @@ impl Speak for OllamaSpeaker {
             text: "",
             end: Some((finish, self.measured_metrics())),
         };
-        write_line(self.endpoint, &line, out);
+        write_object(self.endpoint, &line, out);
+        out.push(b'\n');
     }
 
     fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
@@ -195,8 +197,7 @@ pub fn whole(
     };
     let mut out = Vec::new();
     // Written whole (gin's `c.JSON`), with no newline after it.
-    write_line(endpoint, &line, &mut out);
-    out.pop();
+    write_object(endpoint, &line, &mut out);
     out
 }
 
@@ -216,8 +217,8 @@ struct Line<'a> {
     end: Option<(Finish, Metrics)>,
 }
 
-/// Writes `line` in the endpoint's shape, with its newline.
-fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
+/// Writes `line` as the endpoint's JSON object.
+fn write_object(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
     let done_reason = line.end.as_ref().map(|(finish, _)| match finish {
         Finish::Stop => "stop",
         Finish::Length => "length",
@@ -251,7 +252,6 @@ fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
             out,
         ),
     }
-    out.push(b'\n');
 }
 
 /// `api.ChatResponse`: `done_reason` comes before `done`.
