@@ -23,24 +23,28 @@ pub enum Endpoint {
 /// streamed unless `"stream": false`.
 pub fn ask(endpoint: Endpoint, body: &[u8]) -> Result<Ask, String> {
     let request = wire::request_object(body)?;
-    let prompt = match endpoint {
+    let texts: Vec<&str> = match endpoint {
         Endpoint::Chat => request
             .get("messages")
             .and_then(Value::as_array)
             .map(|messages| {
-                let contents: Vec<&str> = messages
+                messages
                     .iter()
-                    .map(|message| text_of(message.get("content")))
-                    .collect();
-                contents.join(" ")
+                    .filter_map(|message| message.get("content")?.as_str())
+                    .collect()
             })
             .unwrap_or_default(),
-        Endpoint::Generate => [
-            text_of(request.get("system")),
-            text_of(request.get("prompt")),
-        ]
-        .join(" "),
+        Endpoint::Generate => ["system", "prompt"]
+            .iter()
+            .filter_map(|key| request.get(*key)?.as_str())
+            .collect(),
     };
+    // Joined by spaces, with nothing for a message without text.
+    let prompt = texts
+        .into_iter()
+        .filter(|text| !text.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Ask {
         model: request
             .get("model")
@@ -54,11 +58,6 @@ pub fn ask(endpoint: Endpoint, body: &[u8]) -> Result<Ask, String> {
         input_tokens: wire::count_tokens(&prompt),
         ..Ask::default()
     })
-}
-
-/// A string's text; "" for anything else.
-fn text_of(value: Option<&Value>) -> &str {
-    value.and_then(Value::as_str).unwrap_or_default()
 }
 
 /// Writes a streamed answer as Ollama does: a line per chunk, then a `done`
@@ -145,7 +144,8 @@ impl Speak for OllamaSpeaker {
             text,
             end: None,
         };
-        write_line(self.endpoint, &line, out);
+        write_object(self.endpoint, &line, out);
+        out.push(b'\n');
     }
 
     fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
@@ -155,7 +155,8 @@ impl Speak for OllamaSpeaker {
             text: "",
             end: Some((finish, self.measured_metrics())),
         };
-        write_line(self.endpoint, &line, out);
+        write_object(self.endpoint, &line, out);
+        out.push(b'\n');
     }
 
     fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
@@ -196,8 +197,7 @@ pub fn whole(
     };
     let mut out = Vec::new();
     // Written whole (gin's `c.JSON`), with no newline after it.
-    write_line(endpoint, &line, &mut out);
-    out.pop();
+    write_object(endpoint, &line, &mut out);
     out
 }
 
@@ -217,8 +217,8 @@ struct Line<'a> {
     end: Option<(Finish, Metrics)>,
 }
 
-/// Writes `line` in the endpoint's shape, with its newline.
-fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
+/// Writes `line` as the endpoint's JSON object.
+fn write_object(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
     let done_reason = line.end.as_ref().map(|(finish, _)| match finish {
         Finish::Stop => "stop",
         Finish::Length => "length",
@@ -252,7 +252,6 @@ fn write_line(endpoint: Endpoint, line: &Line<'_>, out: &mut Vec<u8>) {
             },
         ),
     }
-    out.push(b'\n');
 }
 
 /// `api.ChatResponse`: `done_reason` comes before `done`.
@@ -352,4 +351,27 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
     };
     let year = year_of_era + era * 400 + u64::from(month <= 2);
     (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_nano;
+
+    #[test]
+    fn times_are_written_as_go_marshals_them() {
+        assert_eq!(rfc3339_nano(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339_nano(1_731_578_400, 100_000_000),
+            "2024-11-14T10:00:00.1Z"
+        );
+        assert_eq!(
+            rfc3339_nano(951_868_799, 123_456_789),
+            "2000-02-29T23:59:59.123456789Z"
+        );
+        assert_eq!(
+            rfc3339_nano(1_709_251_200, 5),
+            "2024-03-01T00:00:00.000000005Z"
+        );
+        assert_eq!(rfc3339_nano(u64::MAX, 0), "9999-12-31T23:59:59Z");
+    }
 }

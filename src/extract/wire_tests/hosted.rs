@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use serde_json::Value;
 
-use super::wire::{self, Answer, Api, Ask, Finish};
-use super::*;
+use crate::extract::wire::{self, Answer, Api, Ask, Finish};
+use crate::extract::*;
 use crate::sse::Decoder;
 
 /// Quotes, a backslash, a line break and characters of 2 to 4 bytes: what
