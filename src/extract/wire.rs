@@ -63,6 +63,18 @@ impl Api {
         }
     }
 
+    /// The id of the `number`th answer, as this API shapes its ids.
+    pub fn answer_id(self, number: u64) -> String {
+        match self {
+            Api::OpenAiChat => format!("chatcmpl-ssecat{number:08}"),
+            Api::OpenAiResponses => format!("resp_ssecat{number:08}"),
+            Api::Anthropic => format!("msg_ssecat{number:08}"),
+            // A UUID.
+            Api::Cohere => format!("55ec0a70-0000-4000-8000-{number:012x}"),
+            _ => format!("ssecat{number:08}"),
+        }
+    }
+
     /// The dialect this API's answers are read with.
     pub fn dialect(self) -> Dialect {
         match self {

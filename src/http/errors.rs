@@ -47,6 +47,12 @@ pub(super) fn request_error(err: reqwest::Error, url: &Url) -> anyhow::Error {
         ))
         .into();
     }
+    if reset_before_response(&err) {
+        return Failure::EmptyReply(format!(
+            "empty reply: {host}{port} reset the connection without sending a response"
+        ))
+        .into();
+    }
     let unresolved = causes(&err).any(|cause| cause.to_string().starts_with("dns error"));
     let cause = cause_chain(err);
     if unresolved {
@@ -85,6 +91,17 @@ pub(super) fn closed_before_response(err: &reqwest::Error) -> bool {
             .downcast_ref::<hyper::Error>()
             .is_some_and(hyper::Error::is_incomplete_message)
     })
+}
+
+/// Whether the server reset the connection (TCP RST) once it was made,
+/// before a response head came.
+fn reset_before_response(err: &reqwest::Error) -> bool {
+    !err.is_connect()
+        && causes(err).any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset)
+        })
 }
 
 /// `err` and its causes, outermost first.

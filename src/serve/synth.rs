@@ -72,7 +72,7 @@ impl Synthesis {
             return error_reply(api, code, &message, retry_after);
         }
         let answer = Answer {
-            id: format!("ssecat{number:08}"),
+            id: api.answer_id(number),
             model: ask.model.clone().unwrap_or_else(|| "ssecat".to_owned()),
             created: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
