@@ -69,6 +69,24 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand serve 'Serve streams: mock every LLM streaming API, or replay recordings with their timing'
+        }
+        &'ssecat;serve'= {
+            cand --listen 'Where to listen, ADDR:PORT (port 0 picks a free one)'
+            cand --text 'Answer every LLM streaming API with this text: TEXT, or @FILE'
+            cand --ttft 'Time to the first token'
+            cand --itl 'Time between chunks (inter-token latency); for .sse and .ndjson files, between events'
+            cand --tps 'Tokens per second, instead of --itl'
+            cand --tokens-per-chunk 'Tokens in each chunk'
+            cand --jitter 'Vary each gap at random by up to this much, either way'
+            cand --seed 'The seed of --jitter''s random numbers, for runs that repeat'
+            cand --speed 'Replay this many times faster (2 halves every wait)'
+            cand --fault 'Fail on purpose, to test clients: cut-after=N, stall-after=N, error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to fail the first request and every Nth after it only (repeatable)'
+            cand --no-delay 'Replay without waiting: every chunk at once'
+            cand -s 'Log nothing but errors (no line per request)'
+            cand --silent 'Log nothing but errors (no line per request)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
     ]
     $completions[$command]

@@ -307,7 +307,13 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve streams: mock every LLM streaming API, or replay recordings with their timing
+    ///
+    /// Each request is answered as it arrives, its chunks sent at their times
+    /// (measured from the request, so waits never add up). The first line on
+    /// standard error is "ssecat: listening on http://HOST:PORT"; then one line
+    /// a request, when its response is over.
     #[command(after_help = format!("Examples:\n{SERVE_EXAMPLES}"))]
+    #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{SERVE_EXAMPLES}", exit_code::serve_table(HELP_WIDTH)))]
     Serve(ServeArgs),
 }
 
@@ -405,6 +411,8 @@ pub enum Generate {
     Elvish,
     /// The man page, roff
     Man,
+    /// The man page of ssecat serve, roff
+    ManServe,
 }
 
 /// When to colour the output.

@@ -84,14 +84,32 @@ impl Code {
     }
 }
 
+/// The codes `ssecat serve` exits with, and what each means for it.
+pub const SERVE: [(Code, &str); 5] = [
+    (Code::Success, "stopped by Ctrl-C (SIGINT) or SIGTERM"),
+    (Code::Failure, "a file (--text @FILE, a recording) could not be read"),
+    (Code::Usage, "usage error (bad flag or value, an unknown --fault)"),
+    (Code::Connect, "could not listen on the address (in use, not allowed)"),
+    (Code::Unreadable, "a recording that cannot be read as one (its line and what is wrong)"),
+];
+
 /// The codes as `--help` lists them: each with its meaning, wrapped to
 /// `width` columns, further lines indented under it.
 pub fn table(width: usize) -> String {
+    wrapped(Code::ALL.map(|code| (code, code.meaning())), width)
+}
+
+/// `ssecat serve`'s codes, as its `--help` lists them.
+pub fn serve_table(width: usize) -> String {
+    wrapped(SERVE, width)
+}
+
+fn wrapped<const N: usize>(codes: [(Code, &str); N], width: usize) -> String {
     let mut table = String::new();
-    for code in Code::ALL {
+    for (code, meaning) in codes {
         let mut line = format!("  {}  ", code.number());
         let mut words_on_line = 0;
-        for word in code.meaning().split(' ') {
+        for word in meaning.split(' ') {
             if line.len() + word.len() > width && words_on_line > 0 {
                 table.push_str(line.trim_end());
                 table.push('\n');

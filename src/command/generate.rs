@@ -10,8 +10,8 @@ use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{bold, roman, Roff};
 
-use crate::cli::{Cli, Generate, EXAMPLES};
-use crate::exit_code::Code;
+use crate::cli::{Cli, Generate, EXAMPLES, SERVE_EXAMPLES};
+use crate::exit_code::{self, Code};
 use crate::failure::OutputError;
 
 /// The DESCRIPTION section, after the one-line summary.
@@ -21,6 +21,18 @@ decodes its Server-Sent Events as they arrive and prints each one as soon as \
 it is decoded: as canonical SSE, data only, JSON lines, the answer text of an \
 LLM token stream, one JSON object with the whole LLM response, or the bytes \
 as received.";
+
+/// The DESCRIPTION section of `ssecat serve`'s page.
+const SERVE_DESCRIPTION: &str = "\
+ssecat serve is an HTTP server for testing clients of streaming APIs. With \
+--text it answers every LLM streaming API that ssecat reads, each at its \
+usual path and in its exact wire format (OpenAI Chat Completions and \
+Responses, Anthropic Messages, Gemini, Cohere v2, Ollama, Hugging Face TGI, \
+llama.cpp), at the pace asked for. Given recordings made with ssecat \
+--record, it replays them: the same status, headers and bytes, each chunk at \
+its recorded time. A .sse or .ndjson file is served at once, or an event \
+every --itl. --fault makes it fail on purpose. Its first line on standard \
+error says where it listens; then one line a request.";
 
 /// The ENVIRONMENT section: each variable and what it does.
 const ENVIRONMENT: [(&str, &str); 6] = [
@@ -74,6 +86,7 @@ pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
         Generate::Powershell => Shell::PowerShell,
         Generate::Elvish => Shell::Elvish,
         Generate::Man => return man_page(cmd, out),
+        Generate::ManServe => return serve_man_page(cmd, out),
     };
     let mut cmd = for_completions(cmd);
     clap_complete::generate(shell, &mut cmd, "ssecat", out);
@@ -94,51 +107,102 @@ fn for_completions(cmd: Command) -> Command {
 
 /// The man page: clap_mangen's sections, then the exit codes, examples and
 /// environment. No date, so the same source gives the same page.
-fn man_page(cmd: clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
-    let man = Man::new(cmd);
-    // Written here: clap_mangen's title drops the empty date argument, and
-    // with it the place of the others.
-    let version = env!("CARGO_PKG_VERSION");
-    let mut page =
-        format!(".TH SSECAT 1 \"\" \"ssecat {version}\" \"User Commands\"\n").into_bytes();
-    man.render_name_section(&mut page)?;
-    man.render_synopsis_section(&mut page)?;
+fn man_page(cmd: Command, out: &mut Vec<u8>) -> io::Result<()> {
+    let codes = Code::ALL.map(|code| (code, code.meaning()));
+    let page = Page {
+        title: "SSECAT",
+        description: DESCRIPTION,
+        codes: &codes,
+        examples: EXAMPLES,
+        environment: &ENVIRONMENT,
+        see_also: "ssecat-serve(1)",
+    };
+    page.write(cmd, out)
+}
 
-    let mut sections = Roff::new();
-    sections
-        .control("SH", ["DESCRIPTION"])
-        .text([roman(DESCRIPTION)]);
-    sections.to_writer(&mut page)?;
-    man.render_options_section(&mut page)?;
+/// The man page of `ssecat serve`, `man ssecat-serve`.
+fn serve_man_page(cmd: Command, out: &mut Vec<u8>) -> io::Result<()> {
+    let serve = cmd
+        .find_subcommand("serve")
+        .expect("serve is a command")
+        .clone()
+        .name("ssecat-serve")
+        .bin_name("ssecat serve")
+        .version(env!("CARGO_PKG_VERSION"));
+    let page = Page {
+        title: "SSECAT-SERVE",
+        description: SERVE_DESCRIPTION,
+        codes: &exit_code::SERVE,
+        examples: SERVE_EXAMPLES,
+        environment: &[],
+        see_also: "ssecat(1)",
+    };
+    page.write(serve, out)
+}
 
-    let mut sections = Roff::new();
-    sections.control("SH", ["EXIT STATUS"]);
-    for code in Code::ALL {
+/// What a man page says besides the options clap_mangen renders.
+struct Page<'a> {
+    title: &'a str,
+    description: &'a str,
+    codes: &'a [(Code, &'a str)],
+    examples: &'a str,
+    environment: &'a [(&'a str, &'a str)],
+    see_also: &'a str,
+}
+
+impl Page<'_> {
+    fn write(&self, cmd: Command, out: &mut Vec<u8>) -> io::Result<()> {
+        let man = Man::new(cmd);
+        // Written here: clap_mangen's title drops the empty date argument,
+        // and with it the place of the others.
+        let (title, version) = (self.title, env!("CARGO_PKG_VERSION"));
+        let mut page =
+            format!(".TH {title} 1 \"\" \"ssecat {version}\" \"User Commands\"\n").into_bytes();
+        man.render_name_section(&mut page)?;
+        man.render_synopsis_section(&mut page)?;
+
+        let mut sections = Roff::new();
         sections
-            .control("TP", [])
-            .text([bold(code.number().to_string())])
-            .text([roman(code.meaning())]);
-    }
-    sections.control("SH", ["EXAMPLES"]).control("nf", []);
-    for example in EXAMPLES.lines() {
-        sections.text([roman(example.trim())]);
-    }
-    sections.control("fi", []).control("SH", ["ENVIRONMENT"]);
-    for (name, meaning) in ENVIRONMENT {
-        sections
-            .control("TP", [])
-            .text([bold(name)])
-            .text([roman(meaning)]);
-    }
-    sections.to_writer(&mut page)?;
-    man.render_version_section(&mut page)?;
+            .control("SH", ["DESCRIPTION"])
+            .text([roman(self.description)]);
+        sections.to_writer(&mut page)?;
+        man.render_options_section(&mut page)?;
 
-    // Each piece rendered apart starts with the same definition of the
-    // apostrophe string: once is enough.
-    let page = String::from_utf8(page).expect("roff output is UTF-8");
-    out.extend_from_slice(APOSTROPHE_DEFINITION.as_bytes());
-    out.extend_from_slice(page.replace(APOSTROPHE_DEFINITION, "").as_bytes());
-    Ok(())
+        let mut sections = Roff::new();
+        sections.control("SH", ["EXIT STATUS"]);
+        for (code, meaning) in self.codes {
+            sections
+                .control("TP", [])
+                .text([bold(code.number().to_string())])
+                .text([roman(*meaning)]);
+        }
+        sections.control("SH", ["EXAMPLES"]).control("nf", []);
+        for example in self.examples.lines() {
+            sections.text([roman(example.trim())]);
+        }
+        sections.control("fi", []);
+        if !self.environment.is_empty() {
+            sections.control("SH", ["ENVIRONMENT"]);
+        }
+        for (name, meaning) in self.environment {
+            sections
+                .control("TP", [])
+                .text([bold(*name)])
+                .text([roman(*meaning)]);
+        }
+        sections
+            .control("SH", ["SEE ALSO"])
+            .text([roman(self.see_also)]);
+        sections.to_writer(&mut page)?;
+        man.render_version_section(&mut page)?;
+
+        // Each piece rendered apart starts with the same definition of the
+        // apostrophe string: once is enough.
+        let page = String::from_utf8(page).expect("roff output is UTF-8");
+        out.extend_from_slice(APOSTROPHE_DEFINITION.as_bytes());
+        out.extend_from_slice(page.replace(APOSTROPHE_DEFINITION, "").as_bytes());
+        Ok(())
+    }
 }
 
 /// What the `roff` crate puts at the start of every document it renders.
@@ -204,5 +268,21 @@ mod tests {
             assert!(sections.contains(&wanted), "no {wanted} in {sections:?}");
         }
         assert!(!page.contains("\\-\\-generate"), "--generate is hidden");
+        assert!(sections.contains(&".SH \"SEE ALSO\""), "{sections:?}");
+    }
+
+    #[test]
+    fn serve_has_a_page_of_its_own() {
+        let mut page = Vec::new();
+        write(Generate::ManServe, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("\n.TH SSECAT-SERVE 1 "), "{page}");
+        assert!(page.contains("\n\\fBssecat serve\\fR [\\fB\\-\\-listen\\fR]"), "{page}");
+        let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+        for wanted in [".SH SYNTHESIS", ".SH REPLAY", ".SH FAULTS", ".SH \"EXIT STATUS\""] {
+            assert!(sections.contains(&wanted), "no {wanted} in {sections:?}");
+        }
+        assert!(!sections.contains(&".SH ENVIRONMENT"), "{sections:?}");
+        assert!(page.contains("could not listen on the address"), "{page}");
     }
 }

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 const REGENERATE: &str = "SSECAT_REGENERATE";
 
 /// Each `--generate` kind and the file that holds its output.
-const GENERATED: [(&str, &str); 6] = [
+const GENERATED: [(&str, &str); 7] = [
     ("bash", "completions/ssecat.bash"),
     ("zsh", "completions/_ssecat"),
     ("fish", "completions/ssecat.fish"),
     ("powershell", "completions/_ssecat.ps1"),
     ("elvish", "completions/ssecat.elv"),
     ("man", "man/ssecat.1"),
+    ("man-serve", "man/ssecat-serve.1"),
 ];
 
 fn in_repo(path: &str) -> PathBuf {
