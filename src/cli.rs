@@ -24,7 +24,9 @@ pub const EXAMPLES: &str =
 // -h ends with the examples; --help (and the man page) adds the exit codes.
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
 #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
-#[command(override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...")]
+#[command(
+    override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]..."
+)]
 // `ssecat serve` is the command; a file or host of that name is `./serve`
 // or `http://serve`.
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -248,6 +250,18 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,
 
+    /// Write a timed recording of the exchange to FILE (JSON Lines)
+    ///
+    /// The request (credential headers, headers from env: and keys in the
+    /// query as "<redacted>"), each response's status and headers, every body
+    /// chunk as received with its arrival in milliseconds since the request
+    /// was sent, and how each response ended. Each line is flushed as it is
+    /// written. `ssecat FILE` reads it as input (with the recorded timing
+    /// for --stats) and `ssecat serve FILE` replays it. A URL only; the
+    /// format is in the guide, "Recordings".
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub record: Option<PathBuf>,
+
     /// When to colour the output: auto, always or never
     ///
     /// Colour applies to sse, jsonl and final output. auto colours on a terminal, unless NO_COLOR is set and not empty;
@@ -306,7 +320,8 @@ pub enum Command {
 }
 
 /// Example commands of `ssecat serve`.
-pub const SERVE_EXAMPLES: &str = "  ssecat serve --text 'Hello there, world!' --ttft 200ms --itl 20ms
+pub const SERVE_EXAMPLES: &str =
+    "  ssecat serve --text 'Hello there, world!' --ttft 200ms --itl 20ms
   ssecat serve --listen 127.0.0.1:0 recorded.jsonl
   ssecat serve --text @answer.txt --fault cut-after=5,every=2";
 
@@ -330,7 +345,12 @@ pub struct ServeArgs {
     ///
     /// OpenAI Chat and Responses, Anthropic, Gemini, Cohere, Ollama, TGI and
     /// llama.cpp, each at its usual path and in its own wire format.
-    #[arg(long, value_name = "TEXT|@FILE", required_unless_present = "files", help_heading = "Synthesis")]
+    #[arg(
+        long,
+        value_name = "TEXT|@FILE",
+        required_unless_present = "files",
+        help_heading = "Synthesis"
+    )]
     pub text: Option<String>,
 
     /// Time to the first token
@@ -467,6 +487,7 @@ impl Cli {
             (self.idle_timeout.is_some(), "--idle-timeout"),
             (self.max_time.is_some(), "--max-time"),
             (self.reconnect.is_some(), "--reconnect"),
+            (self.record.is_some(), "--record"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -543,7 +564,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => number / 1e3,
         "us" | "µs" => number / 1e6,
         "" if number == 0.0 => 0.0,
-        "" => return Err(format!("{text:?} needs a unit: ms, s or us (such as {text}ms)")),
+        "" => {
+            return Err(format!(
+                "{text:?} needs a unit: ms, s or us (such as {text}ms)"
+            ))
+        }
         _ => return Err(format!("unknown unit {unit:?}: use ms, s or us")),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} is too long"))
@@ -601,7 +626,16 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        for bad in ["", "20", "ms", "-1ms", "1h", "1e3ms", "1..2s", "99999999999999999999s"] {
+        for bad in [
+            "",
+            "20",
+            "ms",
+            "-1ms",
+            "1h",
+            "1e3ms",
+            "1..2s",
+            "99999999999999999999s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -610,7 +644,9 @@ mod tests {
     fn serve_and_its_namesakes() {
         let parse = |args: &[&str]| Cli::try_parse_from([&["ssecat"], args].concat());
         let serve = parse(&["serve", "--text", "hi"]).unwrap();
-        assert!(matches!(serve.command, Some(Command::Serve(ref args)) if args.text.as_deref() == Some("hi")));
+        assert!(
+            matches!(serve.command, Some(Command::Serve(ref args)) if args.text.as_deref() == Some("hi"))
+        );
         for namesake in [["./serve"], ["http://serve"], ["./bench"]] {
             let cli = parse(&namesake).unwrap();
             assert!(cli.command.is_none());
@@ -618,7 +654,10 @@ mod tests {
         }
         let method_first = parse(&["GET", "http://serve"]).unwrap();
         assert_eq!(method_first.second.as_deref(), Some("http://serve"));
-        assert!(parse(&["serve"]).is_err(), "serve needs --text or a recording");
+        assert!(
+            parse(&["serve"]).is_err(),
+            "serve needs --text or a recording"
+        );
         assert!(parse(&["--text", "serve", "--text", "hi"]).is_err());
     }
 

@@ -192,7 +192,10 @@ mod tests {
                 "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
                 Api::Gemini,
             ),
-            ("/v1beta/models/gemini-2.0-flash:generateContent", Api::Gemini),
+            (
+                "/v1beta/models/gemini-2.0-flash:generateContent",
+                Api::Gemini,
+            ),
             ("/v2/chat", Api::Cohere),
             ("/api/chat", Api::OllamaChat),
             ("/api/generate", Api::OllamaGenerate),
