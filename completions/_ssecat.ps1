@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the response body to FILE, byte for byte as received')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write a timed recording of the exchange to FILE (JSON Lines)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always or never')
             [CompletionResult]::new('--colour', '--colour', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always or never')
             [CompletionResult]::new('--stats-json', '--stats-json', [CompletionResultType]::ParameterName, 'Write the statistics as one JSON object to FILE (- for standard error)')
@@ -72,6 +73,37 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve streams: mock every LLM streaming API, or replay recordings with their timing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssecat;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where to listen, ADDR:PORT (port 0 picks a free one)')
+            [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Answer every LLM streaming API with this text: TEXT, or @FILE')
+            [CompletionResult]::new('--ttft', '--ttft', [CompletionResultType]::ParameterName, 'Time to the first token')
+            [CompletionResult]::new('--itl', '--itl', [CompletionResultType]::ParameterName, 'Time between chunks (inter-token latency); for .sse and .ndjson files, between events')
+            [CompletionResult]::new('--tps', '--tps', [CompletionResultType]::ParameterName, 'Tokens per second, instead of --itl')
+            [CompletionResult]::new('--tokens-per-chunk', '--tokens-per-chunk', [CompletionResultType]::ParameterName, 'Tokens in each chunk')
+            [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'Vary each gap at random by up to this much, either way')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'The seed of --jitter''s random numbers, for runs that repeat')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'Replay this many times faster (2 halves every wait)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Fail on purpose, to test clients: cut-after=N, stall-after=N, error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to fail every Nth request only (repeatable)')
+            [CompletionResult]::new('--no-delay', '--no-delay', [CompletionResultType]::ParameterName, 'Replay without waiting: every chunk at once')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Log nothing but errors (no line per request)')
+            [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'Log nothing but errors (no line per request)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ssecat;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve streams: mock every LLM streaming API, or replay recordings with their timing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssecat;help;serve' {
+            break
+        }
+        'ssecat;help;help' {
             break
         }
     })

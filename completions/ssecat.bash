@@ -16,6 +16,18 @@ _ssecat() {
             ",$1")
                 cmd="ssecat"
                 ;;
+            ssecat,help)
+                cmd="ssecat__subcmd__help"
+                ;;
+            ssecat,serve)
+                cmd="ssecat__subcmd__serve"
+                ;;
+            ssecat__subcmd__help,help)
+                cmd="ssecat__subcmd__help__subcmd__help"
+                ;;
+            ssecat__subcmd__help,serve)
+                cmd="ssecat__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -23,7 +35,7 @@ _ssecat() {
 
     case "${cmd}" in
         ssecat)
-            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --colour --color --verbose --silent --strict --stats --stats-json --help --version"
+            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --record --colour --color --verbose --silent --strict --stats --stats-json --help --version serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +149,10 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -146,6 +162,102 @@ _ssecat() {
                     return 0
                     ;;
                 --stats-json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssecat__subcmd__help)
+            opts="serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssecat__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssecat__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssecat__subcmd__serve)
+            opts="-s -h --listen --text --ttft --itl --tps --tokens-per-chunk --jitter --seed --speed --no-delay --fault --silent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --text)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttft)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --itl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens-per-chunk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jitter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -o 'Write the output to FILE instead of standard output'
             cand --output 'Write the output to FILE instead of standard output'
             cand --save 'Also write the response body to FILE, byte for byte as received'
+            cand --record 'Write a timed recording of the exchange to FILE (JSON Lines)'
             cand --color 'When to colour the output: auto, always or never'
             cand --colour 'When to colour the output: auto, always or never'
             cand --stats-json 'Write the statistics as one JSON object to FILE (- for standard error)'
@@ -69,6 +70,33 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand serve 'Serve streams: mock every LLM streaming API, or replay recordings with their timing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;serve'= {
+            cand --listen 'Where to listen, ADDR:PORT (port 0 picks a free one)'
+            cand --text 'Answer every LLM streaming API with this text: TEXT, or @FILE'
+            cand --ttft 'Time to the first token'
+            cand --itl 'Time between chunks (inter-token latency); for .sse and .ndjson files, between events'
+            cand --tps 'Tokens per second, instead of --itl'
+            cand --tokens-per-chunk 'Tokens in each chunk'
+            cand --jitter 'Vary each gap at random by up to this much, either way'
+            cand --seed 'The seed of --jitter''s random numbers, for runs that repeat'
+            cand --speed 'Replay this many times faster (2 halves every wait)'
+            cand --fault 'Fail on purpose, to test clients: cut-after=N, stall-after=N, error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to fail every Nth request only (repeatable)'
+            cand --no-delay 'Replay without waiting: every chunk at once'
+            cand -s 'Log nothing but errors (no line per request)'
+            cand --silent 'Log nothing but errors (no line per request)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ssecat;help'= {
+            cand serve 'Serve streams: mock every LLM streaming API, or replay recordings with their timing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;help;serve'= {
+        }
+        &'ssecat;help;help'= {
         }
     ]
     $completions[$command]
