@@ -41,7 +41,9 @@ pub struct Cli {
     /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
     /// POST when a body is given. *.ndjson and *.jsonl files are read as
     /// newline-delimited JSON, and so is any FILE or - that starts with { or
-    /// [ (a whole JSON document when its first line is not a whole value).
+    /// [ (a whole JSON document when its first line is not a whole value). A
+    /// recording of --record is read as the live run read it, whatever its
+    /// name.
     #[arg(value_name = "URL|FILE", required = true)]
     pub first: Option<String>,
 
