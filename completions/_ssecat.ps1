@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of standard output')
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the response body to FILE, byte for byte as received')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write a timed recording of the exchange to FILE (JSON Lines)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always or never')
             [CompletionResult]::new('--colour', '--colour', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always or never')
             [CompletionResult]::new('--stats-json', '--stats-json', [CompletionResultType]::ParameterName, 'Write the statistics as one JSON object to FILE (- for standard error)')

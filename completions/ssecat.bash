@@ -26,7 +26,7 @@ _ssecat() {
 
     case "${cmd}" in
         ssecat)
-            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --colour --color --verbose --silent --strict --stats --stats-json --help --version serve"
+            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --record --colour --color --verbose --silent --strict --stats --stats-json --help --version serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +137,10 @@ _ssecat() {
                     return 0
                     ;;
                 --save)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

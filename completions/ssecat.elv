@@ -45,6 +45,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -o 'Write the output to FILE instead of standard output'
             cand --output 'Write the output to FILE instead of standard output'
             cand --save 'Also write the response body to FILE, byte for byte as received'
+            cand --record 'Write a timed recording of the exchange to FILE (JSON Lines)'
             cand --color 'When to colour the output: auto, always or never'
             cand --colour 'When to colour the output: auto, always or never'
             cand --stats-json 'Write the statistics as one JSON object to FILE (- for standard error)'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ssecat_global_optspecs
-    string join \n generate= H/header= d/data= json= bearer= u/user= last-event-id= proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize o/output= save= color= v/verbose s/silent strict stats stats-json= h/help V/version
+    string join \n generate= H/header= d/data= json= bearer= u/user= last-event-id= proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize o/output= save= record= color= v/verbose s/silent strict stats stats-json= h/help V/version
 end
 
 function __fish_ssecat_needs_command
@@ -64,6 +64,7 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l event -d 'Keep only event
 complete -c ssecat -n "__fish_ssecat_needs_command" -l max-event-size -d 'Largest line or event accepted' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s o -l output -d 'Write the output to FILE instead of standard output' -r -F
 complete -c ssecat -n "__fish_ssecat_needs_command" -l save -d 'Also write the response body to FILE, byte for byte as received' -r -F
+complete -c ssecat -n "__fish_ssecat_needs_command" -l record -d 'Write a timed recording of the exchange to FILE (JSON Lines)' -r -F
 complete -c ssecat -n "__fish_ssecat_needs_command" -l color -l colour -d 'When to colour the output: auto, always or never' -r -f -a "auto\t'On a terminal, unless the NO_COLOR environment variable is set'
 always\t''
 never\t''"

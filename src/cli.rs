@@ -45,7 +45,9 @@ pub struct Cli {
     /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
     /// POST when a body is given. *.ndjson and *.jsonl files are read as
     /// newline-delimited JSON, and so is any FILE or - that starts with { or
-    /// [ (a whole JSON document when its first line is not a whole value).
+    /// [ (a whole JSON document when its first line is not a whole value). A
+    /// recording of --record is read as the live run read it, whatever its
+    /// name.
     #[arg(value_name = "URL|FILE", required = true)]
     pub first: Option<String>,
 
@@ -253,6 +255,18 @@ pub struct Cli {
     /// every response's body is appended.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,
+
+    /// Write a timed recording of the exchange to FILE (JSON Lines)
+    ///
+    /// The request (credential headers, headers from env: and keys in the
+    /// query as "<redacted>"), each response's status and headers, every body
+    /// chunk as received with its arrival in milliseconds since the request
+    /// was sent, and how each response ended. Each line is flushed as it is
+    /// written. `ssecat FILE` reads it as input (with the recorded timing
+    /// for --stats) and `ssecat serve FILE` replays it. A URL only; the
+    /// format is in the guide, "Recordings".
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub record: Option<PathBuf>,
 
     /// When to colour the output: auto, always or never
     ///
@@ -487,6 +501,7 @@ impl Cli {
             (self.idle_timeout.is_some(), "--idle-timeout"),
             (self.max_time.is_some(), "--max-time"),
             (self.reconnect.is_some(), "--reconnect"),
+            (self.record.is_some(), "--record"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))

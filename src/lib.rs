@@ -19,6 +19,7 @@ pub mod output;
 pub mod pipeline;
 pub mod plural;
 pub mod progress;
+pub mod recording;
 pub mod secrets;
 pub mod serve;
 pub mod signals;

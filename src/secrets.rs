@@ -1,5 +1,6 @@
 //! The headers that carry credentials: one list for the redirects that
-//! drop them, the masking of `-v`, the clear-text warning and the help.
+//! drop them, the masking of `-v` and `--record`, the clear-text warning
+//! and the help; and the query parameters that carry keys.
 
 /// Request headers that carry credentials: never sent on to another
 /// origin, masked by `-v`. As the help names them; HTTP names match in
@@ -33,6 +34,35 @@ pub fn request_in_words() -> String {
     format!("{} and {last}", rest.join(", "))
 }
 
+/// Query parameters that carry keys (Gemini's `key=`, and the usual others).
+const PARAMETERS: &[&str] = &[
+    "key",
+    "api_key",
+    "api-key",
+    "apikey",
+    "token",
+    "access_token",
+    "auth",
+    "sig",
+    "signature",
+    "password",
+];
+
+/// `query` with the value of each parameter that carries a key replaced
+/// by `mask`.
+pub fn mask_query(query: &str, mask: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
+                format!("{name}={mask}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +78,14 @@ mod tests {
             request_in_words(),
             "Authorization, Proxy-Authorization, Cookie, x-api-key and api-key"
         );
+    }
+
+    #[test]
+    fn query_keys_are_masked() {
+        assert_eq!(
+            mask_query("alt=sse&key=AIzaSECRET", "****"),
+            "alt=sse&key=****"
+        );
+        assert_eq!(mask_query("Token=x&a=1&b", "<x>"), "Token=<x>&a=1&b");
     }
 }

@@ -19,7 +19,7 @@ pub fn print(step: Trace<'_>) {
             let url = request.url();
             let query = url
                 .query()
-                .map(|q| format!("?{}", mask_query(q)))
+                .map(|q| format!("?{}", secrets::mask_query(q, "****")))
                 .unwrap_or_default();
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             let host = url.host_str().unwrap_or_default();
@@ -39,8 +39,11 @@ pub fn print(step: Trace<'_>) {
             )
             .and_then(|()| print_headers(&mut err, '<', response.headers(), &[]))
         }
-        // Told with or without -v, by the caller.
-        Trace::Reconnect { .. } | Trace::NoContent { .. } => Ok(()),
+        // Told with or without -v, by the caller; the body is the output's.
+        Trace::Reconnect { .. }
+        | Trace::NoContent { .. }
+        | Trace::Received(..)
+        | Trace::BodyEnd(_) => Ok(()),
     };
     stderr::say_bytes(&err);
 }
@@ -82,33 +85,6 @@ fn mask(value: &str) -> String {
     }
 }
 
-/// Query parameters that carry keys (Gemini's `key=`, and the usual others).
-const SECRET_PARAMETERS: &[&str] = &[
-    "key",
-    "api_key",
-    "api-key",
-    "apikey",
-    "token",
-    "access_token",
-    "auth",
-    "sig",
-    "signature",
-    "password",
-];
-
-fn mask_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
-                format!("{name}=****")
-            }
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,11 +95,5 @@ mod tests {
         assert_eq!(mask("short-secret"), "****");
         assert_eq!(mask(""), "****");
         assert_eq!(mask("Basic bWU6c2VjcmV0cGFzc3dvcmQ="), "Basic ****");
-    }
-
-    #[test]
-    fn query_keys_are_masked() {
-        assert_eq!(mask_query("alt=sse&key=AIzaSECRET"), "alt=sse&key=****");
-        assert_eq!(mask_query("Token=x&a=1&b"), "Token=****&a=1&b");
     }
 }

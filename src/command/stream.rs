@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::future::Future;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -25,6 +25,7 @@ use crate::output::{
 };
 use crate::pipeline::{Options, Origin, ReadSource, Save, Source, Taps};
 use crate::progress;
+use crate::recording::{Recording, RecordingSource, RecordingWriter};
 use crate::signals::Interrupt;
 use crate::stats::{self, Outcome, Recorder, Stats, Summary};
 use crate::stream;
@@ -52,11 +53,13 @@ pub fn run(cli: &Cli) -> u8 {
     }
     let result = stream(cli, stats.as_mut());
     progress::finish();
-    if let (Some(path), true) = (&cli.save, exit::is_closed_output(&result)) {
-        stderr::say(format_args!(
-            "ssecat: warning: {} holds only what came before the output was closed\n",
-            path.display()
-        ));
+    if exit::is_closed_output(&result) {
+        for path in [&cli.save, &cli.record].into_iter().flatten() {
+            stderr::say(format_args!(
+                "ssecat: warning: {} holds only what came before the output was closed\n",
+                path.display()
+            ));
+        }
     }
     let verdict = stderr::report(&result);
     let Some(stats) = stats.filter(|_| summary) else {
@@ -182,8 +185,16 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             let mut waiting = Waiting::start(false)?;
             return match local {
                 Target::File(path) => {
-                    let file = File::open(&path)
+                    let mut file = File::open(&path)
                         .with_context(|| format!("cannot open {}", path.display()))?;
+                    if let Some(recording) = read_recording(&mut file, &path)? {
+                        let replay = Replay {
+                            recording,
+                            requests,
+                            unlabelled,
+                        };
+                        return replay.drive(cli, options, out, &mut waiting, taps);
+                    }
                     if cli.ndjson || has_json_lines_name(&path) {
                         options.framing = Framing::JsonLines;
                     }
@@ -216,10 +227,18 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     // Created before the request is sent, so a bad path costs no request.
     let out = sink(cli)?;
     let taps = taps(cli, recorder)?;
+    let mut recording = cli
+        .record
+        .clone()
+        .map(RecordingWriter::create)
+        .transpose()?;
     let verbose = cli.verbose;
     let mut trace = |step: http::Trace<'_>| {
         if let Some(requests) = requests.as_deref_mut() {
             record(requests, &step);
+        }
+        if let Some(recording) = &mut recording {
+            recording.trace(&step);
         }
         match step {
             http::Trace::Reconnect {
@@ -250,12 +269,52 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         }
     };
     let mut waiting = Waiting::start(true)?;
-    let source = waiting.block_on(exchange.send(&mut trace))?;
-    let format = cli.format();
-    options.origin = Origin::Response {
-        content_type: source.content_type(),
+    let result = waiting
+        .block_on(exchange.send(&mut trace))
+        .and_then(|source| {
+            options.origin = Origin::Response {
+                content_type: source.content_type(),
+            };
+            let content_type = source.content_type();
+            let (framing, format) =
+                response_framing(cli, source.framing(), content_type, unlabelled);
+            options.framing = framing;
+            drive(source, out, cli, format, &options, &mut waiting, taps)
+        });
+    close_recording(recording, result)
+}
+
+/// Ends the recording as the run ended. A write to it that failed fails
+/// a run that did not fail already.
+fn close_recording(
+    recording: Option<RecordingWriter>,
+    result: anyhow::Result<Ending>,
+) -> anyhow::Result<Ending> {
+    let Some(recording) = recording else {
+        return result;
     };
-    options.framing = match (cli.ndjson, source.framing()) {
+    match (recording.finish(&result), result) {
+        (Err(err), Ok(_)) => Err(err),
+        (Err(err), Err(run)) => {
+            stderr::say(format_args!("ssecat: warning: {err:#}\n"));
+            Err(run)
+        }
+        (Ok(()), result) => result,
+    }
+}
+
+/// How a response's body is read, from the framing its content type
+/// gives, and in which format it is printed: a body that is no stream is
+/// printed as received, with a warning.
+fn response_framing(
+    cli: &Cli,
+    declared: Framing,
+    content_type: Option<String>,
+    unlabelled: Framing,
+) -> (Framing, Format) {
+    let format = cli.format();
+    let structured = matches!(format, Format::Jsonl | Format::Text | Format::Final);
+    let framing = match (cli.ndjson, declared) {
         // --ndjson overrides a server that labels its NDJSON wrongly.
         (true, _) => Framing::JsonLines,
         (false, Framing::Opaque | Framing::Json) if format == Format::Raw => Framing::Opaque,
@@ -265,17 +324,101 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         (false, Framing::Sniff(_)) => unlabelled,
         (false, framing) => framing,
     };
-    let format = if options.framing == Framing::Opaque && format != Format::Raw {
-        let content_type = source.content_type().unwrap_or_default();
+    if framing == Framing::Opaque && format != Format::Raw {
         stderr::say(format_args!(
             "ssecat: warning: the response is {}, not an event stream; printing it as received\n",
-            crate::escape::escape_controls(&content_type)
+            crate::escape::escape_controls(&content_type.unwrap_or_default())
         ));
-        Format::Raw
-    } else {
-        format
-    };
-    drive(source, out, cli, format, &options, &mut waiting, taps)
+        return (framing, Format::Raw);
+    }
+    (framing, format)
+}
+
+/// A recording read as the input.
+struct Replay<'s> {
+    recording: Recording,
+    requests: Option<&'s mut stats::Requests>,
+    unlabelled: Framing,
+}
+
+impl Replay<'_> {
+    /// Reads the recorded bodies as the live run did: with the framing of
+    /// the first response that streamed, the statistics timed as recorded.
+    fn drive(
+        self,
+        cli: &Cli,
+        mut options: Options,
+        out: Box<dyn Write>,
+        waiting: &mut Waiting,
+        taps: Taps<'_>,
+    ) -> anyhow::Result<Ending> {
+        let Replay {
+            recording,
+            requests,
+            unlabelled,
+        } = self;
+        let content_type = recording
+            .streamed()
+            .and_then(|response| response.content_type())
+            .map(str::to_owned);
+        let declared = http::framing_of_content_type(content_type.as_deref());
+        options.origin = Origin::Response {
+            content_type: content_type.clone(),
+        };
+        let (framing, format) = response_framing(cli, declared, content_type.clone(), unlabelled);
+        options.framing = framing;
+        if let Some(requests) = requests {
+            let streamed = recording.responses.iter().filter(|r| !r.chunks.is_empty());
+            requests.reconnects =
+                u32::try_from(streamed.count().saturating_sub(1)).unwrap_or(u32::MAX);
+            requests.response = recording.responses.last().map(|response| stats::Response {
+                url: recording.request.url.clone(),
+                status: response.status,
+                http_version: response.version.clone(),
+                content_type: response.content_type().map(str::to_owned),
+            });
+            let source = RecordingSource::new(recording);
+            requests.first_sent = Some(source.start());
+            return drive(source, out, cli, format, &options, waiting, taps);
+        }
+        drive(
+            RecordingSource::new(recording),
+            out,
+            cli,
+            format,
+            &options,
+            waiting,
+            taps,
+        )
+    }
+}
+
+/// How much of a file tells whether it is a recording.
+const RECORDING_HEAD: usize = 64;
+
+/// The recording `file` holds, when it is one; a regular file only, so
+/// that a live pipe is never waited on. Otherwise `file` is left at its
+/// start.
+fn read_recording(file: &mut File, path: &Path) -> anyhow::Result<Option<Recording>> {
+    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+        return Ok(None);
+    }
+    let reading = || format!("reading {}", path.display());
+    let mut head = Vec::with_capacity(RECORDING_HEAD);
+    Read::by_ref(file)
+        .take(RECORDING_HEAD as u64)
+        .read_to_end(&mut head)
+        .with_context(reading)?;
+    if !Recording::looks_like(&head) {
+        file.rewind().with_context(reading)?;
+        return Ok(None);
+    }
+    file.read_to_end(&mut head).with_context(reading)?;
+    let recording = Recording::parse(&head).map_err(|problem| Failure::Unreadable {
+        message: format!("{} is not a readable recording: {problem}", path.display()),
+        head: String::new(),
+    })?;
+    Ok(Some(recording))
 }
 
 /// The request as the command line gives it.
@@ -326,7 +469,7 @@ fn record(requests: &mut stats::Requests, step: &http::Trace<'_>) {
             content_type: http::content_type(response),
         }),
         http::Trace::Reconnect { .. } => requests.reconnected(),
-        http::Trace::NoContent { .. } => {}
+        http::Trace::NoContent { .. } | http::Trace::Received(..) | http::Trace::BodyEnd(_) => {}
     }
 }
 

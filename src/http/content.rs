@@ -18,10 +18,20 @@ pub fn content_type(response: &Response) -> Option<String> {
 /// How a response's body is framed, by its content type.
 pub(super) fn framing_of_response(response: &Response) -> Framing {
     match response.headers().get(header::CONTENT_TYPE) {
+        None => framing_of_content_type(None),
+        Some(value) => value.to_str().map_or(Framing::Opaque, |value| {
+            framing_of_content_type(Some(value))
+        }),
+    }
+}
+
+/// How a body is framed, by its content type, if it has one.
+pub fn framing_of_content_type(content_type: Option<&str>) -> Framing {
+    match content_type {
         // No content type: most likely a bare-bones event server, or one
         // that sends JSON lines.
         None => Framing::Sniff(Unlabelled::Lenient),
-        Some(value) => value.to_str().map_or(Framing::Opaque, framing_of),
+        Some(content_type) => framing_of(content_type),
     }
 }
 

@@ -28,7 +28,7 @@ mod request;
 
 use crate::plural::plural;
 use crate::sse::Resume;
-pub use content::content_type;
+pub use content::{content_type, framing_of_content_type};
 use content::{framing_of_response, strict_check};
 use errors::{cause_chain, is_connection_error, reason, request_error, status_failure};
 use limits::Limits;
@@ -41,12 +41,18 @@ const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 /// EventSource's signal to stop reconnecting.
 const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
 
-/// One step of the exchange: requests and responses for `-v`, and the
-/// reconnections, which are always told.
+/// One step of the exchange: requests and responses for `-v`, the
+/// reconnections, which are always told, and the body as received for
+/// `--record`.
 pub enum Trace<'a> {
     /// The request, and the headers whose values came from the environment.
     Request(&'a Request, &'a [HeaderName]),
     Response(&'a Response),
+    /// Body bytes, as one read received them, and when.
+    Received(&'a [u8], std::time::Instant),
+    /// The response's body is over: it ended, or reading it failed with
+    /// this error (ssecat's own errors among them, such as a closed output).
+    BodyEnd(Option<&'a anyhow::Error>),
     Reconnect {
         attempt: u32,
         max: Option<u32>,
@@ -115,7 +121,8 @@ impl Source for HttpSource<'_> {
                 });
                 return Ok(Ending::EndOfInput);
             }
-            let read = stream_body(&mut response, pipeline, limits).await;
+            let read = stream_body(&mut response, pipeline, limits, resend.trace).await;
+            (resend.trace)(Trace::BodyEnd(read.as_ref().err()));
             let Some(policy) = reconnect else {
                 return read;
             };
@@ -147,12 +154,15 @@ async fn stream_body<W: Write, E: EventWriter>(
     response: &mut Response,
     pipeline: &mut Pipeline<'_, W, E>,
     limits: Limits,
+    trace: &mut dyn FnMut(Trace<'_>),
 ) -> anyhow::Result<Ending> {
     loop {
         let chunk = limits.within(response.chunk()).await?;
         match chunk {
             Ok(Some(bytes)) => {
-                if pipeline.push(&bytes, std::time::Instant::now())?.is_break() {
+                let at = std::time::Instant::now();
+                trace(Trace::Received(&bytes, at));
+                if pipeline.push(&bytes, at)?.is_break() {
                     return Ok(Ending::Done);
                 }
             }

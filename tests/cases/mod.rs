@@ -21,6 +21,7 @@ mod jsonl;
 mod raw;
 mod readme;
 mod reconnect;
+mod record;
 mod serve;
 mod serving;
 mod sse;
