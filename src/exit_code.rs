@@ -87,10 +87,22 @@ impl Code {
 /// The codes `ssecat serve` exits with, and what each means for it.
 pub const SERVE: [(Code, &str); 5] = [
     (Code::Success, "stopped by Ctrl-C (SIGINT) or SIGTERM"),
-    (Code::Failure, "a file (--text @FILE, a recording) could not be read"),
-    (Code::Usage, "usage error (bad flag or value, an unknown --fault)"),
-    (Code::Connect, "could not listen on the address (in use, not allowed)"),
-    (Code::Unreadable, "a recording that cannot be read as one (its line and what is wrong)"),
+    (
+        Code::Failure,
+        "a file (--text @FILE, a recording) could not be read",
+    ),
+    (
+        Code::Usage,
+        "usage error (bad flag or value, an unknown --fault)",
+    ),
+    (
+        Code::Connect,
+        "could not listen on the address (in use, not allowed)",
+    ),
+    (
+        Code::Unreadable,
+        "a recording that cannot be read as one (its line and what is wrong)",
+    ),
 ];
 
 /// The codes as `--help` lists them: each with its meaning, wrapped to

@@ -277,9 +277,17 @@ mod tests {
         write(Generate::ManServe, &mut page).unwrap();
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains("\n.TH SSECAT-SERVE 1 "), "{page}");
-        assert!(page.contains("\n\\fBssecat serve\\fR [\\fB\\-\\-listen\\fR]"), "{page}");
+        assert!(
+            page.contains("\n\\fBssecat serve\\fR [\\fB\\-\\-listen\\fR]"),
+            "{page}"
+        );
         let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
-        for wanted in [".SH SYNTHESIS", ".SH REPLAY", ".SH FAULTS", ".SH \"EXIT STATUS\""] {
+        for wanted in [
+            ".SH SYNTHESIS",
+            ".SH REPLAY",
+            ".SH FAULTS",
+            ".SH \"EXIT STATUS\"",
+        ] {
             assert!(sections.contains(&wanted), "no {wanted} in {sections:?}");
         }
         assert!(!sections.contains(&".SH ENVIRONMENT"), "{sections:?}");

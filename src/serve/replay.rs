@@ -1,16 +1,21 @@
-//! `serve FILE…`: stream files sent again, each chunk at its time. A plain
-//! `.sse` or `.ndjson` file goes at once, or an event every `--itl`.
+//! `serve FILE…`: recordings replayed, each chunk at its recorded time
+//! (after the request, as it was after the recorded one); a plain `.sse` or
+//! `.ndjson` file goes at once, or an event every `--itl`.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::path::Path;
+
 use hyper::body::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 
 use super::body::{Script, Step};
 use super::fault::Kind;
-use super::reply::Reply;
+use super::reply::{stream_headers, Reply};
+use crate::recording::Recording;
 use crate::sse::Decoder;
 
 /// How recorded times are kept.
@@ -34,20 +39,39 @@ pub struct Replays {
 
 /// One file, ready to be sent.
 struct Served {
-    /// The file's name, for the log and for routing among several.
+    /// The file's name, for the log.
     name: String,
-    content_type: &'static str,
+    /// The requests it answers among several files: a recording's method
+    /// and path, or any method at `/NAME` for a stream file.
+    route: (Option<String>, String),
+    status: u16,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// When the head goes, after the request came.
+    head_at: Duration,
     /// Each chunk with its time after the request came.
     chunks: Arc<[(Duration, Bytes)]>,
+    /// An event stream, which a `Last-Event-ID` can resume.
+    events: bool,
 }
 
 impl Replays {
-    /// Reads each file. Several are routed by name: `/NAME` is the file of
-    /// that name; one file answers every path.
+    /// Reads each file: a recording of `--record`, or a stream file.
     pub fn read(files: &[(String, Vec<u8>)], timing: Timing) -> Result<Replays, String> {
         let files = files
             .iter()
-            .map(|(name, bytes)| stream_file(name, bytes, timing))
+            .map(|(path, bytes)| {
+                let name = Path::new(path)
+                    .file_name()
+                    .map_or(path.clone(), |name| name.to_string_lossy().into_owned());
+                if Recording::looks_like(bytes) {
+                    let recording = Recording::parse(bytes)
+                        .map_err(|err| format!("{path} is not a readable recording: {err}"))?;
+                    recorded(name, &recording, timing)
+                        .ok_or_else(|| format!("{path} is a recording with no response"))
+                } else {
+                    Ok(stream_file(name, bytes, timing))
+                }
+            })
             .collect::<Result<_, _>>()?;
         Ok(Replays { files })
     }
@@ -56,17 +80,28 @@ impl Replays {
     pub fn reply(&self, parts: &Parts, fault: Option<Kind>) -> (Reply, String) {
         let served = match self.files.as_slice() {
             [only] => Some(only),
-            files => {
-                let name = parts.uri.path().trim_start_matches('/');
-                files.iter().find(|file| file.name == name)
-            }
+            files => files.iter().find(|file| {
+                let (method, path) = &file.route;
+                path == parts.uri.path()
+                    && method
+                        .as_ref()
+                        .is_none_or(|method| method == parts.method.as_str())
+            }),
         };
         let Some(served) = served else {
-            let names: Vec<&str> = self.files.iter().map(|file| file.name.as_str()).collect();
+            let routes: Vec<String> = self
+                .files
+                .iter()
+                .map(|file| match &file.route {
+                    (Some(method), path) => format!("{method} {path}"),
+                    (None, path) => path.clone(),
+                })
+                .collect();
             let message = format!(
-                "ssecat serve: nothing at {}; the files are at /{}",
+                "ssecat serve: nothing at {} {}; the files answer {}",
+                parts.method,
                 parts.uri.path(),
-                names.join(", /")
+                routes.join(", ")
             );
             return (Reply::error(404, &message), "no file".to_owned());
         };
@@ -80,26 +115,86 @@ impl Replays {
                     .headers
                     .get("last-event-id")
                     .and_then(|id| id.to_str().ok())
-                    .filter(|_| served.content_type == "text/event-stream")
+                    .filter(|_| served.events)
                     .and_then(|id| resume_at(&served.chunks, id))
                     .unwrap_or(0);
-                Reply::streamed(
-                    served.content_type,
-                    Box::new(Chunks::from_byte(
-                        Arc::clone(&served.chunks),
-                        resume_at,
-                        fault,
-                    )),
-                )
+                let chunks = Chunks::from_byte(Arc::clone(&served.chunks), resume_at, fault);
+                Reply {
+                    status: served.status,
+                    headers: served.headers.clone(),
+                    head_at: served.head_at,
+                    script: Box::new(chunks),
+                }
             }
         };
         (reply, served.name.clone())
     }
 }
 
+/// A recording's response (its first success, else its first), with its
+/// times after its request was sent.
+fn recorded(name: String, recording: &Recording, timing: Timing) -> Option<Served> {
+    let response = recording.streamed().or(recording.responses.first())?;
+    let since_sent = |at: Duration| timing.scaled(at.saturating_sub(response.sent));
+    let chunks: Vec<(Duration, Bytes)> = response
+        .chunks
+        .iter()
+        .map(|chunk| (since_sent(chunk.at), Bytes::from(chunk.bytes.clone())))
+        .collect();
+    let path = recording
+        .request
+        .url
+        .parse::<hyper::Uri>()
+        .map_or_else(|_| "/".to_owned(), |uri| uri.path().to_owned());
+    let headers = response
+        .headers
+        .iter()
+        .filter(|(name, _)| !NOT_REPLAYED.contains(&name.to_ascii_lowercase().as_str()))
+        .filter_map(|(name, value)| {
+            Some((
+                HeaderName::from_bytes(name.as_bytes()).ok()?,
+                HeaderValue::from_str(value).ok()?,
+            ))
+        })
+        .collect();
+    let events = response
+        .content_type()
+        .is_some_and(|kind| kind.starts_with("text/event-stream"));
+    Some(Served {
+        name,
+        route: (Some(recording.request.method.clone()), path),
+        status: response.status,
+        headers,
+        head_at: since_sent(response.at),
+        chunks: chunks.into(),
+        events,
+    })
+}
+
+/// Headers of a recorded response that describe its framing on the wire
+/// then, not now: the body is sent again as it was read (decoded), framed
+/// by this server.
+const NOT_REPLAYED: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-encoding",
+];
+
+impl Timing {
+    /// A recorded offset, at the speed asked for.
+    fn scaled(&self, at: Duration) -> Duration {
+        match self.no_delay {
+            true => Duration::ZERO,
+            false => at.div_f64(self.speed),
+        }
+    }
+}
+
 /// A `.sse` or `.ndjson` file: its events (blocks up to a blank line, or
 /// lines), paced as `timing` says.
-fn stream_file(name: &str, bytes: &[u8], timing: Timing) -> Result<Served, String> {
+fn stream_file(name: String, bytes: &[u8], timing: Timing) -> Served {
     let (content_type, events) = if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
         ("application/x-ndjson", split_after_lines(bytes, 1))
     } else {
@@ -112,21 +207,22 @@ fn stream_file(name: &str, bytes: &[u8], timing: Timing) -> Result<Served, Strin
             .enumerate()
             .map(|(index, event)| {
                 if index > 0 {
-                    at += itl.div_f64(timing.speed);
+                    at += timing.scaled(itl);
                 }
                 (at, Bytes::copy_from_slice(event))
             })
             .collect(),
         _ => vec![(Duration::ZERO, Bytes::copy_from_slice(bytes))],
     };
-    let name = std::path::Path::new(name)
-        .file_name()
-        .map_or(name.to_owned(), |name| name.to_string_lossy().into_owned());
-    Ok(Served {
+    Served {
+        route: (None, format!("/{name}")),
         name,
-        content_type,
+        status: 200,
+        headers: stream_headers(content_type),
+        head_at: Duration::ZERO,
         chunks: chunks.into(),
-    })
+        events: content_type == "text/event-stream",
+    }
 }
 
 /// Splits `bytes` after each run of `ends` line ends in a row (2: after each
@@ -297,6 +393,54 @@ mod tests {
     }
 
     #[test]
+    fn a_recording_keeps_its_times_after_the_request_and_its_head() {
+        let ms = Duration::from_millis;
+        let text = concat!(
+            r#"{"ssecat":"recording","version":1,"request":{"method":"POST","url":"http://h:1/v1/chat/completions?x=1","headers":[]}}"#,
+            "\n",
+            r#"{"response":{"status":201,"version":"HTTP/1.1","headers":[["Content-Type","text/event-stream"],["Transfer-Encoding","chunked"],["X-Kept","yes"]]},"sent_ms":100.0,"at_ms":150.0}"#,
+            "\n",
+            r#"{"at_ms":160.0,"text":"data: a\n\n"}"#,
+            "\n",
+            r#"{"at_ms":300.0,"text":"data: b\n\n"}"#,
+            "\n",
+        );
+        let recording = Recording::parse(text.as_bytes()).unwrap();
+        let timing = Timing {
+            speed: 2.0,
+            no_delay: false,
+            ttft: Duration::ZERO,
+            itl: None,
+        };
+        let served = recorded("r.jsonl".into(), &recording, timing).unwrap();
+        assert_eq!(
+            served.route,
+            (Some("POST".to_owned()), "/v1/chat/completions".to_owned())
+        );
+        assert_eq!(
+            (served.status, served.head_at, served.events),
+            (201, ms(25), true)
+        );
+        let times: Vec<Duration> = served.chunks.iter().map(|(at, _)| *at).collect();
+        assert_eq!(times, [ms(30), ms(100)]);
+        let names: Vec<&str> = served
+            .headers
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(names, ["content-type", "x-kept"]);
+        let at_once = recorded(
+            "r.jsonl".into(),
+            &recording,
+            Timing {
+                no_delay: true,
+                ..timing
+            },
+        );
+        assert!(at_once.unwrap().chunks.iter().all(|(at, _)| at.is_zero()));
+    }
+
+    #[test]
     fn a_file_is_paced_an_event_every_itl() {
         let timing = Timing {
             speed: 2.0,
@@ -304,17 +448,17 @@ mod tests {
             ttft: Duration::from_millis(100),
             itl: Some(Duration::from_millis(40)),
         };
-        let served = stream_file("x.sse", b"data: 1\n\ndata: 2\n\ndata: 3\n\n", timing).unwrap();
+        let served = stream_file("x.sse".into(), b"data: 1\n\ndata: 2\n\ndata: 3\n\n", timing);
         let times: Vec<u128> = served.chunks.iter().map(|(at, _)| at.as_millis()).collect();
         assert_eq!(times, [100, 120, 140]);
         let at_once = stream_file(
-            "x.sse",
+            "x.sse".into(),
             b"data: 1\n\ndata: 2\n\n",
             Timing {
                 itl: None,
                 ..timing
             },
         );
-        assert_eq!(at_once.unwrap().chunks.len(), 1);
+        assert_eq!(at_once.chunks.len(), 1);
     }
 }

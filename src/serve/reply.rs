@@ -20,10 +20,7 @@ impl Reply {
     pub fn streamed(content_type: &'static str, script: Box<dyn Script>) -> Reply {
         Reply {
             status: 200,
-            headers: vec![
-                (CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
+            headers: stream_headers(content_type),
             head_at: Duration::ZERO,
             script,
         }
@@ -52,4 +49,12 @@ impl Reply {
         }
         self
     }
+}
+
+/// The headers of a streamed body of this content type.
+pub fn stream_headers(content_type: &'static str) -> Vec<(HeaderName, HeaderValue)> {
+    vec![
+        (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ]
 }

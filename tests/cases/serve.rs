@@ -176,7 +176,10 @@ fn faults_fail_as_asked() {
     assert_eq!((code, out.as_str()), (Some(7), "Hello,"));
     let (code, out, err) = run("reset", &[]);
     assert_eq!((code, out.as_str()), (Some(10), ""), "{err}");
-    assert!(err.contains("reset the connection without sending a response"), "{err}");
+    assert!(
+        err.contains("reset the connection without sending a response"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -299,6 +302,129 @@ fn a_reconnecting_client_resumes_after_its_last_event_id() {
     assert!(log[1].contains("ids.sse: 1 chunk,"), "{log:?}");
 }
 
+/// Each chunk of a recording's first response: its bytes, and its time
+/// after the request was sent.
+fn recorded_chunks(path: &std::path::Path) -> Vec<(Vec<u8>, f64)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sent = lines[1]["sent_ms"].as_f64().unwrap();
+    lines
+        .iter()
+        .filter(|line| line.get("text").is_some())
+        .map(|line| {
+            let text = line["text"].as_str().unwrap().as_bytes().to_vec();
+            (text, line["at_ms"].as_f64().unwrap() - sent)
+        })
+        .collect()
+}
+
+#[test]
+fn a_recording_is_replayed_chunk_for_chunk_never_before_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, again) = (
+        dir.path().join("first.jsonl"),
+        dir.path().join("again.jsonl"),
+    );
+    let body = json!({"model": "m", "stream": true, "messages": []}).to_string();
+    let serving = Serving::start(&[
+        "--text",
+        "one two three four",
+        "--ttft",
+        "30ms",
+        "--itl",
+        "15ms",
+    ]);
+    let record = |url: String, into: &std::path::Path| {
+        ssecat()
+            .args(["--text", "--json", &body, "--record"])
+            .arg(into)
+            .arg(url)
+            .assert()
+            .success()
+            .stdout("one two three four");
+    };
+    record(serving.url("/v1/chat/completions"), &first);
+    let replaying = Serving::start(&[first.to_str().unwrap()]);
+    record(replaying.url("/v1/chat/completions"), &again);
+    let (recorded, replayed) = (recorded_chunks(&first), recorded_chunks(&again));
+    let bytes =
+        |chunks: &[(Vec<u8>, f64)]| chunks.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>();
+    assert_eq!(bytes(&replayed).concat(), bytes(&recorded).concat());
+    assert!(recorded.len() >= 4, "{recorded:?}");
+    // Each byte was due at its recorded time after the request came: the
+    // replay's client, whose clock starts earlier, sees it no sooner.
+    let due_at = |byte: usize| {
+        let mut end = 0;
+        recorded
+            .iter()
+            .find(|(bytes, _)| {
+                end += bytes.len();
+                byte < end
+            })
+            .map(|(_, at)| *at)
+            .unwrap()
+    };
+    let mut end = 0;
+    for (bytes, at) in &replayed {
+        end += bytes.len();
+        let due = due_at(end - 1);
+        assert!(
+            *at >= due - 0.001,
+            "bytes up to {end} came at {at} ms, due at {due} ms"
+        );
+    }
+}
+
+#[test]
+fn several_recordings_are_told_apart_by_method_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let serving = Serving::start(&["--text", "from a mock"]);
+    let (chat, generate) = (
+        dir.path().join("chat.jsonl"),
+        dir.path().join("generate.jsonl"),
+    );
+    for (path, body, file) in [
+        (
+            "/v1/chat/completions",
+            json!({"stream": true, "messages": []}),
+            &chat,
+        ),
+        (
+            "/api/generate",
+            json!({"model": "m", "prompt": "x"}),
+            &generate,
+        ),
+    ] {
+        ssecat()
+            .args(["--text", "--json", &body.to_string(), "--record"])
+            .arg(file)
+            .arg(serving.url(path))
+            .assert()
+            .success();
+    }
+    let replaying = Serving::start(&[chat.to_str().unwrap(), generate.to_str().unwrap()]);
+    for path in ["/api/generate", "/v1/chat/completions"] {
+        let final_answer = final_answer(&replaying, path, &json!({}));
+        assert_eq!(final_answer["text"], "from a mock", "{path}");
+    }
+    ssecat()
+        .arg(replaying.url("/v1/chat/completions"))
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains(
+            "nothing at GET /v1/chat/completions; the files answer POST /v1/chat/completions, \
+             POST /api/generate",
+        ));
+    let log = replaying.log(3);
+    assert!(
+        log[0].contains(" POST /api/generate 200 generate.jsonl: "),
+        "{log:?}"
+    );
+}
+
 #[test]
 fn bad_serve_options_say_what_is_wrong() {
     ssecat()
@@ -315,6 +441,18 @@ fn bad_serve_options_say_what_is_wrong() {
         .stderr(predicates::str::starts_with(
             "ssecat: error: reading /no/such/recording.jsonl: ",
         ));
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, "{\"ssecat\":\"recording\",\"version\":1}\n").unwrap();
+    ssecat()
+        .arg("serve")
+        .arg(&broken)
+        .assert()
+        .code(11)
+        .stderr(predicates::str::starts_with(format!(
+            "ssecat: error: {} is not a readable recording: line 1: ",
+            broken.display()
+        )));
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     ssecat()
