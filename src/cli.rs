@@ -530,17 +530,25 @@ fn verbose_long_help() -> String {
     )
 }
 
+/// `--dialect`'s values: the dialects, by name, each with what speaks it
+/// (the dialects themselves know nothing of the command line).
+impl ValueEnum for Dialect {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Dialect::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.about()))
+    }
+}
+
 /// The long help of --dialect: its summary, then each dialect with its own
 /// description, as clap lists the possible values of other options.
 fn dialect_long_help() -> String {
     // One paragraph, not a list: the man page would run a list's lines together.
-    let values: Vec<String> = Dialect::value_variants()
+    let values: Vec<String> = Dialect::ALL
         .iter()
-        .filter_map(ValueEnum::to_possible_value)
-        .map(|value| match value.get_help() {
-            Some(about) => format!("{}: {about}", value.get_name()),
-            None => value.get_name().to_owned(),
-        })
+        .map(|dialect| format!("{}: {}", dialect.name(), dialect.about()))
         .collect();
     format!(
         "The LLM stream format, instead of detecting it\n\n\

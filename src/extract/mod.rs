@@ -16,8 +16,6 @@ pub mod wire;
 
 use std::borrow::Cow;
 
-use clap::ValueEnum;
-
 use crate::ending::DONE_MARKER;
 use crate::sse::Event;
 use json_path::{elements, fields, string_value, Query, Step};
@@ -56,30 +54,30 @@ fields! {
 }
 
 /// The stream formats ssecat reads answers from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1), and legacy completions
-    #[value(name = "openai")]
     OpenAiChat,
-    /// OpenAI Responses API
-    #[value(name = "openai-responses")]
     OpenAiResponses,
-    /// Anthropic Messages
     Anthropic,
-    /// Google Gemini streamGenerateContent?alt=sse
     Gemini,
-    /// Cohere v2 chat
     Cohere,
-    /// Hugging Face TGI /generate_stream
     Tgi,
-    /// llama.cpp server /completion
-    #[value(name = "llamacpp")]
     LlamaCpp,
-    /// Ollama native /api/chat and /api/generate (NDJSON)
     Ollama,
 }
 
 impl Dialect {
+    pub const ALL: [Dialect; 8] = [
+        Dialect::OpenAiChat,
+        Dialect::OpenAiResponses,
+        Dialect::Anthropic,
+        Dialect::Gemini,
+        Dialect::Cohere,
+        Dialect::Tgi,
+        Dialect::LlamaCpp,
+        Dialect::Ollama,
+    ];
+
     /// The name `--dialect` takes and reports show.
     pub fn name(self) -> &'static str {
         match self {
@@ -91,6 +89,23 @@ impl Dialect {
             Dialect::Tgi => "tgi",
             Dialect::LlamaCpp => "llamacpp",
             Dialect::Ollama => "ollama",
+        }
+    }
+
+    /// Which APIs speak it, for `--help`.
+    pub fn about(self) -> &'static str {
+        match self {
+            Dialect::OpenAiChat => {
+                "OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, \
+                 LiteLLM, Ollama /v1, TGI /v1), and legacy completions"
+            }
+            Dialect::OpenAiResponses => "OpenAI Responses API",
+            Dialect::Anthropic => "Anthropic Messages",
+            Dialect::Gemini => "Google Gemini streamGenerateContent?alt=sse",
+            Dialect::Cohere => "Cohere v2 chat",
+            Dialect::Tgi => "Hugging Face TGI /generate_stream",
+            Dialect::LlamaCpp => "llama.cpp server /completion",
+            Dialect::Ollama => "Ollama native /api/chat and /api/generate (NDJSON)",
         }
     }
 
