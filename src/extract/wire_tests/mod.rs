@@ -3,3 +3,4 @@
 
 mod hosted;
 mod local;
+mod props;
