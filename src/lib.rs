@@ -4,6 +4,7 @@
 //! [`output`] the writers, [`extract`] the LLM text extractors and
 //! [`pipeline`] the loop that joins a byte source to them.
 
+pub mod bench;
 pub mod cli;
 pub mod command;
 pub mod ending;

@@ -1,0 +1,4 @@
+//! `ssecat bench`: many streams at once, each measured as one stream is,
+//! and what their measures add up to.
+
+pub mod sample;
