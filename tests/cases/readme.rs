@@ -13,6 +13,15 @@
 //!   - an `ssecat …` command (also `cargo run --release -- …`, and ssecat in
 //!     a pipeline) is run with `sh` in a scratch directory that has the
 //!     repository's files, and must exit 0;
+//!   - `ssecat serve ARGS &` (with the `&`: a serve without it fails the
+//!     test, and no other command runs in the background) starts `ssecat
+//!     serve --listen 127.0.0.1:0 ARGS` in the scratch directory (its
+//!     arguments parsed first, as ssecat parses them; `--listen` is left
+//!     out of the example), which must print its listening line; it runs
+//!     for the rest of the block (one a block) and is stopped when the
+//!     block ends, or fails. Its log must then hold nothing but request
+//!     lines, and a serve of one file (without `--fault`) that no command
+//!     asked must give, to `ssecat --text`, the text of the file read;
 //!   - `echo … > FILE` prepares a file for the commands after it;
 //!   - `jq FILTER FILE` checks a JSON file that a command above it in the
 //!     block wrote (such as `--stats-json stats.json`): the file must be
@@ -28,12 +37,19 @@
 //!   above the command names (`openai-chat.sse` when none does). The
 //!   request must arrive as the example writes it: method, path and query,
 //!   headers (`env:VAR` values resolved), bearer token, a JSON body that
-//!   parses to the one given.
+//!   parses to the one given. After a serve line, a URL goes to that
+//!   serve instead (see `Serve`): it must name where the example listens
+//!   (`:8080/…`, `localhost:8080/…`, `http://127.0.0.1:8080/…`), and is
+//!   rewritten to the serve's port, keeping its path and query; the serve's
+//!   log must show the request's method and path. A command above the
+//!   serve line still goes to the test server (a `--record` of it makes a
+//!   recording that the serve line can replay).
 //! - `--text` and `--format final` must give the expected text that
-//!   `tests/fixtures/llm/README.md` lists for the stream read; `--jsonl` must
-//!   be well-formed records; what is piped into `jq` must be JSON. The
-//!   whole pipeline runs too when its tools are installed (a SKIPPED line
-//!   says so when not).
+//!   `tests/fixtures/llm/README.md` lists for the stream read (from a
+//!   serve, which has no fixture, some text: a `# stdout:` line gives
+//!   it); `--jsonl` must be well-formed records; what is piped into `jq`
+//!   must be JSON. The whole pipeline runs too when its tools are
+//!   installed (a SKIPPED line says so when not).
 //! - A comment line `# stdout: TEXT`, or `# FILE: TEXT` for a file the
 //!   command writes, after a command gives its exact output.
 //! - A ```` ```text ```` block whose first line starts with `$ ` is a
@@ -50,16 +66,19 @@
 //! examples that `DOCUMENTS` does not list.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use std::process::Command;
 
+use reqwest::Url;
 use serde_json::Value;
-use ssecat::cli::{Cli, Format};
+use ssecat::cli::{Cli, Format, ServeArgs};
 use ssecat::target::Target;
 
 use super::http_support::{stderr_of, without_proxies};
+use super::serving::Serving;
 use super::support::{fixture_texts, jsonl_records, note, run_on_terminal, TIMEOUT};
 use crate::server::{Reply, Server};
 
@@ -113,9 +132,27 @@ const DOCUMENTS: [Document; 5] = [
     Document {
         path: "CONTRIBUTING.md",
         runs_in: "",
-        creates: &[],
+        creates: &["target"],
         at_least: 0,
         not_run: &[
+            (
+                "cargo build",
+                "builds the binary that the SDK cross-check runs, as `cargo test` does",
+            ),
+            (
+                "python3 -m venv target/sdk-venv",
+                "makes the Python environment of the SDK cross-check, which .ci/run runs after \
+                 cargo test",
+            ),
+            (
+                "target/sdk-venv/bin/pip install",
+                "installs the official Python SDKs from PyPI",
+            ),
+            (
+                "target/sdk-venv/bin/python tests/sdk/check.py",
+                "the SDK cross-check, which .ci/run runs after cargo test (it needs the SDKs \
+                 installed)",
+            ),
             (
                 "cargo test --test cli readme",
                 "runs part of the tests, this one among them",
@@ -247,7 +284,7 @@ fn code_blocks(markdown: &str, file: &str) -> Vec<Block> {
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Word(String),
-    /// `|`, `&&`, `>`, `2>` or `<`.
+    /// `|`, `&&`, `&`, `>`, `2>` or `<`.
     Operator(&'static str),
     /// A `#` comment, without the `#`.
     Comment(String),
@@ -299,6 +336,10 @@ fn tokenize(text: &str) -> Vec<Spanned> {
             '&' if at(i + 1) == Some('&') => {
                 push(Token::Operator("&&"), i + 2);
                 i += 2;
+            }
+            '&' => {
+                push(Token::Operator("&"), i + 1);
+                i += 1;
             }
             '>' => {
                 push(Token::Operator(">"), i + 1);
@@ -421,6 +462,7 @@ fn stages(tokens: &[Token]) -> Vec<Stage> {
             Token::Word(word) => stage.words.push(word.clone()),
             // Pipelines are run; `&&` only in commands that are not.
             Token::Operator("|" | "&&") => stages.push(Stage::default()),
+            Token::Operator("&") => panic!("`&` goes at the end of a command only"),
             Token::Operator(op) => match tokens.next() {
                 Some(Token::Word(target)) => stage.redirections.push((op, target.clone())),
                 other => panic!("{op} without a file: {other:?}"),
@@ -442,6 +484,21 @@ fn ssecat_arguments(stage: &Stage) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// A command's tokens without the `&` that ends it, and whether it had one
+/// (it runs in the background).
+fn in_background(tokens: &[Token]) -> (&[Token], bool) {
+    match tokens.split_last() {
+        Some((Token::Operator("&"), rest)) => (rest, true),
+        _ => (tokens, false),
+    }
+}
+
+/// What `ssecat serve`'s arguments are in a stage, when it runs it.
+fn serve_arguments(stage: &Stage) -> Option<Vec<String>> {
+    let args = ssecat_arguments(stage)?;
+    (args.first()? == "serve").then(|| args[1..].to_vec())
 }
 
 /// The expected text of each recorded stream, by its path from the repository.
@@ -508,6 +565,191 @@ fn secrets_of(text: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// The `ssecat serve ARGS &` of a block: `ssecat serve --listen
+/// 127.0.0.1:0 ARGS` in the block's directory, running until the block
+/// ends, and stopped when dropped (also when a check fails). The URLs of
+/// the commands after it that address where the example listens go to it.
+struct Serve {
+    serving: Serving,
+    /// The port the example listens on, as written (the default, 8080).
+    written_port: u16,
+    /// The one file it serves without faults, which a request to it
+    /// replays.
+    replays: Option<PathBuf>,
+    /// How many lines of its log the commands' requests account for.
+    logged: usize,
+    /// Where the serve command is in its document.
+    place: String,
+}
+
+impl Serve {
+    fn start(args: &[String], stages: &[Stage], background: bool, dir: &Path, place: &str) -> Self {
+        check_serve_line(args, stages, background, place);
+        let parsed = parsed_serve(args, place);
+        let written_port = (parsed.listen.rsplit_once(':'))
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or_else(|| panic!("{place}: no port in {}", parsed.listen));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let serving = Serving::start_in(dir, &args)
+            .unwrap_or_else(|err| panic!("{place}: ssecat serve did not start: {err}"));
+        let replays = match parsed.files.as_slice() {
+            [file] if parsed.faults.is_empty() => Some(file.clone()),
+            _ => None,
+        };
+        Serve {
+            serving,
+            written_port,
+            replays,
+            logged: 0,
+            place: place.to_owned(),
+        }
+    }
+
+    /// The serve's URL for `url`, which must address where the example
+    /// listens: the same path and query.
+    fn url_for(&self, url: &Url, place: &str) -> String {
+        let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+        assert!(
+            local && url.port_or_known_default() == Some(self.written_port),
+            "{place}: {url} is not where the serve above listens (port {})",
+            self.written_port
+        );
+        self.serving.url(&path_and_query(url))
+    }
+
+    /// The log lines of the requests a command sent: at least one, each
+    /// with the method and path the command writes.
+    fn check_requests(&mut self, cli: &Cli, target: &Target, place: &str) {
+        let Target::Http { url, .. } = target else {
+            unreachable!("a request comes from a URL")
+        };
+        let expected = format!(" {} {} ", expected_method(cli, target), path_and_query(url));
+        let log = self.serving.log(self.logged + 1);
+        assert!(
+            log.len() > self.logged,
+            "{place}: the serve logged no request"
+        );
+        for line in &log[self.logged..] {
+            assert!(
+                is_request_line(line) && line.contains(&expected),
+                "{place}: the serve logged {line:?}, not a request{expected}"
+            );
+        }
+        self.logged = log.len();
+    }
+
+    /// At the end of its block: a serve of one file that no command asked
+    /// replays it as reading the file gives it; its log (stderr after the
+    /// listening line) is nothing but the lines of the requests it answered.
+    fn finish(mut self, dir: &Path) {
+        if let Some(file) = self.replays.take().filter(|_| self.logged == 0) {
+            self.check_replay(&file, dir);
+        }
+        let place = &self.place;
+        for line in self.serving.log(self.logged) {
+            assert!(is_request_line(&line), "{place}: the serve logged {line:?}");
+        }
+    }
+
+    /// `ssecat --text` gives the same, non-empty text from the serve as from
+    /// the file it replays.
+    fn check_replay(&mut self, file: &Path, dir: &Path) {
+        let place = &self.place;
+        let read = ssecat_text(file.as_os_str(), dir);
+        let served = ssecat_text(self.serving.url("/").as_ref(), dir);
+        for output in [&read, &served] {
+            assert_eq!(output.status.code(), Some(0), "{place}: {output:?}");
+        }
+        assert!(
+            !read.stdout.is_empty(),
+            "{place}: {} has no text",
+            file.display()
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&served.stdout),
+            String::from_utf8_lossy(&read.stdout),
+            "{place}: the text served is not the text of {}",
+            file.display()
+        );
+        self.logged = 1;
+    }
+}
+
+/// `ssecat serve ARGS &`: in the background, alone, and on the default
+/// address (the test gives it a free port).
+fn check_serve_line(args: &[String], stages: &[Stage], background: bool, place: &str) {
+    assert!(
+        background,
+        "{place}: ssecat serve runs until it is stopped: end the command with `&`, for the \
+         commands after it"
+    );
+    assert!(
+        stages.len() == 1 && stages[0].redirections.is_empty(),
+        "{place}: `ssecat serve ARGS &` alone, without a pipe or redirection, please"
+    );
+    assert!(
+        !args.iter().any(|arg| arg.starts_with("--listen")),
+        "{place}: the test makes serve listen on a free port: leave --listen out, and use the \
+         default address"
+    );
+}
+
+/// `ssecat serve ARGS`, parsed as ssecat parses it.
+fn parsed_serve(args: &[String], place: &str) -> ServeArgs {
+    let words = ["ssecat", "serve"].map(str::to_owned);
+    let cli = Cli::try_parse_from(words.into_iter().chain(args.iter().cloned()))
+        .unwrap_or_else(|err| panic!("{place}: {err}"));
+    match cli.command {
+        Some(ssecat::cli::Command::Serve(serve)) => serve,
+        other => panic!("{place}: parsed as {other:?}, not ssecat serve"),
+    }
+}
+
+/// A line of serve's log for a request: `ssecat: 127.0.0.1:PORT METHOD
+/// PATH STATUS…`.
+fn is_request_line(line: &str) -> bool {
+    line.strip_prefix("ssecat: 127.0.0.1:")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// `ssecat --text SOURCE` in `dir`.
+fn ssecat_text(source: &OsStr, dir: &Path) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssecat"));
+    cmd.arg("--text").arg(source).current_dir(dir);
+    without_proxies(&mut cmd);
+    run(cmd)
+}
+
+/// What a command sent to a serve printed: no fixture gives the text of
+/// `--text` and `--format final` (a `# stdout:` line can), but there is
+/// one.
+fn check_served_output(cli: &Cli, printed: &[u8], place: &str) {
+    if matches!(cli.format(), Format::Text | Format::Final) {
+        assert!(!printed.trim_ascii().is_empty(), "{place}: printed nothing");
+    }
+}
+
+/// The path and query of `url`, as a request names them.
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// The method a request goes with: the one written, or POST with a body
+/// and GET without.
+fn expected_method<'a>(cli: &Cli, target: &'a Target) -> &'a str {
+    let Target::Http { method, .. } = target else {
+        unreachable!("a request comes from a URL")
+    };
+    match method {
+        Some(method) => method.as_str(),
+        None if cli.data.is_some() || cli.json.is_some() => "POST",
+        None => "GET",
+    }
+}
+
 /// Runs a document's examples and counts them.
 struct Examples {
     document: &'static Document,
@@ -523,10 +765,13 @@ struct Examples {
 impl Examples {
     fn shell_block(&mut self, block: &Block) {
         let dir = scratch_directory();
+        // Dropped (stopped) before the directory.
+        let mut serve: Option<Serve> = None;
         let runs_from_root = self.document.runs_in.is_empty();
         for command in commands(block) {
             let place = format!("{}:{}: {}", self.file, command.line, command.text);
-            let stages = stages(&command.tokens);
+            let (tokens, background) = in_background(&command.tokens);
+            let stages = stages(tokens);
             let runnable = |place: &str| {
                 assert!(
                     runs_from_root,
@@ -534,9 +779,20 @@ impl Examples {
                      repository's root are run: add it to the file's not_run"
                 );
             };
-            if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
+            if let Some(args) = stages.iter().find_map(serve_arguments) {
                 runnable(&place);
-                self.ssecat_command(&command, &stages, index, dir.path(), &place);
+                assert!(
+                    serve.is_none(),
+                    "{place}: a serve already runs in this block"
+                );
+                serve = Some(Serve::start(&args, &stages, background, dir.path(), &place));
+                self.run += 1;
+            } else if background {
+                panic!("{place}: only `ssecat serve ARGS &` runs in the background");
+            } else if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
+                runnable(&place);
+                let serve = serve.as_mut();
+                self.ssecat_command(&command, &stages, index, dir.path(), serve, &place);
                 self.run += 1;
             } else if stages.len() == 1 && stages[0].words[0] == "jq" {
                 runnable(&place);
@@ -582,6 +838,9 @@ impl Examples {
                 );
             }
         }
+        if let Some(serve) = serve {
+            serve.finish(dir.path());
+        }
     }
 
     fn ssecat_command(
@@ -590,6 +849,7 @@ impl Examples {
         stages: &[Stage],
         index: usize,
         dir: &Path,
+        serve: Option<&mut Serve>,
         place: &str,
     ) {
         assert!(
@@ -610,8 +870,19 @@ impl Examples {
             .iter()
             .find_map(|c| c.strip_prefix("sample reply:"))
             .map(str::trim);
-        let (server, read) = match &target {
-            Target::Http { url, .. } => {
+        // A URL goes to the serve of the block, once one runs.
+        let mut to_serve = serve.filter(|_| matches!(target, Target::Http { .. }));
+        let written = cli.second.as_deref().unwrap_or(&first);
+        let (server, read) = match (&target, &to_serve) {
+            (Target::Http { url, .. }, Some(serve)) => {
+                assert!(
+                    reply.is_none(),
+                    "{place}: a sample reply for the serve above"
+                );
+                text = text.replacen(written, &serve.url_for(url, place), 1);
+                (None, None)
+            }
+            (Target::Http { url, .. }, None) => {
                 let reply = reply.unwrap_or(DEFAULT_REPLY).to_owned();
                 let body = std::fs::read(repo().join(&reply))
                     .unwrap_or_else(|err| panic!("{place}: {reply}: {err}"));
@@ -625,19 +896,15 @@ impl Examples {
                         .header("content-type", content_type)
                         .send(body.clone())
                 });
-                let written = cli.second.as_deref().unwrap_or(&first);
-                let path = match url.query() {
-                    Some(query) => format!("{}?{query}", url.path()),
-                    None => url.path().to_owned(),
-                };
+                let path = path_and_query(url);
                 text = text.replacen(written, &server.url(&path), 1);
                 (Some((server, path)), Some(reply))
             }
-            Target::File(path) => {
+            (Target::File(path), _) => {
                 assert!(reply.is_none(), "{place}: a sample reply for a file");
                 (None, Some(path.to_string_lossy().into_owned()))
             }
-            Target::Stdin => (None, None),
+            (Target::Stdin, _) => (None, None),
         };
 
         // The command up to ssecat: what it prints, before any other tool.
@@ -664,6 +931,10 @@ impl Examples {
             None => output.stdout.clone(),
         };
         self.check_output(&cli, read.as_deref(), &printed, place);
+        if let Some(serve) = to_serve.as_mut() {
+            check_served_output(&cli, &printed, place);
+            serve.check_requests(&cli, &target, place);
+        }
 
         if let Some((server, path)) = &server {
             for request in server.requests() {
@@ -841,16 +1112,7 @@ fn check_request(
         Some(var) => secrets[var].clone(),
         None => value.to_owned(),
     };
-    let Target::Http { method, .. } = target else {
-        unreachable!("a request comes from a URL")
-    };
-    let body_given = cli.data.is_some() || cli.json.is_some();
-    let expected_method = match method {
-        Some(method) => method.as_str(),
-        None if body_given => "POST",
-        None => "GET",
-    };
-    assert_eq!(request.method, expected_method, "{place}");
+    assert_eq!(request.method, expected_method(cli, target), "{place}");
     assert_eq!(request.target, path, "{place}");
     for header in &cli.headers {
         let (name, value) = header.split_once(':').expect("Name: value");

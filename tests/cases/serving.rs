@@ -3,6 +3,7 @@
 //! is kept, and the server is stopped with SIGTERM when dropped.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -19,9 +20,17 @@ pub struct Serving {
 impl Serving {
     /// Starts `ssecat serve --listen 127.0.0.1:0 ARGS`.
     pub fn start(args: &[&str]) -> Serving {
+        Serving::start_in(Path::new("."), args).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// Starts `ssecat serve --listen 127.0.0.1:0 ARGS` in `dir` (where the
+    /// files it names are); what went wrong when it did not say where it
+    /// listens (its first line on stderr, which says why).
+    pub fn start_in(dir: &Path, args: &[&str]) -> Result<Serving, String> {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("ssecat"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -35,8 +44,12 @@ impl Serving {
         let port = first
             .strip_prefix("ssecat: listening on http://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix('\n'))
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("the first line names the port: {first:?}"));
+            .and_then(|port| port.parse().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("its first line is not where it listens: {first:?}"));
+        };
         let log = Arc::new(Mutex::new(Vec::new()));
         let lines = Arc::clone(&log);
         thread::spawn(move || {
@@ -44,7 +57,7 @@ impl Serving {
                 lines.lock().unwrap().push(line);
             }
         });
-        Serving { child, port, log }
+        Ok(Serving { child, port, log })
     }
 
     /// `http://127.0.0.1:PORT` and `path`.
