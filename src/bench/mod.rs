@@ -1,4 +1,5 @@
 //! `ssecat bench`: many streams at once, each measured as one stream is,
 //! and what their measures add up to.
 
+pub mod probe;
 pub mod sample;

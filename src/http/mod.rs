@@ -283,19 +283,24 @@ pub struct Exchange {
 
 impl Exchange {
     pub fn new(spec: RequestSpec, connect: &Connect, policy: Policy) -> anyhow::Result<Exchange> {
-        let client = client(connect)?;
+        Ok(Exchange::with_client(spec, client(connect)?, policy))
+    }
+
+    /// An exchange on a client made once for many (a load test's), whose
+    /// connections it shares; its time limits start now.
+    pub fn with_client(spec: RequestSpec, client: Client, policy: Policy) -> Exchange {
         let limits = Limits {
             idle: policy.idle_timeout,
             deadline: policy.max_time.map(|total| (Instant::now() + total, total)),
         };
-        Ok(Exchange {
+        Exchange {
             strict: policy.strict,
             spec,
             client,
             limits,
             max_redirects: policy.max_redirects,
             reconnect: policy.reconnect,
-        })
+        }
     }
 
     /// Sends the request and waits for a successful response. `trace` sees
@@ -353,7 +358,9 @@ impl Exchange {
     }
 }
 
-fn client(connect: &Connect) -> anyhow::Result<Client> {
+/// The HTTP client `connect` describes; a bad `--proxy` or `--cacert` is a
+/// usage error.
+pub fn client(connect: &Connect) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tls_danger_accept_invalid_certs(connect.insecure);

@@ -156,6 +156,8 @@ pub struct Recorder {
     first_byte: Option<Instant>,
     first_event: Option<Instant>,
     first_token: Option<Instant>,
+    /// The first answer text, reasoning or tool call.
+    first_output: Option<Instant>,
     last_event: Option<Instant>,
     ended: Option<Instant>,
     events: u64,
@@ -188,6 +190,7 @@ impl Recorder {
             first_byte: None,
             first_event: None,
             first_token: None,
+            first_output: None,
             last_event: None,
             ended: None,
             events: 0,
@@ -204,6 +207,22 @@ impl Recorder {
     pub fn keeping_timeline(mut self) -> Self {
         self.timeline = Some(Timeline::default());
         self
+    }
+
+    /// When the first answer text came.
+    pub fn first_token(&self) -> Option<Instant> {
+        self.first_token
+    }
+
+    /// When the first output of any kind came: answer text, reasoning or
+    /// a tool call (known when the recorder reads the answer itself).
+    pub fn first_output(&self) -> Option<Instant> {
+        self.first_output.or(self.first_token)
+    }
+
+    /// The answer as its reader read it, when the recorder reads it.
+    pub fn answer(&self) -> Option<&Reader> {
+        self.reader.as_ref()
     }
 
     /// Each event so far, when [`Recorder::keeping_timeline`].
@@ -234,9 +253,16 @@ impl Recorder {
         let reader = match (answer, &mut self.reader) {
             (Some(reader), _) => Some(reader),
             (None, Some(own)) => {
+                let calls_before = own.turn().tool_calls.len();
                 own.read(event);
                 // Only counted: the answer itself is not kept.
                 let turn = own.turn_mut();
+                let output = !turn.text.is_empty()
+                    || !turn.reasoning.is_empty()
+                    || turn.tool_calls.len() > calls_before;
+                if output {
+                    self.first_output.get_or_insert(at);
+                }
                 turn.text.clear();
                 turn.reasoning.clear();
                 Some(&*own)
