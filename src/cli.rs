@@ -35,7 +35,6 @@ pub const EXAMPLES: &str =
     disable_help_subcommand = true
 )]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
-#[command(group(ArgGroup::new("body").args(["data", "json"])))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -60,86 +59,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "KIND", hide = true, exclusive = true)]
     pub generate: Option<Generate>,
 
-    /// A request header, 'Name: value' (repeatable)
-    ///
-    /// 'Name:' with nothing after it removes a default header. A value env:VAR
-    /// is read from the environment variable VAR, so secrets stay out of shell
-    /// history and ps; env: inside a value is sent as written, with a warning.
-    #[arg(
-        short = 'H',
-        long = "header",
-        value_name = "NAME: VALUE",
-        help_heading = "Request"
-    )]
-    pub headers: Vec<String>,
-
-    /// Request body: TEXT, @FILE, or @- for standard input
-    ///
-    /// The method is POST when a body is given and no METHOD is.
-    #[arg(short = 'd', long, value_name = "TEXT|@FILE", help_heading = "Request")]
-    pub data: Option<String>,
-
-    /// JSON request body, checked before anything is sent
-    ///
-    /// Sets Content-Type: application/json. Invalid JSON is a usage error
-    /// (exit 2) that gives its line and column.
-    #[arg(long, value_name = "TEXT|@FILE", help_heading = "Request")]
-    pub json: Option<String>,
-
-    /// Send 'Authorization: Bearer TOKEN' (env:VAR reads it from VAR)
-    ///
-    /// An unset VAR is a usage error (exit 2).
-    #[arg(long, value_name = "TOKEN|env:VAR", help_heading = "Request")]
-    pub bearer: Option<String>,
-
-    /// Basic authentication; PASS may be env:VAR
-    #[arg(short = 'u', long, value_name = "USER:PASS", help_heading = "Request")]
-    pub user: Option<String>,
-
-    /// Send this Last-Event-ID, to resume a stream
-    #[arg(long, value_name = "ID", help_heading = "Request")]
-    pub last_event_id: Option<String>,
-
-    /// Use this proxy
-    ///
-    /// Without it, the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY
-    /// variables are honoured.
-    #[arg(long, value_name = "URL", help_heading = "Request")]
-    pub proxy: Option<String>,
-
-    /// Do not verify the server's TLS certificate
-    #[arg(short = 'k', long, help_heading = "Request")]
-    pub insecure: bool,
-
-    /// Trust the CA certificates in this PEM file too
-    #[arg(long, value_name = "FILE", help_heading = "Request")]
-    pub cacert: Option<PathBuf>,
-
-    /// Follow redirects
-    #[arg(short = 'L', long, long_help = location_long_help(), help_heading = "Request")]
-    pub location: bool,
-
-    /// Most redirects followed with -L
-    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Request")]
-    pub max_redirs: u32,
-
-    /// Give up connecting after SECS seconds
-    ///
-    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
-    pub connect_timeout: Option<Duration>,
-
-    /// Give up when no byte arrives for SECS seconds
-    ///
-    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
-    pub idle_timeout: Option<Duration>,
-
-    /// Give up when the whole transfer takes more than SECS seconds
-    ///
-    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
-    #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
-    pub max_time: Option<Duration>,
+    #[command(flatten)]
+    pub request: RequestArgs,
 
     /// Reconnect when the stream drops or ends, at most N times in all
     ///
@@ -317,6 +238,94 @@ pub struct Cli {
     pub stats_json: Option<PathBuf>,
 }
 
+/// The options of a request, and its time limits: those of `ssecat URL`,
+/// which `ssecat bench` sends too.
+#[derive(Args, Debug)]
+#[group(skip)]
+#[command(group(ArgGroup::new("body").args(["data", "json"])))]
+pub struct RequestArgs {
+    /// A request header, 'Name: value' (repeatable)
+    ///
+    /// 'Name:' with nothing after it removes a default header. A value env:VAR
+    /// is read from the environment variable VAR, so secrets stay out of shell
+    /// history and ps; env: inside a value is sent as written, with a warning.
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        help_heading = "Request"
+    )]
+    pub headers: Vec<String>,
+
+    /// Request body: TEXT, @FILE, or @- for standard input
+    ///
+    /// The method is POST when a body is given and no METHOD is.
+    #[arg(short = 'd', long, value_name = "TEXT|@FILE", help_heading = "Request")]
+    pub data: Option<String>,
+
+    /// JSON request body, checked before anything is sent
+    ///
+    /// Sets Content-Type: application/json. Invalid JSON is a usage error
+    /// (exit 2) that gives its line and column.
+    #[arg(long, value_name = "TEXT|@FILE", help_heading = "Request")]
+    pub json: Option<String>,
+
+    /// Send 'Authorization: Bearer TOKEN' (env:VAR reads it from VAR)
+    ///
+    /// An unset VAR is a usage error (exit 2).
+    #[arg(long, value_name = "TOKEN|env:VAR", help_heading = "Request")]
+    pub bearer: Option<String>,
+
+    /// Basic authentication; PASS may be env:VAR
+    #[arg(short = 'u', long, value_name = "USER:PASS", help_heading = "Request")]
+    pub user: Option<String>,
+
+    /// Send this Last-Event-ID, to resume a stream
+    #[arg(long, value_name = "ID", help_heading = "Request")]
+    pub last_event_id: Option<String>,
+
+    /// Use this proxy
+    ///
+    /// Without it, the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY
+    /// variables are honoured.
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub proxy: Option<String>,
+
+    /// Do not verify the server's TLS certificate
+    #[arg(short = 'k', long, help_heading = "Request")]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file too
+    #[arg(long, value_name = "FILE", help_heading = "Request")]
+    pub cacert: Option<PathBuf>,
+
+    /// Follow redirects
+    #[arg(short = 'L', long, long_help = location_long_help(), help_heading = "Request")]
+    pub location: bool,
+
+    /// Most redirects followed with -L
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Request")]
+    pub max_redirs: u32,
+
+    /// Give up connecting after SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub connect_timeout: Option<Duration>,
+
+    /// Give up when no byte arrives for SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub idle_timeout: Option<Duration>,
+
+    /// Give up when the whole transfer takes more than SECS seconds
+    ///
+    /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
+    #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
+    pub max_time: Option<Duration>,
+}
+
 /// The commands besides reading one stream.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -487,19 +496,19 @@ impl Cli {
     /// The first request or timing option given: only a URL can use them.
     pub fn request_option(&self) -> Option<&'static str> {
         [
-            (!self.headers.is_empty(), "--header"),
-            (self.data.is_some(), "--data"),
-            (self.json.is_some(), "--json"),
-            (self.bearer.is_some(), "--bearer"),
-            (self.user.is_some(), "--user"),
-            (self.last_event_id.is_some(), "--last-event-id"),
-            (self.proxy.is_some(), "--proxy"),
-            (self.insecure, "--insecure"),
-            (self.cacert.is_some(), "--cacert"),
-            (self.location, "--location"),
-            (self.connect_timeout.is_some(), "--connect-timeout"),
-            (self.idle_timeout.is_some(), "--idle-timeout"),
-            (self.max_time.is_some(), "--max-time"),
+            (!self.request.headers.is_empty(), "--header"),
+            (self.request.data.is_some(), "--data"),
+            (self.request.json.is_some(), "--json"),
+            (self.request.bearer.is_some(), "--bearer"),
+            (self.request.user.is_some(), "--user"),
+            (self.request.last_event_id.is_some(), "--last-event-id"),
+            (self.request.proxy.is_some(), "--proxy"),
+            (self.request.insecure, "--insecure"),
+            (self.request.cacert.is_some(), "--cacert"),
+            (self.request.location, "--location"),
+            (self.request.connect_timeout.is_some(), "--connect-timeout"),
+            (self.request.idle_timeout.is_some(), "--idle-timeout"),
+            (self.request.max_time.is_some(), "--max-time"),
             (self.reconnect.is_some(), "--reconnect"),
             (self.record.is_some(), "--record"),
         ]

@@ -150,7 +150,7 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
     let mut options = Options {
         framing: unlabelled,
         origin: Origin::Input,
-        last_event_id: cli.last_event_id.clone().unwrap_or_default(),
+        last_event_id: cli.request.last_event_id.clone().unwrap_or_default(),
         strict: cli.strict,
         structured,
         notes: stderr_notes(),
@@ -425,31 +425,31 @@ fn read_recording(file: &mut File, path: &Path) -> anyhow::Result<Option<Recordi
 fn request_input(cli: &Cli, method: Option<reqwest::Method>) -> http::RequestInput<'_> {
     http::RequestInput {
         method,
-        headers: &cli.headers,
-        data: cli.data.as_deref(),
-        json: cli.json.as_deref(),
-        bearer: cli.bearer.as_deref(),
-        user: cli.user.as_deref(),
-        last_event_id: cli.last_event_id.as_deref(),
+        headers: &cli.request.headers,
+        data: cli.request.data.as_deref(),
+        json: cli.request.json.as_deref(),
+        bearer: cli.request.bearer.as_deref(),
+        user: cli.request.user.as_deref(),
+        last_event_id: cli.request.last_event_id.as_deref(),
     }
 }
 
 /// How to connect, as the command line says.
 fn connect(cli: &Cli) -> http::Connect {
     http::Connect {
-        insecure: cli.insecure,
-        cacert: cli.cacert.clone(),
-        proxy: cli.proxy.clone(),
-        connect_timeout: cli.connect_timeout,
+        insecure: cli.request.insecure,
+        cacert: cli.request.cacert.clone(),
+        proxy: cli.request.proxy.clone(),
+        connect_timeout: cli.request.connect_timeout,
     }
 }
 
 /// Waiting, redirects, reconnection and `--strict`, as the command line says.
 fn policy(cli: &Cli) -> http::Policy {
     http::Policy {
-        idle_timeout: cli.idle_timeout,
-        max_time: cli.max_time,
-        max_redirects: cli.location.then_some(cli.max_redirs),
+        idle_timeout: cli.request.idle_timeout,
+        max_time: cli.request.max_time,
+        max_redirects: cli.request.location.then_some(cli.request.max_redirs),
         reconnect: cli.reconnect.map(|max| http::Reconnect {
             max,
             max_wait: cli.max_retry_wait,

@@ -745,7 +745,7 @@ fn expected_method<'a>(cli: &Cli, target: &'a Target) -> &'a str {
     };
     match method {
         Some(method) => method.as_str(),
-        None if cli.data.is_some() || cli.json.is_some() => "POST",
+        None if cli.request.data.is_some() || cli.request.json.is_some() => "POST",
         None => "GET",
     }
 }
@@ -1114,7 +1114,7 @@ fn check_request(
     };
     assert_eq!(request.method, expected_method(cli, target), "{place}");
     assert_eq!(request.target, path, "{place}");
-    for header in &cli.headers {
+    for header in &cli.request.headers {
         let (name, value) = header.split_once(':').expect("Name: value");
         assert_eq!(
             request.header(name.trim()),
@@ -1122,7 +1122,7 @@ fn check_request(
             "{place}: {name}"
         );
     }
-    if let Some(token) = &cli.bearer {
+    if let Some(token) = &cli.request.bearer {
         let expected = format!("Bearer {}", resolve(token));
         assert_eq!(
             request.header("authorization"),
@@ -1130,7 +1130,7 @@ fn check_request(
             "{place}"
         );
     }
-    if let Some(json) = &cli.json {
+    if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {
             Some(file) => std::fs::read_to_string(dir.join(file)).unwrap(),
             None => json.clone(),
