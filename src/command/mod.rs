@@ -3,6 +3,7 @@
 //! for the layers below.
 
 pub mod generate;
+mod request;
 mod serve;
 mod stream;
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::request;
 use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit;
 use crate::failure::Failure;
@@ -219,8 +220,8 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             };
         }
     };
-    let (spec, warnings) = http::RequestSpec::new(url, &request_input(cli, method))?;
-    let exchange = http::Exchange::new(spec, &connect(cli), policy(cli))?;
+    let (spec, warnings) = http::RequestSpec::new(url, &request::input(&cli.request, method))?;
+    let exchange = http::Exchange::new(spec, &request::connect(&cli.request), policy(cli))?;
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
@@ -421,40 +422,15 @@ fn read_recording(file: &mut File, path: &Path) -> anyhow::Result<Option<Recordi
     Ok(Some(recording))
 }
 
-/// The request as the command line gives it.
-fn request_input(cli: &Cli, method: Option<reqwest::Method>) -> http::RequestInput<'_> {
-    http::RequestInput {
-        method,
-        headers: &cli.request.headers,
-        data: cli.request.data.as_deref(),
-        json: cli.request.json.as_deref(),
-        bearer: cli.request.bearer.as_deref(),
-        user: cli.request.user.as_deref(),
-        last_event_id: cli.request.last_event_id.as_deref(),
-    }
-}
-
-/// How to connect, as the command line says.
-fn connect(cli: &Cli) -> http::Connect {
-    http::Connect {
-        insecure: cli.request.insecure,
-        cacert: cli.request.cacert.clone(),
-        proxy: cli.request.proxy.clone(),
-        connect_timeout: cli.request.connect_timeout,
-    }
-}
-
 /// Waiting, redirects, reconnection and `--strict`, as the command line says.
 fn policy(cli: &Cli) -> http::Policy {
     http::Policy {
-        idle_timeout: cli.request.idle_timeout,
-        max_time: cli.request.max_time,
-        max_redirects: cli.request.location.then_some(cli.request.max_redirs),
         reconnect: cli.reconnect.map(|max| http::Reconnect {
             max,
             max_wait: cli.max_retry_wait,
         }),
         strict: cli.strict.then_some(cli.ndjson),
+        ..request::policy(&cli.request)
     }
 }
 
