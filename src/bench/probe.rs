@@ -26,7 +26,12 @@ pub struct Reading {
 
 /// Sends `exchange` and reads its stream to the end. `due` is when it was
 /// due, `start` the start of the test that its times count from.
-pub async fn measure(exchange: Exchange, reading: &Reading, due: Instant, start: Instant) -> Sample {
+pub async fn measure(
+    exchange: Exchange,
+    reading: &Reading,
+    due: Instant,
+    start: Instant,
+) -> Sample {
     let since = |at: Instant| at.saturating_duration_since(start);
     let sent = Instant::now();
     let mut head = None;
@@ -167,5 +172,123 @@ fn gaps(timeline: Option<&Timeline>) -> (Vec<std::time::Duration>, GapBasis) {
             }
             (gaps, GapBasis::PerChunk)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::http::{Connect, Policy, RequestInput, RequestSpec};
+    use crate::serve::{self, Answers, Pace, Server, Synthesis};
+
+    /// Measures one request of `body` to `path` of a `serve --text` with
+    /// this pace, on a multi-threaded runtime (as `bench` runs them).
+    fn measured(pace: Pace, path: &str, body: &str) -> Sample {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}{path}", listener.local_addr().unwrap());
+            let server = Server {
+                answers: Answers::Synthesized(Synthesis::new("one two three four five six", pace)),
+                faults: Vec::new(),
+                log: None,
+            };
+            tokio::spawn(serve::run(listener, server, std::future::pending()));
+            let input = RequestInput {
+                json: Some(body),
+                ..RequestInput::default()
+            };
+            let (spec, _) = RequestSpec::new(url.parse().unwrap(), &input).unwrap();
+            let exchange = Exchange::new(spec, &Connect::default(), Policy::default()).unwrap();
+            let reading = Reading {
+                extraction: Extraction::Auto,
+                max_event_size: 1 << 20,
+            };
+            let start = Instant::now();
+            // Spawned, as bench runs each request: the measure must be Send.
+            tokio::spawn(async move { measure(exchange, &reading, start, start).await })
+                .await
+                .unwrap()
+        })
+    }
+
+    fn pace(tokens_per_chunk: u64) -> Pace {
+        Pace {
+            ttft: Duration::from_millis(40),
+            gap: Duration::from_millis(10),
+            tokens_per_chunk,
+            jitter: Duration::ZERO,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn a_stream_without_usage_per_event_has_inter_chunk_gaps() {
+        let body =
+            r#"{"model":"m","stream":true,"messages":[],"stream_options":{"include_usage":true}}"#;
+        let sample = measured(pace(2), "/v1/chat/completions", body);
+        assert_eq!(
+            (sample.outcome, sample.error.as_deref()),
+            (Outcome::Ok, None)
+        );
+        assert_eq!(
+            (sample.output_tokens, sample.token_basis),
+            (6, TokenBasis::Usage)
+        );
+        // Three chunks of two words: two gaps between them, no less than
+        // the server's 10 ms (a slow machine only adds).
+        assert_eq!(sample.gap_basis, GapBasis::PerChunk);
+        assert_eq!(sample.gaps.len(), 2, "{:?}", sample.gaps);
+        assert!(sample
+            .gaps
+            .iter()
+            .all(|gap| *gap >= Duration::from_millis(9)));
+        let ttft = sample.ttft().unwrap();
+        assert!(ttft >= Duration::from_millis(40), "{ttft:?}");
+        assert!(sample.head.unwrap() <= sample.first_token.unwrap());
+        assert!(sample.tpot().unwrap() >= Duration::from_millis(3));
+    }
+
+    #[test]
+    fn usage_in_every_event_gives_a_gap_per_token() {
+        // vLLM's continuous usage: each event's tokens are known.
+        let body = r#"{"model":"m","stream":true,"messages":[],"stream_options":{"include_usage":true,"continuous_usage_stats":true}}"#;
+        let sample = measured(pace(2), "/v1/chat/completions", body);
+        assert_eq!(sample.outcome, Outcome::Ok);
+        assert_eq!(sample.gap_basis, GapBasis::PerToken);
+        // The first chunk's two tokens came with the first; each later
+        // chunk's gap is shared by its two.
+        assert_eq!(sample.gaps.len(), 4, "{:?}", sample.gaps);
+        assert_eq!(sample.gaps[0], sample.gaps[1]);
+        assert!(sample.gaps[0] >= Duration::from_millis(4));
+    }
+
+    #[test]
+    fn a_stream_without_usage_counts_its_deltas() {
+        let body = r#"{"model":"m","stream":true,"messages":[]}"#;
+        let sample = measured(pace(1), "/v1/chat/completions", body);
+        assert_eq!(
+            (sample.output_tokens, sample.token_basis),
+            (6, TokenBasis::Deltas)
+        );
+        assert_eq!(sample.gaps.len(), 5);
+    }
+
+    #[test]
+    fn failures_are_classed() {
+        let sample = measured(pace(1), "/nowhere", "{}");
+        assert_eq!(sample.outcome, Outcome::Http4xx);
+        assert!(
+            sample.error.as_deref().unwrap().contains("404"),
+            "{:?}",
+            sample.error
+        );
+        assert_eq!((sample.first_token, sample.output_tokens), (None, 0));
     }
 }

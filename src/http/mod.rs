@@ -85,7 +85,7 @@ struct Resend<'t> {
     strict: Option<bool>,
     spec: RequestSpec,
     max_redirects: Option<u32>,
-    trace: &'t mut dyn FnMut(Trace<'_>),
+    trace: &'t mut (dyn FnMut(Trace<'_>) + Send),
 }
 
 impl HttpSource<'_> {
@@ -154,7 +154,7 @@ async fn stream_body<W: Write, E: EventWriter>(
     response: &mut Response,
     pipeline: &mut Pipeline<'_, W, E>,
     limits: Limits,
-    trace: &mut dyn FnMut(Trace<'_>),
+    trace: &mut (dyn FnMut(Trace<'_>) + Send),
 ) -> anyhow::Result<Ending> {
     loop {
         let chunk = limits.within(response.chunk()).await?;
@@ -305,7 +305,10 @@ impl Exchange {
 
     /// Sends the request and waits for a successful response. `trace` sees
     /// every request, response and reconnection.
-    pub async fn send(self, trace: &mut dyn FnMut(Trace<'_>)) -> anyhow::Result<HttpSource<'_>> {
+    pub async fn send(
+        self,
+        trace: &mut (dyn FnMut(Trace<'_>) + Send),
+    ) -> anyhow::Result<HttpSource<'_>> {
         let Exchange {
             spec,
             strict,
@@ -398,7 +401,7 @@ async fn send(
     mut spec: RequestSpec,
     limits: Limits,
     max_redirects: Option<u32>,
-    trace: &mut dyn FnMut(Trace<'_>),
+    trace: &mut (dyn FnMut(Trace<'_>) + Send),
 ) -> anyhow::Result<Response> {
     let mut redirects = 0;
     loop {
