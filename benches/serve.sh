@@ -14,6 +14,8 @@
 # offset from the request against the schedule (ttft + k·itl). Then the
 # server's RSS: mid-run (all N streams open) and its peak so far (VmHWM).
 # The client runs on the same 2 CPUs as the server: see benches/README.md.
+# SSECAT=PATH measures another build of ssecat (before/after a change);
+# the load average before each check tells how busy the machine was.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -36,7 +38,7 @@ if [ "$(ulimit -n)" -lt "$need" ]; then
 fi
 
 cargo build --release --quiet --bin ssecat --example serve_timing
-ssecat=./target/release/ssecat
+ssecat=${SSECAT:-./target/release/ssecat}
 client=./target/release/examples/serve_timing
 
 work=$(mktemp -d)
@@ -68,20 +70,25 @@ start_server() {
   exit 1
 }
 
+cpu_ticks() { # the server's user + system CPU time so far, in clock ticks
+  awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
+}
+
 kib() { # kib FIELD: the server's /proc status field, in KiB
   awk -v f="$1:" '$1 == f { print $2 }' "/proc/$server_pid/status"
 }
 
 # levels CLIENT-ARGS…: one row per level: the client's figures, then the
-# server's RSS with every stream open (sampled halfway through the streams)
-# and its peak so far.
+# server's RSS with every stream open (sampled halfway through the streams),
+# its peak so far, and the CPU time it spent on the level.
 run_levels() {
   printf '%7s %9s | %-27s | %-27s | %-27s | %s\n' streams completed \
     "TTFT |err| p50 p90 p99 max" "gap |err| p50 p90 p99 max" \
-    "offset |err| p50 p90 p99 max" "server RSS MiB: open, peak"
-  local n mid_ms rss
+    "offset |err| p50 p90 p99 max" "server RSS MiB: open, peak; CPU s"
+  local n mid_ms rss cpu0
   mid_ms=$(( ttft_ms + words * itl_ms / 2 ))
   for n in "${levels[@]}"; do
+    cpu0=$(cpu_ticks)
     "$client" "$addr" "$@" --streams "$n" --ttft "$ttft_ms" --itl "$itl_ms" \
       --chunks "$words" --row > "$work/row" &
     local client_pid=$!
@@ -89,7 +96,8 @@ run_levels() {
     rss=$(kib VmRSS)
     wait "$client_pid" || echo "serve.sh: not every stream completed at $n" >&2
     awk -v row="$(cat "$work/row")" -v r="$rss" -v p="$(kib VmHWM)" \
-      'BEGIN { printf "%s | %5.1f, %5.1f\n", row, r / 1024, (p > r ? p : r) / 1024 }'
+      -v c="$(( $(cpu_ticks) - cpu0 ))" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%s | %5.1f, %5.1f; %4.1f\n", row, r / 1024, (p > r ? p : r) / 1024, c / hz }'
   done
 }
 
@@ -104,7 +112,7 @@ write_words() {
 check_synth() {
   write_words
   start_server --text "@$work/words.txt" --ttft "${ttft_ms}ms" --itl "${itl_ms}ms"
-  echo "synth: POST $path, $words chunks, --ttft ${ttft_ms}ms --itl ${itl_ms}ms; $(nproc) CPUs"
+  echo "synth: POST $path, $words chunks, --ttft ${ttft_ms}ms --itl ${itl_ms}ms; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
   run_levels "$path" --body "$body" --carries "$carries"
   stop_server
 }
@@ -113,7 +121,7 @@ check_replay() {
   local i
   for i in $(seq "$words"); do printf 'data: {"n":%d}\n\n' "$i"; done > "$work/replay.sse"
   start_server "$work/replay.sse" --ttft "${ttft_ms}ms" --itl "${itl_ms}ms"
-  echo "replay: GET /replay.sse, $words events, --ttft ${ttft_ms}ms --itl ${itl_ms}ms"
+  echo "replay: GET /replay.sse, $words events, --ttft ${ttft_ms}ms --itl ${itl_ms}ms; load $(cut -d' ' -f1-3 /proc/loadavg)"
   run_levels /replay.sse --method GET --carries "data:"
   stop_server
 }
