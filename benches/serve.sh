@@ -8,7 +8,8 @@
 #   one a chunk), asked on $SERVE_PATH (default /completion, llama.cpp) with
 #   $SERVE_BODY; $SERVE_CARRIES is what a chunk with text contains.
 # - replay: a 200-event .sse file served with `--ttft 200ms --itl 20ms`.
-# At each level the client opens N connections, writes N requests at about
+# At each level the client opens N connections, waits $SETTLE_MS (default
+# 300) so that the server has accepted them all, writes N requests at about
 # the same time and prints |error| p50 p90 p99 max in ms of TTFT (first text
 # chunk − request written − ttft), of each gap (− itl) and of each chunk's
 # offset from the request against the schedule (ttft + k·itl). Then the
@@ -90,7 +91,7 @@ run_levels() {
   for n in "${levels[@]}"; do
     cpu0=$(cpu_ticks)
     "$client" "$addr" "$@" --streams "$n" --ttft "$ttft_ms" --itl "$itl_ms" \
-      --chunks "$words" --row > "$work/row" &
+      --chunks "$words" --settle "${SETTLE_MS:-300}" --row > "$work/row" &
     local client_pid=$!
     sleep "$(awk -v ms="$mid_ms" 'BEGIN { print ms / 1000 }')"
     rss=$(kib VmRSS)

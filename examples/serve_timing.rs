@@ -56,6 +56,11 @@ struct Args {
     /// Text chunks a complete stream has (0: any number).
     #[arg(long, default_value_t = 0)]
     chunks: usize,
+    /// Wait this long (ms) after every stream is connected before the
+    /// requests go, so that the server has accepted them all: then only the
+    /// requests come in a burst, not the connections too.
+    #[arg(long, default_value_t = 0)]
+    settle: u64,
     /// Worker threads of the client's runtime (0: one thread, no workers).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -104,11 +109,12 @@ async fn run(args: &Args) -> Vec<Result<Trace, String>> {
     let tasks: Vec<_> = (0..args.streams)
         .map(|_| {
             let (request, barrier, carries) = (request.clone(), barrier.clone(), carries.clone());
-            let (addr, chunks) = (args.addr, args.chunks);
+            let (addr, chunks, settle) = (args.addr, args.chunks, args.settle);
             tokio::spawn(async move {
                 // Connect first, and only write once every stream is open.
                 let stream = TcpStream::connect(addr).await;
                 barrier.wait().await;
+                tokio::time::sleep(Duration::from_millis(settle)).await;
                 let stream = stream.map_err(|err| format!("connecting: {err}"))?;
                 stream.set_nodelay(true).map_err(|err| err.to_string())?;
                 one(stream, &request, &carries, chunks).await
