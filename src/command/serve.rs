@@ -1,7 +1,7 @@
 //! `ssecat serve`: turns its options into a server, binds the address,
 //! says where it listens, and serves until Ctrl-C or SIGTERM.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ pub fn run(args: &ServeArgs) -> u8 {
 
 fn serve_until_stopped(args: &ServeArgs) -> anyhow::Result<()> {
     let server = server(args)?;
-    let listener = TcpListener::bind(&args.listen)
+    let listener = bind(&args.listen)
         .map_err(|err| Failure::Listen(format!("could not listen on {}: {err}", args.listen)))?;
     let address = listener
         .local_addr()
@@ -49,6 +49,40 @@ fn serve_until_stopped(args: &ServeArgs) -> anyhow::Result<()> {
     // Streams still open are dropped with the runtime, at once.
     runtime.shutdown_timeout(Duration::ZERO);
     Ok(())
+}
+
+/// Connections waiting to be accepted. std's 128 overflows when a thousand
+/// clients connect at once, and a connection dropped from the queue waits
+/// for TCP to retransmit (200 ms, then 400). Linux caps it at somaxconn.
+const BACKLOG: i32 = 4096;
+
+/// Listens on the first address of `listen` that binds.
+fn bind(listen: &str) -> std::io::Result<TcpListener> {
+    let mut error = None;
+    for address in listen.to_socket_addrs()? {
+        match bind_one(address) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => error = Some(err),
+        }
+    }
+    Err(error.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    }))
+}
+
+fn bind_one(address: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    // As std does on Unix: a restarted server binds its port again at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// The server the options describe.
