@@ -13,12 +13,6 @@ use tokio::time::{Instant, Sleep};
 
 use super::log::Entry;
 
-/// tokio's timer works in whole milliseconds and wakes a sleep 0 to 2 ms
-/// after its deadline; waking for a chunk 1 ms early centres that error
-/// on the chunk's time (benches/serve.sh, a replay to one stream: offsets
-/// p50 1.1-2.6 ms before, 0.24-0.27 after). A chunk may go up to 1 ms early.
-const WAKE_EARLY: Duration = Duration::from_millis(1);
-
 /// What a body does next.
 #[derive(Debug)]
 pub enum Step {
@@ -102,7 +96,7 @@ impl Body for Paced {
         };
         match step {
             Step::Send { at, bytes } => {
-                let when = this.start + at.saturating_sub(WAKE_EARLY);
+                let when = this.start + at;
                 if Instant::now() < when {
                     if this.sleep.deadline() != when {
                         this.sleep.as_mut().reset(when);
