@@ -43,8 +43,8 @@ fn serve_until_stopped(args: &ServeArgs) -> anyhow::Result<()> {
         serve::run(listener, server, async {
             interrupt.wait().await;
         })
-        .await;
-        anyhow::Ok(())
+        .await
+        .context("starting the server's clock")
     })?;
     // Streams still open are dropped with the runtime, at once.
     runtime.shutdown_timeout(Duration::ZERO);

@@ -3,14 +3,14 @@
 //! late wake-ups never add up. One timer per stream, no task of its own:
 //! a thousand streams cost a thousand small state machines.
 
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::{Body, Bytes, Frame, SizeHint};
-use tokio::time::{Instant, Sleep};
+use std::time::Instant;
 
+use super::clock::Clock;
 use super::log::Entry;
 
 /// What a body does next.
@@ -50,7 +50,9 @@ pub struct Paced {
     script: Box<dyn Script>,
     start: Instant,
     due: Option<Step>,
-    sleep: Pin<Box<Sleep>>,
+    clock: Clock,
+    /// The time the clock is to wake this body at, once asked.
+    alarm: Option<Instant>,
     entry: Entry,
     /// A cut waited a turn for what came before it to be written.
     flushed: bool,
@@ -69,12 +71,13 @@ impl std::fmt::Display for CutShort {
 impl std::error::Error for CutShort {}
 
 impl Paced {
-    pub fn new(script: Box<dyn Script>, start: Instant, entry: Entry) -> Self {
+    pub fn new(script: Box<dyn Script>, start: Instant, clock: Clock, entry: Entry) -> Self {
         Paced {
             script,
             start,
             due: None,
-            sleep: Box::pin(tokio::time::sleep_until(start)),
+            clock,
+            alarm: None,
             entry,
             flushed: false,
         }
@@ -98,13 +101,12 @@ impl Body for Paced {
             Step::Send { at, bytes } => {
                 let when = this.start + at;
                 if Instant::now() < when {
-                    if this.sleep.deadline() != when {
-                        this.sleep.as_mut().reset(when);
+                    if this.alarm != Some(when) {
+                        this.alarm = Some(when);
+                        this.clock.wake_at(when, cx.waker().clone());
                     }
-                    if this.sleep.as_mut().poll(cx).is_pending() {
-                        this.due = Some(Step::Send { at, bytes });
-                        return Poll::Pending;
-                    }
+                    this.due = Some(Step::Send { at, bytes });
+                    return Poll::Pending;
                 }
                 this.entry.sent(bytes.len());
                 Poll::Ready(Some(Ok(Frame::data(bytes))))

@@ -5,6 +5,7 @@
 //! the caller's future says so: no process-wide state.
 
 mod body;
+mod clock;
 pub mod fault;
 mod log;
 mod replay;
@@ -24,11 +25,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use std::time::Instant;
 use tokio::net::TcpListener;
-use tokio::time::Instant;
 
 use crate::extract::wire::Api;
 use body::Paced;
+use clock::Clock;
 use fault::{Fault, Kind};
 use log::Entry;
 use reply::Reply;
@@ -57,17 +59,23 @@ pub struct Server {
 }
 
 /// Serves `listener` until `stop` completes. Connections still open are
-/// left to the caller, whose runtime ends them.
-pub async fn run(listener: TcpListener, server: Server, stop: impl Future<Output = ()>) {
+/// left to the caller, whose runtime ends them. Fails only when the
+/// clock's thread cannot be started.
+pub async fn run(
+    listener: TcpListener,
+    server: Server,
+    stop: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let shared = Arc::new(Shared {
         server,
         requests: AtomicU64::new(0),
+        clock: Clock::start()?,
     });
     tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {
             biased;
-            () = &mut stop => return,
+            () = &mut stop => return Ok(()),
             accepted = listener.accept() => accepted,
         };
         let (stream, peer) = match accepted {
@@ -99,6 +107,8 @@ pub async fn run(listener: TcpListener, server: Server, stop: impl Future<Output
 /// What every connection's requests share.
 struct Shared {
     server: Server,
+    /// Sends each chunk at its time.
+    clock: Clock,
     /// Requests so far, for `--fault …,every=N`.
     requests: AtomicU64,
 }
@@ -154,7 +164,7 @@ impl Shared {
             Ok(body) => body.to_bytes(),
             Err(_) => {
                 let reply = Reply::error(413, "the request body is over 64 MiB, or broke off");
-                return Ok(respond_with(reply, start, entry));
+                return Ok(respond_with(reply, start, self.clock.clone(), entry));
             }
         };
         let reply = match &self.server.answers {
@@ -174,8 +184,8 @@ impl Shared {
         if let Some(fault) = fault {
             entry.faulted(fault);
         }
-        tokio::time::sleep_until(start + reply.head_at).await;
-        Ok(respond_with(reply, start, entry))
+        tokio::time::sleep_until((start + reply.head_at).into()).await;
+        Ok(respond_with(reply, start, self.clock.clone(), entry))
     }
 }
 
@@ -202,7 +212,7 @@ fn wire_api(method: &hyper::Method, path: &str) -> Result<Api, Reply> {
 
 /// The response: the reply's status and headers, and its body as its
 /// script says.
-fn respond_with(reply: Reply, start: Instant, mut entry: Entry) -> Response<Paced> {
+fn respond_with(reply: Reply, start: Instant, clock: Clock, mut entry: Entry) -> Response<Paced> {
     let Reply {
         status,
         headers,
@@ -210,7 +220,7 @@ fn respond_with(reply: Reply, start: Instant, mut entry: Entry) -> Response<Pace
         script,
     } = reply;
     entry.status(status);
-    let mut response = Response::new(Paced::new(script, start, entry));
+    let mut response = Response::new(Paced::new(script, start, clock, entry));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().extend(headers);
