@@ -1,4 +1,7 @@
 //! `ssecat bench`: many streams at once, each measured as one stream is,
 //! and what their measures add up to.
 
+pub mod histograms;
+pub mod level;
 pub mod sample;
+pub mod slo;
