@@ -1,7 +1,12 @@
 //! `ssecat bench`: many streams at once, each measured as one stream is,
 //! and what their measures add up to.
 
+pub mod aggregate;
+#[cfg(test)]
+mod fixtures;
 pub mod histograms;
 pub mod level;
+pub mod merge;
+pub mod report;
 pub mod sample;
 pub mod slo;

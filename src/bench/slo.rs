@@ -117,30 +117,7 @@ impl<'de> Deserialize<'de> for Slo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::sample::{GapBasis, TokenBasis};
-
-    fn ms(ms: u64) -> Duration {
-        Duration::from_millis(ms)
-    }
-
-    /// Due at 0, first token at `ttft`, then `tokens - 1` tokens `gap` apart.
-    fn sample(ttft: u64, gap: u64, tokens: u64) -> Sample {
-        let gaps = vec![ms(gap); tokens.saturating_sub(1) as usize];
-        Sample {
-            due: ms(0),
-            sent: ms(0),
-            head: Some(ms(ttft / 2)),
-            first_token: Some(ms(ttft)),
-            first_output: Some(ms(ttft)),
-            end: ms(ttft) + gaps.iter().sum::<Duration>(),
-            output_tokens: tokens,
-            token_basis: TokenBasis::Usage,
-            gaps,
-            gap_basis: GapBasis::PerToken,
-            outcome: Outcome::Ok,
-            error: None,
-        }
-    }
+    use crate::bench::fixtures::{ms, sample};
 
     #[test]
     fn parses_every_key_with_its_unit() {
