@@ -7,6 +7,8 @@ mod fixtures;
 pub mod histograms;
 pub mod level;
 pub mod merge;
+pub mod records;
 pub mod report;
 pub mod sample;
 pub mod slo;
+pub mod summary;
