@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::duration::parse_duration;
 use crate::exit_code;
 use crate::extract::{Dialect, Extraction};
 use crate::secrets;
@@ -581,30 +582,6 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Parses a duration with its unit: `200ms`, `1.5s`, `250us`, `0`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let unit_at = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(unit_at);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 200ms or 1.5s"))?;
-    let seconds = match unit {
-        "s" => number,
-        "ms" => number / 1e3,
-        "us" | "µs" => number / 1e6,
-        "" if number == 0.0 => 0.0,
-        "" => {
-            return Err(format!(
-                "{text:?} needs a unit: ms, s or us (such as {text}ms)"
-            ))
-        }
-        _ => return Err(format!("unknown unit {unit:?}: use ms, s or us")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} is too long"))
-}
-
 /// Parses a rate or factor: a positive, finite number.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -649,26 +626,6 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_need_a_unit() {
-        assert_eq!(parse_duration("200ms"), Ok(Duration::from_millis(200)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        for bad in [
-            "",
-            "20",
-            "ms",
-            "-1ms",
-            "1h",
-            "1e3ms",
-            "1..2s",
-            "99999999999999999999s",
-        ] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
-        }
     }
 
     #[test]
