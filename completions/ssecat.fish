@@ -30,7 +30,8 @@ fish\t''
 powershell\t''
 elvish\t''
 man\t'The man page, roff'
-man-serve\t'The man page of ssecat serve, roff'"
+man-serve\t'The man page of ssecat serve, roff'
+man-bench\t'The man page of ssecat bench, roff'"
 complete -c ssecat -n "__fish_ssecat_needs_command" -s H -l header -d 'A request header, \'Name: value\' (repeatable)' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s d -l data -d 'Request body: TEXT, @FILE, or @- for standard input' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l json -d 'JSON request body, checked before anything is sent' -r
@@ -84,7 +85,46 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l strict -d 'Fail on what i
 complete -c ssecat -n "__fish_ssecat_needs_command" -l stats -d 'Print a summary of the run on standard error at the end'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s V -l version -d 'Print version'
+complete -c ssecat -n "__fish_ssecat_needs_command" -a "bench" -d 'Load-test an LLM or SSE endpoint: TTFT, ITL, TPOT and throughput percentiles'
 complete -c ssecat -n "__fish_ssecat_needs_command" -a "serve" -d 'Serve streams: mock every LLM streaming API, or replay recordings with their timing'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s H -l header -d 'A request header, \'Name: value\' (repeatable)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s d -l data -d 'Request body: TEXT, @FILE, or @- for standard input' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l json -d 'JSON request body, checked before anything is sent' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bearer -d 'Send \'Authorization: Bearer TOKEN\' (env:VAR reads it from VAR)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s u -l user -d 'Basic authentication; PASS may be env:VAR' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l last-event-id -d 'Send this Last-Event-ID, to resume a stream' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l proxy -d 'Use this proxy' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l cacert -d 'Trust the CA certificates in this PEM file too' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-redirs -d 'Most redirects followed with -L' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up connecting after SECS seconds' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l idle-timeout -d 'Give up when no byte arrives for SECS seconds' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s m -l max-time -d 'Give up when the whole transfer takes more than SECS seconds' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s c -l concurrency -d 'Streams in flight (closed loop); a list is a sweep: -c 1,8,64' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l rate -d 'Requests a second (open loop), each sent when due; a list is a sweep' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l arrival -d 'When --rate\'s requests are due: poisson (at random) or constant' -r -f -a "poisson\t'At random, exponential gaps (independent users)'
+constant\t'Evenly spaced'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l seed -d 'The seed of the Poisson arrivals and --shuffle, for runs that repeat' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s n -l requests -d 'Requests measured at each level [default: 100 without --duration]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'Send requests for this long at each level (those in flight finish)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l warmup -d 'Requests sent first at each level and left out of the figures' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bodies -d 'Request bodies, one JSON a line, sent in turn' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l dialect -d 'The LLM stream format, instead of detecting it' -r -f -a "openai\t'OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1), and legacy completions'
+openai-responses\t'OpenAI Responses API'
+anthropic\t'Anthropic Messages'
+gemini\t'Google Gemini streamGenerateContent?alt=sse'
+cohere\t'Cohere v2 chat'
+tgi\t'Hugging Face TGI /generate_stream'
+llamacpp\t'llama.cpp server /completion'
+ollama\t'Ollama native /api/chat and /api/generate (NDJSON)'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l slo -d 'Service-level objectives, for goodput: ttft=500ms,tpot=50ms,itl=…,e2el=…' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l report -d 'Write the report as JSON to FILE (- for standard output)' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l records -d 'Write one JSON line per request to FILE' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s k -l insecure -d 'Do not verify the server\'s TLS certificate'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s L -l location -d 'Follow redirects'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l shuffle -d 'Send the --bodies in a random order'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s s -l silent -d 'No progress bar'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l listen -d 'Where to listen, ADDR:PORT (port 0 picks a free one)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l text -d 'Answer every LLM streaming API with this text: TEXT, or @FILE' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l ttft -d 'Time to the first token' -r

@@ -26,7 +26,7 @@ pub const EXAMPLES: &str =
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
 #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
 #[command(
-    override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]..."
+    override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...\n       ssecat bench [OPTIONS] [METHOD] <URL>"
 )]
 // `ssecat serve` is the command; a file or host of that name is `./serve`
 // or `http://serve`.
@@ -330,6 +330,19 @@ pub struct RequestArgs {
 /// The commands besides reading one stream.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Load-test an LLM or SSE endpoint: TTFT, ITL, TPOT and throughput percentiles
+    ///
+    /// Each request is a whole ssecat stream: decoded exactly, its dialect
+    /// detected, its end marker, errors and usage read. Latencies count from
+    /// when each request was due, so time spent waiting to be sent is never
+    /// hidden.
+    #[command(after_help = format!("Examples:\n{BENCH_EXAMPLES}"))]
+    #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{BENCH_EXAMPLES}", exit_code::bench_table(HELP_WIDTH)))]
+    #[command(
+        override_usage = "ssecat bench [OPTIONS] [METHOD] <URL>\n       ssecat bench --merge <REPORT>..."
+    )]
+    Bench(Box<BenchArgs>),
+
     /// Serve streams: mock every LLM streaming API, or replay recordings with their timing
     ///
     /// Each request is answered as it arrives, its chunks sent at their times
@@ -338,7 +351,104 @@ pub enum Command {
     /// a request, when its response is over.
     #[command(after_help = format!("Examples:\n{SERVE_EXAMPLES}"))]
     #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{SERVE_EXAMPLES}", exit_code::serve_table(HELP_WIDTH)))]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+}
+
+/// Example commands of `ssecat bench`.
+pub const BENCH_EXAMPLES: &str = "  ssecat bench -c 1,8,64 -n 200 :8080/v1/chat/completions --json @body.json
+  ssecat bench --rate 5 --duration 60s --slo ttft=500ms,tpot=50ms --report r.json URL --json @body.json
+  ssecat bench --merge a.json b.json";
+
+/// The options of `ssecat bench`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("load").args(["concurrency", "rate"])))]
+pub struct BenchArgs {
+    /// [METHOD] URL to load
+    #[arg(value_name = "URL", required_unless_present = "merge")]
+    pub first: Option<String>,
+
+    /// The URL, when a method comes first
+    #[arg(value_name = "URL", hide = true)]
+    pub second: Option<String>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Streams in flight (closed loop); a list is a sweep: -c 1,8,64
+    #[arg(short = 'c', long, value_name = "N,…", value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..), help_heading = "Load")]
+    pub concurrency: Vec<u64>,
+
+    /// Requests a second (open loop), each sent when due; a list is a sweep
+    #[arg(long, value_name = "R,…", value_delimiter = ',', value_parser = parse_rate, help_heading = "Load")]
+    pub rate: Vec<f64>,
+
+    /// When --rate's requests are due: poisson (at random) or constant
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = ArrivalChoice::Poisson, requires = "rate", help_heading = "Load")]
+    pub arrival: ArrivalChoice,
+
+    /// The seed of the Poisson arrivals and --shuffle, for runs that repeat
+    #[arg(long, value_name = "N", help_heading = "Load")]
+    pub seed: Option<u64>,
+
+    /// Requests measured at each level [default: 100 without --duration]
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Load")]
+    pub requests: Option<u64>,
+
+    /// Send requests for this long at each level (those in flight finish)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
+    pub duration: Option<Duration>,
+
+    /// Requests sent first at each level and left out of the figures
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Load")]
+    pub warmup: u64,
+
+    /// Request bodies, one JSON a line, sent in turn
+    #[arg(long, value_name = "FILE", help_heading = "Load")]
+    pub bodies: Option<PathBuf>,
+
+    /// Send the --bodies in a random order
+    #[arg(long, requires = "bodies", help_heading = "Load")]
+    pub shuffle: bool,
+
+    /// The LLM stream format, instead of detecting it
+    #[arg(
+        long,
+        value_enum,
+        value_name = "NAME",
+        hide_possible_values = true,
+        help_heading = "Measure"
+    )]
+    pub dialect: Option<Dialect>,
+
+    /// Service-level objectives, for goodput: ttft=500ms,tpot=50ms,itl=…,e2el=…
+    #[arg(long, value_name = "METRIC=DURATION,…", help_heading = "Measure")]
+    pub slo: Option<String>,
+
+    /// Write the report as JSON to FILE (- for standard output)
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub report: Option<PathBuf>,
+
+    /// Write one JSON line per request to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub records: Option<PathBuf>,
+
+    /// Merge the --report files of runs made apart (several machines) into
+    /// one, exactly, and print it
+    #[arg(long, value_name = "REPORT", num_args = 1.., conflicts_with_all = ["first", "concurrency", "rate"], help_heading = "Output")]
+    pub merge: Vec<PathBuf>,
+
+    /// No progress bar
+    #[arg(short = 's', long, help_heading = "Output")]
+    pub silent: bool,
+}
+
+/// `--arrival`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArrivalChoice {
+    /// At random, exponential gaps (independent users)
+    Poisson,
+    /// Evenly spaced
+    Constant,
 }
 
 /// Example commands of `ssecat serve`.
@@ -437,6 +547,8 @@ pub enum Generate {
     Man,
     /// The man page of ssecat serve, roff
     ManServe,
+    /// The man page of ssecat bench, roff
+    ManBench,
 }
 
 /// When to colour the output.

@@ -105,10 +105,40 @@ pub const SERVE: [(Code, &str); 5] = [
     ),
 ];
 
+/// The codes `ssecat bench` exits with, and what each means for it.
+pub const BENCH: [(Code, &str); 6] = [
+    (
+        Code::Success,
+        "every request succeeded and every --slo held",
+    ),
+    (
+        Code::Failure,
+        "a file (--bodies, a report to merge) could not be read or written",
+    ),
+    (
+        Code::Usage,
+        "usage error (bad flag or value, a bad --slo or --bodies line)",
+    ),
+    (Code::Connect, "no request could connect at all"),
+    (
+        Code::Strict,
+        "a request failed, or an --slo did not hold (the report says which)",
+    ),
+    (
+        Code::Interrupted,
+        "interrupted (Ctrl-C): the report holds what finished",
+    ),
+];
+
 /// The codes as `--help` lists them: each with its meaning, wrapped to
 /// `width` columns, further lines indented under it.
 pub fn table(width: usize) -> String {
     wrapped(Code::ALL.map(|code| (code, code.meaning())), width)
+}
+
+/// `ssecat bench`'s codes, as its `--help` lists them.
+pub fn bench_table(width: usize) -> String {
+    wrapped(BENCH, width)
 }
 
 /// `ssecat serve`'s codes, as its `--help` lists them.

@@ -20,12 +20,26 @@ pub fn summary(report: &Report) -> String {
         if index > 0 {
             text.push('\n');
         }
-        write_level(&mut text, report, level);
+        text.push_str(&level_summary(report, level));
     }
     if report.levels.len() > 1 {
         text.push('\n');
-        write_comparison(&mut text, &report.levels);
+        text.push_str(&comparison(report));
     }
+    text
+}
+
+/// The summary of one level of `report`, printed as soon as it is done.
+pub fn level_summary(report: &Report, level: &LevelReport) -> String {
+    let mut text = String::new();
+    write_level(&mut text, report, level);
+    text
+}
+
+/// A sweep's levels, one line each.
+pub fn comparison(report: &Report) -> String {
+    let mut text = String::new();
+    write_comparison(&mut text, &report.levels);
     text
 }
 

@@ -10,7 +10,7 @@ use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{bold, roman, Roff};
 
-use crate::cli::{Cli, Generate, EXAMPLES, SERVE_EXAMPLES};
+use crate::cli::{Cli, Generate, BENCH_EXAMPLES, EXAMPLES, SERVE_EXAMPLES};
 use crate::exit_code::{self, Code};
 use crate::failure::OutputError;
 
@@ -33,6 +33,21 @@ llama.cpp), at the pace asked for. Given recordings made with ssecat \
 its recorded time. A .sse or .ndjson file is served at once, or an event \
 every --itl. --fault makes it fail on purpose. Its first line on standard \
 error says where it listens; then one line a request.";
+
+/// The DESCRIPTION section of `ssecat bench`'s page.
+const BENCH_DESCRIPTION: &str = "\
+ssecat bench load-tests an LLM or SSE endpoint and reports time to first \
+token (TTFT), inter-token latency (ITL), time per output token (TPOT), \
+end-to-end latency and throughput, with their percentiles, as vLLM's and \
+AIPerf's users know them. Each request is a whole ssecat stream: decoded \
+exactly, its dialect detected, its end marker, errors and usage read. \
+Output tokens come from the stream's usage when it reports it, else from \
+its text deltas; ITL is divided among the tokens of each event when the \
+stream tells them, else it is inter-chunk latency, and the report says \
+which. -c runs a closed loop, --rate an open one, whose latencies count \
+from when each request was due (no coordinated omission). A list of \
+levels is a sweep. --report writes JSON with HDR histograms that --merge \
+adds up exactly across machines.";
 
 /// The ENVIRONMENT section: each variable and what it does.
 const ENVIRONMENT: [(&str, &str); 6] = [
@@ -86,7 +101,28 @@ pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
         Generate::Powershell => Shell::PowerShell,
         Generate::Elvish => Shell::Elvish,
         Generate::Man => return man_page(cmd, out),
-        Generate::ManServe => return serve_man_page(cmd, out),
+        Generate::ManServe => {
+            let page = Page {
+                title: "SSECAT-SERVE",
+                description: SERVE_DESCRIPTION,
+                codes: &exit_code::SERVE,
+                examples: SERVE_EXAMPLES,
+                environment: &[],
+                see_also: "ssecat(1), ssecat-bench(1)",
+            };
+            return command_man_page(cmd, ["serve", "ssecat-serve", "ssecat serve"], page, out);
+        }
+        Generate::ManBench => {
+            let page = Page {
+                title: "SSECAT-BENCH",
+                description: BENCH_DESCRIPTION,
+                codes: &exit_code::BENCH,
+                examples: BENCH_EXAMPLES,
+                environment: &[],
+                see_also: "ssecat(1), ssecat-serve(1)",
+            };
+            return command_man_page(cmd, ["bench", "ssecat-bench", "ssecat bench"], page, out);
+        }
     };
     let mut cmd = for_completions(cmd);
     clap_complete::generate(shell, &mut cmd, "ssecat", out);
@@ -115,29 +151,29 @@ fn man_page(cmd: Command, out: &mut Vec<u8>) -> io::Result<()> {
         codes: &codes,
         examples: EXAMPLES,
         environment: &ENVIRONMENT,
-        see_also: "ssecat-serve(1)",
+        see_also: "ssecat-serve(1), ssecat-bench(1)",
     };
     page.write(cmd, out)
 }
 
-/// The man page of `ssecat serve`, `man ssecat-serve`.
-fn serve_man_page(cmd: Command, out: &mut Vec<u8>) -> io::Result<()> {
-    let serve = cmd
-        .find_subcommand("serve")
-        .expect("serve is a command")
+/// The man page of a command: `man ssecat-serve`, `man ssecat-bench`.
+/// `names`: the command's, the page's and as typed (`serve`,
+/// `ssecat-serve`, `ssecat serve`).
+fn command_man_page(
+    cmd: Command,
+    names: [&'static str; 3],
+    page: Page<'_>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let [name, page_name, typed] = names;
+    let command = cmd
+        .find_subcommand(name)
+        .expect("a command of ssecat")
         .clone()
-        .name("ssecat-serve")
-        .bin_name("ssecat serve")
+        .name(page_name)
+        .bin_name(typed)
         .version(env!("CARGO_PKG_VERSION"));
-    let page = Page {
-        title: "SSECAT-SERVE",
-        description: SERVE_DESCRIPTION,
-        codes: &exit_code::SERVE,
-        examples: SERVE_EXAMPLES,
-        environment: &[],
-        see_also: "ssecat(1)",
-    };
-    page.write(serve, out)
+    page.write(command, out)
 }
 
 /// What a man page says besides the options clap_mangen renders.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const REGENERATE: &str = "SSECAT_REGENERATE";
 
 /// Each `--generate` kind and the file that holds its output.
-const GENERATED: [(&str, &str); 7] = [
+const GENERATED: [(&str, &str); 8] = [
     ("bash", "completions/ssecat.bash"),
     ("zsh", "completions/_ssecat"),
     ("fish", "completions/ssecat.fish"),
@@ -18,6 +18,7 @@ const GENERATED: [(&str, &str); 7] = [
     ("elvish", "completions/ssecat.elv"),
     ("man", "man/ssecat.1"),
     ("man-serve", "man/ssecat-serve.1"),
+    ("man-bench", "man/ssecat-bench.1"),
 ];
 
 fn in_repo(path: &str) -> PathBuf {

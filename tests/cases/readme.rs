@@ -183,6 +183,11 @@ const DOCUMENTS: [Document; 5] = [
                 "builds the release binary and a server, and streams 200 MiB over loopback \
                  five times per client, for minutes",
             ),
+            (
+                "bash benches/serve.sh",
+                "builds the release binary and a load client, and holds up to 1,000 streams \
+                 of 4 seconds against ssecat serve, for a minute",
+            ),
         ],
     },
     Document {
@@ -700,7 +705,7 @@ fn parsed_serve(args: &[String], place: &str) -> ServeArgs {
     let cli = Cli::try_parse_from(words.into_iter().chain(args.iter().cloned()))
         .unwrap_or_else(|err| panic!("{place}: {err}"));
     match cli.command {
-        Some(ssecat::cli::Command::Serve(serve)) => serve,
+        Some(ssecat::cli::Command::Serve(serve)) => *serve,
         other => panic!("{place}: parsed as {other:?}, not ssecat serve"),
     }
 }

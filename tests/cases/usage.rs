@@ -106,7 +106,7 @@ fn short_help_gives_each_option_one_line_and_ends_with_the_examples() {
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .collect();
-    assert_eq!(commands, ["serve"], "{help}");
+    assert_eq!(commands, ["bench", "serve"], "{help}");
     let mut described = 0;
     for line in options.lines().filter(|line| line.starts_with(' ')) {
         let indent = line.len() - line.trim_start().len();
@@ -175,7 +175,7 @@ pub fn usage_error_starting(args: &[&str], prefix: &str, message: &str) {
 /// What clap ends each of its errors with.
 const MORE: &str = "\n\nFor more information, try '--help'.\n";
 const USAGE: &str =
-    "\n\nUsage: ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...";
+    "\n\nUsage: ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...\n       ssecat bench [OPTIONS] [METHOD] <URL>";
 
 #[test]
 fn clap_errors_begin_as_ssecat_errors_and_keep_clap_tips_and_usage() {
