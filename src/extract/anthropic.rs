@@ -207,16 +207,7 @@ pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
     if let Some(system) = body.get("system") {
         wire::content_texts(system, &mut texts);
     }
-    for message in body
-        .get("messages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(content) = message.get("content") {
-            wire::content_texts(content, &mut texts);
-        }
-    }
+    wire::message_texts(&body, &mut texts);
     Ok(Ask {
         model: wire::string(&body, "model"),
         max_tokens: wire::count(&body, "max_tokens"),
@@ -239,12 +230,6 @@ pub fn speaker(_ask: &Ask, answer: Answer) -> Speaker {
     }
 }
 
-/// One event, its name also its `type`.
-fn event(kind: &str, mut data: Value, out: &mut Vec<u8>) {
-    data["type"] = kind.into();
-    wire::write_event(out, Some(kind), &data);
-}
-
 impl Speak for Speaker {
     fn content_type(&self) -> &'static str {
         "text/event-stream"
@@ -252,27 +237,27 @@ impl Speak for Speaker {
 
     fn open(&mut self, out: &mut Vec<u8>) {
         let start = message(&self.answer, json!([]), None, 0);
-        event("message_start", json!({"message": start}), out);
+        wire::typed_event("message_start", json!({"message": start}), out);
         let block = json!({"index": 0, "content_block": {"type": "text", "text": ""}});
-        event("content_block_start", block, out);
-        event("ping", json!({}), out);
+        wire::typed_event("content_block_start", block, out);
+        wire::typed_event("ping", json!({}), out);
     }
 
     fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
         self.output_tokens += tokens;
         let delta = json!({"index": 0, "delta": {"type": "text_delta", "text": text}});
-        event("content_block_delta", delta, out);
+        wire::typed_event("content_block_delta", delta, out);
     }
 
     fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
-        event("content_block_stop", json!({"index": 0}), out);
+        wire::typed_event("content_block_stop", json!({"index": 0}), out);
         let delta = json!({
             "delta": {"stop_reason": stop_reason(finish), "stop_sequence": null},
             // The running total, not an increment.
             "usage": {"output_tokens": self.output_tokens},
         });
-        event("message_delta", delta, out);
-        event("message_stop", json!({}), out);
+        wire::typed_event("message_delta", delta, out);
+        wire::typed_event("message_stop", json!({}), out);
     }
 
     /// The `error` event, which the SDK raises as an API error.

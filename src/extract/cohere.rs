@@ -239,16 +239,7 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
     let body = wire::request_object(body)?;
     let mut texts = Vec::new();
-    for message in body
-        .get("messages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(content) = message.get("content") {
-            wire::content_texts(content, &mut texts);
-        }
-    }
+    wire::message_texts(&body, &mut texts);
     Ok(Ask {
         model: wire::string(&body, "model"),
         max_tokens: wire::count(&body, "max_tokens"),
@@ -271,12 +262,6 @@ pub fn speaker(_ask: &Ask, answer: Answer) -> Speaker {
     }
 }
 
-/// One event, its name also its `type`.
-fn event(kind: &str, mut data: Value, out: &mut Vec<u8>) {
-    data["type"] = kind.into();
-    wire::write_event(out, Some(kind), &data);
-}
-
 impl Speak for Speaker {
     fn content_type(&self) -> &'static str {
         "text/event-stream"
@@ -291,33 +276,33 @@ impl Speak for Speaker {
             "citations": [],
         });
         let start = json!({"id": self.answer.id, "delta": {"message": message}});
-        event("message-start", start, out);
+        wire::typed_event("message-start", start, out);
         let content = json!({"type": "text", "text": ""});
         let start = json!({"index": 0, "delta": {"message": {"content": content}}});
-        event("content-start", start, out);
+        wire::typed_event("content-start", start, out);
     }
 
     fn delta(&mut self, text: &str, tokens: u64, out: &mut Vec<u8>) {
         self.output_tokens += tokens;
         let content = json!({"text": text});
         let delta = json!({"index": 0, "delta": {"message": {"content": content}}});
-        event("content-delta", delta, out);
+        wire::typed_event("content-delta", delta, out);
     }
 
     fn close(&mut self, finish: Finish, out: &mut Vec<u8>) {
-        event("content-end", json!({"index": 0}), out);
+        wire::typed_event("content-end", json!({"index": 0}), out);
         let delta = json!({
             "finish_reason": finish_reason(finish),
             "usage": usage(self.answer.input_tokens, self.output_tokens),
         });
-        event("message-end", json!({"delta": delta}), out);
+        wire::typed_event("message-end", json!({"delta": delta}), out);
     }
 
     /// Cohere ends a failed stream with `message-end`, its finish reason
     /// `ERROR` and the message in `delta.error`.
     fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
         let delta = json!({"finish_reason": "ERROR", "error": message});
-        event("message-end", json!({"delta": delta}), out);
+        wire::typed_event("message-end", json!({"delta": delta}), out);
     }
 }
 

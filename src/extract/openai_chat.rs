@@ -293,16 +293,7 @@ const SYSTEM_FINGERPRINT: &str = "fp_ssecat";
 pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
     let body = wire::request_object(body)?;
     let mut texts = Vec::new();
-    for message in body
-        .get("messages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(content) = message.get("content") {
-            wire::content_texts(content, &mut texts);
-        }
-    }
+    wire::message_texts(&body, &mut texts);
     let stream_option = |key: &str| {
         body.get("stream_options")
             .and_then(Value::as_object)

@@ -315,6 +315,22 @@ pub fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
     object.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// Collects the text of every message's content of a chat request
+/// (`messages[].content`), in the shapes [`content_texts`] reads.
+pub fn message_texts<'a>(request: &'a Map<String, Value>, texts: &mut Vec<&'a str>) {
+    let messages = request.get("messages").and_then(Value::as_array);
+    for content in messages.into_iter().flatten().filter_map(|m| m.get("content")) {
+        content_texts(content, texts);
+    }
+}
+
+/// Appends one SSE event named `kind` whose JSON data also has it as its
+/// `type`, as Anthropic and Cohere name their events.
+pub fn typed_event(kind: &str, mut data: Value, out: &mut Vec<u8>) {
+    data["type"] = kind.into();
+    write_event(out, Some(kind), &data);
+}
+
 /// Collects the text of a message's content in the shapes the APIs take:
 /// a string, or an array of parts that are strings or objects with a
 /// `text` string (`{"type":"text","text":…}`, `input_text`, Gemini's parts).

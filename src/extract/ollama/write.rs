@@ -24,16 +24,11 @@ pub enum Endpoint {
 pub fn ask(endpoint: Endpoint, body: &[u8]) -> Result<Ask, String> {
     let request = wire::request_object(body)?;
     let texts: Vec<&str> = match endpoint {
-        Endpoint::Chat => request
-            .get("messages")
-            .and_then(Value::as_array)
-            .map(|messages| {
-                messages
-                    .iter()
-                    .filter_map(|message| message.get("content")?.as_str())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Endpoint::Chat => {
+            let mut texts = Vec::new();
+            wire::message_texts(&request, &mut texts);
+            texts
+        }
         Endpoint::Generate => ["system", "prompt"]
             .iter()
             .filter_map(|key| request.get(*key)?.as_str())
