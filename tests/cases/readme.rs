@@ -22,10 +22,27 @@
 //!     block ends, or fails. Its log must then hold nothing but request
 //!     lines, and a serve of one file (without `--fault`) that no command
 //!     asked must give, to `ssecat --text`, the text of the file read;
+//!   - `ssecat bench ARGS` (alone: no pipe, no redirection) loads the serve
+//!     of its block, which must run above it (a bench without one fails
+//!     the test): its arguments parse as ssecat parses them, and its URL
+//!     goes to the serve as another command's does. It must exit 0 and
+//!     print, for each level (each `-c`, or each `--rate`; `-c 1` when
+//!     none), the level's summary (`concurrency 4:`) with `requests N ok,
+//!     0 failed` (N its `-n`, 100 by default; any with `--duration`) and,
+//!     for a sweep, the level's line of the comparison. The serve's log
+//!     must hold exactly the requests it sent, levels × (`-n` +
+//!     `--warmup`) (with `--duration`, at least one a level);
+//!     `--report FILE` must be a JSON report and `--records FILE` a JSON
+//!     line per request sent, which a `jq` line after it may read.
+//!     `ssecat bench --merge A B…` needs no serve: A, B… must be reports
+//!     that commands above it in the block wrote, and each level of the
+//!     merged report (its `--report FILE`, else its stdout) must have
+//!     completed the requests of that level of them all;
 //!   - `echo … > FILE` prepares a file for the commands after it;
 //!   - `jq FILTER FILE` checks a JSON file that a command above it in the
-//!     block wrote (such as `--stats-json stats.json`): the file must be
-//!     JSON, and jq, when installed, must exit 0 (`-e`: the filter held);
+//!     block wrote (such as `--stats-json stats.json` or a bench's
+//!     `--report r.json`): the file must be JSON (one document, or JSON
+//!     lines), and jq, when installed, must exit 0 (`-e`: the filter held);
 //!   - `mkdir -p ~/…` and `cp` of `completions/` and `man/` run with HOME in
 //!     the scratch directory;
 //!   - a command that `.ci/run` runs, as written, is left to it;
@@ -74,7 +91,7 @@ use std::process::Command;
 
 use reqwest::Url;
 use serde_json::Value;
-use ssecat::cli::{Cli, Format, ServeArgs};
+use ssecat::cli::{BenchArgs, Cli, Format, RequestArgs, ServeArgs};
 use ssecat::target::Target;
 
 use super::http_support::{stderr_of, without_proxies};
@@ -187,6 +204,10 @@ const DOCUMENTS: [Document; 5] = [
                 "bash benches/serve.sh",
                 "builds the release binary and a load client, and holds up to 1,000 streams \
                  of 4 seconds against ssecat serve, for a minute",
+            ),
+            (
+                "SSECAT=/path/to/other/ssecat bash benches/serve.sh",
+                "benches/serve.sh (above) on another build, for a minute",
             ),
         ],
     },
@@ -506,6 +527,12 @@ fn serve_arguments(stage: &Stage) -> Option<Vec<String>> {
     (args.first()? == "serve").then(|| args[1..].to_vec())
 }
 
+/// What `ssecat bench`'s arguments are in a stage, when it runs it.
+fn bench_arguments(stage: &Stage) -> Option<Vec<String>> {
+    let args = ssecat_arguments(stage)?;
+    (args.first()? == "bench").then(|| args[1..].to_vec())
+}
+
 /// The expected text of each recorded stream, by its path from the repository.
 fn expected_texts() -> HashMap<String, String> {
     fixture_texts()
@@ -622,17 +649,18 @@ impl Serve {
         self.serving.url(&path_and_query(url))
     }
 
-    /// The log lines of the requests a command sent: at least one, each
-    /// with the method and path the command writes.
-    fn check_requests(&mut self, cli: &Cli, target: &Target, place: &str) {
+    /// The log lines of the requests a command sent: as many as `sent`
+    /// says, each with the method and the path of `target`.
+    fn check_requests(&mut self, method: &str, target: &Target, sent: Sent, place: &str) {
         let Target::Http { url, .. } = target else {
             unreachable!("a request comes from a URL")
         };
-        let expected = format!(" {} {} ", expected_method(cli, target), path_and_query(url));
-        let log = self.serving.log(self.logged + 1);
+        let expected = format!(" {method} {} ", path_and_query(url));
+        let log = self.serving.log(self.logged + sent.least());
+        let logged = log.len() - self.logged;
         assert!(
-            log.len() > self.logged,
-            "{place}: the serve logged no request"
+            sent.allows(logged),
+            "{place}: the serve logged {logged} requests, not {sent}"
         );
         for line in &log[self.logged..] {
             assert!(
@@ -744,14 +772,50 @@ fn path_and_query(url: &Url) -> String {
 
 /// The method a request goes with: the one written, or POST with a body
 /// and GET without.
-fn expected_method<'a>(cli: &Cli, target: &'a Target) -> &'a str {
+fn expected_method(target: &Target, with_body: bool) -> &str {
     let Target::Http { method, .. } = target else {
         unreachable!("a request comes from a URL")
     };
     match method {
         Some(method) => method.as_str(),
-        None if cli.request.data.is_some() || cli.request.json.is_some() => "POST",
+        None if with_body => "POST",
         None => "GET",
+    }
+}
+
+/// Whether `request` gives a body (`-d` or `--json`).
+fn has_body(request: &RequestArgs) -> bool {
+    request.data.is_some() || request.json.is_some()
+}
+
+/// How many requests a command sent, as its serve's log must count them.
+#[derive(Clone, Copy)]
+enum Sent {
+    Exactly(usize),
+    AtLeast(usize),
+}
+
+impl Sent {
+    fn least(self) -> usize {
+        match self {
+            Sent::Exactly(count) | Sent::AtLeast(count) => count,
+        }
+    }
+
+    fn allows(self, count: usize) -> bool {
+        match self {
+            Sent::Exactly(expected) => count == expected,
+            Sent::AtLeast(least) => count >= least,
+        }
+    }
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sent::Exactly(count) => write!(f, "exactly {count}"),
+            Sent::AtLeast(count) => write!(f, "at least {count}"),
+        }
     }
 }
 
@@ -794,6 +858,11 @@ impl Examples {
                 self.run += 1;
             } else if background {
                 panic!("{place}: only `ssecat serve ARGS &` runs in the background");
+            } else if let Some(args) = stages.iter().find_map(bench_arguments) {
+                runnable(&place);
+                let serve = serve.as_mut();
+                bench_command(&command, &stages, &args, dir.path(), serve, &place);
+                self.run += 1;
             } else if let Some(index) = stages.iter().position(|s| ssecat_arguments(s).is_some()) {
                 runnable(&place);
                 let serve = serve.as_mut();
@@ -938,7 +1007,8 @@ impl Examples {
         self.check_output(&cli, read.as_deref(), &printed, place);
         if let Some(serve) = to_serve.as_mut() {
             check_served_output(&cli, &printed, place);
-            serve.check_requests(&cli, &target, place);
+            let method = expected_method(&target, has_body(&cli.request));
+            serve.check_requests(method, &target, Sent::AtLeast(1), place);
         }
 
         if let Some((server, path)) = &server {
@@ -989,23 +1059,15 @@ impl Examples {
     }
 
     /// `jq … FILE` on a JSON file that a command above it in the block
-    /// wrote: the file must be JSON, and jq, when installed, must exit 0 and
+    /// wrote: the file must be JSON (one document or JSON lines), and jq, when installed, must exit 0 and
     /// print what a `# stdout:` line after it shows.
     fn jq_command(&mut self, command: &ShellCommand, stage: &Stage, dir: &Path, place: &str) {
         let file = match stage.words.as_slice() {
             [_, _, .., file] if stage.redirections.is_empty() => file,
             _ => panic!("{place}: jq FILTER FILE, please"),
         };
-        assert!(
-            !repo().join(file).exists() && dir.join(file).is_file(),
-            "{place}: jq reads {file}, which no command above it in the block writes"
-        );
-        let written = std::fs::read_to_string(dir.join(file)).unwrap();
-        assert!(!written.trim().is_empty(), "{place}: {file} is empty");
-        for line in written.lines() {
-            serde_json::from_str::<Value>(line)
-                .unwrap_or_else(|err| panic!("{place}: {file} is not JSON lines: {line}: {err}"));
-        }
+        check_written_above(file, "jq", dir, place);
+        let written = json_file(dir, Path::new(file), place);
         if !installed("jq") {
             note(format_args!(
                 "SKIPPED: {place}: jq is not installed: checked only that {file} is JSON\n"
@@ -1082,6 +1144,258 @@ impl Examples {
     }
 }
 
+/// `file`, read by `reader`, is one that a command above it in the block
+/// wrote: in the block's directory, and not a file of the repository.
+fn check_written_above(file: &str, reader: &str, dir: &Path, place: &str) {
+    assert!(
+        !repo().join(file).exists() && dir.join(file).is_file(),
+        "{place}: {reader} reads {file}, which no command above it in the block writes"
+    );
+}
+
+/// The text of the JSON file `file` in `dir`: one JSON document (a
+/// report), or JSON lines (records, stats), not empty.
+fn json_file(dir: &Path, file: &Path, place: &str) -> String {
+    let name = file.display();
+    let written = std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|err| panic!("{place}: {name}: {err}"));
+    assert!(!written.trim().is_empty(), "{place}: {name} is empty");
+    if serde_json::from_str::<Value>(&written).is_err() {
+        for line in written.lines() {
+            serde_json::from_str::<Value>(line)
+                .unwrap_or_else(|err| panic!("{place}: {name} is not JSON: {line}: {err}"));
+        }
+    }
+    written
+}
+
+/// `ssecat bench ARGS` alone (no pipe, no redirection): its arguments
+/// parse as ssecat parses them; it loads the block's serve, or merges
+/// reports that commands above it wrote.
+fn bench_command(
+    command: &ShellCommand,
+    stages: &[Stage],
+    args: &[String],
+    dir: &Path,
+    serve: Option<&mut Serve>,
+    place: &str,
+) {
+    assert!(
+        stages.len() == 1 && stages[0].redirections.is_empty(),
+        "{place}: `ssecat bench ARGS` alone, without a pipe or redirection, please (--report \
+         and --records write its files), or teach tests/cases/readme.rs"
+    );
+    assert!(
+        !command
+            .comments_before
+            .iter()
+            .any(|c| c.starts_with("sample reply:")),
+        "{place}: ssecat bench loads the serve of its block, not a sample reply"
+    );
+    let bench = parsed_bench(args, place);
+    let text = command.text.replacen("cargo run --release --", "ssecat", 1);
+    let stdout = if bench.merge.is_empty() {
+        let serve = serve.unwrap_or_else(|| {
+            panic!(
+                "{place}: ssecat bench loads a server: start `ssecat serve ARGS &` above it in \
+                 the block, and give bench its URL (:8080/…)"
+            )
+        });
+        bench_load(&bench, &text, dir, serve, place)
+    } else {
+        bench_merge(&bench, &text, dir, place)
+    };
+    check_comments(command, stages, &stdout, dir, place);
+}
+
+/// `ssecat bench ARGS`, parsed as ssecat parses it.
+fn parsed_bench(args: &[String], place: &str) -> BenchArgs {
+    let words = ["ssecat", "bench"].map(str::to_owned);
+    let cli = Cli::try_parse_from(words.into_iter().chain(args.iter().cloned()))
+        .unwrap_or_else(|err| panic!("{place}: {err}"));
+    match cli.command {
+        Some(ssecat::cli::Command::Bench(bench)) => *bench,
+        other => panic!("{place}: parsed as {other:?}, not ssecat bench"),
+    }
+}
+
+/// Runs the load test `text` against `serve` (its URL rewritten to it);
+/// its standard output.
+fn bench_load(
+    bench: &BenchArgs,
+    text: &str,
+    dir: &Path,
+    serve: &mut Serve,
+    place: &str,
+) -> Vec<u8> {
+    let first = bench.first.as_deref().expect("a URL");
+    let target = Target::parse(first, bench.second.as_deref())
+        .unwrap_or_else(|err| panic!("{place}: {err}"));
+    let Target::Http { url, .. } = &target else {
+        panic!("{place}: ssecat bench loads a URL, not {first}")
+    };
+    let written = bench.second.as_deref().unwrap_or(first);
+    let text = text.replacen(written, &serve.url_for(url, place), 1);
+    let output = run_bench(&text, dir, place);
+    check_bench_summary(bench, &String::from_utf8_lossy(&output.stdout), place);
+    let with_body = has_body(&bench.request) || bench.bodies.is_some();
+    let method = expected_method(&target, with_body);
+    serve.check_requests(method, &target, bench_sent(bench), place);
+    check_bench_files(bench, dir, place);
+    output.stdout
+}
+
+/// Runs the bench command `text`, which must exit 0 (else its stderr and
+/// its summary, which says what failed, are shown).
+fn run_bench(text: &str, dir: &Path, place: &str) -> std::process::Output {
+    let output = run(shell(text, dir, &secrets_of(text)));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{place}: ran {text}: {}{}",
+        stderr_of(&output),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    output
+}
+
+/// The levels of a load test, as its summary names them: each `-c`, or
+/// each `--rate`, or concurrency 1.
+fn bench_levels(bench: &BenchArgs) -> Vec<String> {
+    if !bench.rate.is_empty() {
+        return bench
+            .rate
+            .iter()
+            .map(|rate| format!("rate {rate}/s"))
+            .collect();
+    }
+    match bench.concurrency.as_slice() {
+        [] => vec!["concurrency 1".to_owned()],
+        list => list.iter().map(|c| format!("concurrency {c}")).collect(),
+    }
+}
+
+/// The requests measured at each level: `-n` (100 by default), unknown
+/// with `--duration`.
+fn bench_measured(bench: &BenchArgs) -> Option<u64> {
+    match (bench.requests, bench.duration) {
+        (_, Some(_)) => None,
+        (requests, None) => Some(requests.unwrap_or(100)),
+    }
+}
+
+/// The requests a load test sends: at each level its warm-ups and the
+/// requests measured (with `--duration`, at least one a level).
+fn bench_sent(bench: &BenchArgs) -> Sent {
+    let levels = bench_levels(bench).len();
+    match bench_measured(bench) {
+        Some(measured) => Sent::Exactly(levels * (measured + bench.warmup) as usize),
+        None => Sent::AtLeast(levels),
+    }
+}
+
+/// A load test's stdout: per level its summary (`LEVEL:`) with every
+/// request measured ok (`requests N ok, 0 failed`), and for a sweep the
+/// comparison's line of each level.
+fn check_bench_summary(bench: &BenchArgs, stdout: &str, place: &str) {
+    let levels = bench_levels(bench);
+    for level in &levels {
+        assert!(
+            stdout.lines().any(|line| line == format!("{level}:")),
+            "{place}: no summary of {level}: {stdout}"
+        );
+        if levels.len() > 1 {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{level} "))),
+                "{place}: {level} is not in the comparison: {stdout}"
+            );
+        }
+    }
+    let counts: Vec<String> = (stdout.lines())
+        .filter(|line| line.trim_start().starts_with("requests "))
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(counts.len(), levels.len(), "{place}: {stdout}");
+    for count in counts {
+        let ok = match bench_measured(bench) {
+            Some(measured) => count == format!("requests {measured} ok, 0 failed"),
+            None => count.ends_with(" ok, 0 failed"),
+        };
+        assert!(ok, "{place}: {count}");
+    }
+}
+
+/// `--report FILE` is one JSON report; `--records FILE` one JSON line per
+/// request sent (warm-ups included).
+fn check_bench_files(bench: &BenchArgs, dir: &Path, place: &str) {
+    if let Some(report) = bench.report.as_deref().filter(|r| *r != Path::new("-")) {
+        bench_report(&json_file(dir, report, place), place);
+    }
+    if let Some(records) = &bench.records {
+        let lines = json_file(dir, records, place).lines().count();
+        assert!(
+            bench_sent(bench).allows(lines),
+            "{place}: {} has {lines} records, not {}",
+            records.display(),
+            bench_sent(bench)
+        );
+    }
+}
+
+/// `text` as a report of ssecat bench: a JSON object with its levels.
+fn bench_report(text: &str, place: &str) -> Value {
+    let report: Value = serde_json::from_str(text)
+        .unwrap_or_else(|err| panic!("{place}: a report is one JSON document: {err}: {text}"));
+    assert!(
+        report["ssecat_bench"].is_number() && report["levels"].is_array(),
+        "{place}: not a report of ssecat bench: {text}"
+    );
+    report
+}
+
+/// `ssecat bench --merge A B…` of reports that commands above it wrote: it
+/// exits 0, and each level of the merged report (in `--report FILE`, else
+/// on stdout) completed the requests of that level of every report. Its
+/// standard output.
+fn bench_merge(bench: &BenchArgs, text: &str, dir: &Path, place: &str) -> Vec<u8> {
+    let inputs: Vec<Value> = (bench.merge.iter())
+        .map(|file| {
+            check_written_above(&file.to_string_lossy(), "--merge", dir, place);
+            bench_report(&json_file(dir, file, place), place)
+        })
+        .collect();
+    let output = run_bench(text, dir, place);
+    let merged = match bench.report.as_deref().filter(|r| *r != Path::new("-")) {
+        Some(report) => json_file(dir, report, place),
+        None => String::from_utf8_lossy(&output.stdout).into_owned(),
+    };
+    let merged = bench_report(&merged, place);
+    let levels = merged["levels"].as_array().unwrap();
+    assert!(!levels.is_empty(), "{place}: no level merged: {merged}");
+    for level in levels {
+        assert_eq!(
+            level["completed"].as_u64(),
+            Some(completed_at(&inputs, level)),
+            "{place}: {level}"
+        );
+    }
+    output.stdout
+}
+
+/// The requests the reports `inputs` completed at the level of `level`
+/// (the same concurrency or rate).
+fn completed_at(inputs: &[Value], level: &Value) -> u64 {
+    let same = |other: &&Value| {
+        other["concurrency"] == level["concurrency"] && other["rate"] == level["rate"]
+    };
+    (inputs.iter())
+        .flat_map(|report| report["levels"].as_array().unwrap().iter().filter(same))
+        .map(|other| other["completed"].as_u64().unwrap_or(0))
+        .sum()
+}
+
 /// The `# stdout: TEXT` and `# FILE: TEXT` lines after a command: `shown`
 /// is its standard output, and FILE one of the files `stages` write.
 fn check_comments(command: &ShellCommand, stages: &[Stage], shown: &[u8], dir: &Path, place: &str) {
@@ -1117,7 +1431,8 @@ fn check_request(
         Some(var) => secrets[var].clone(),
         None => value.to_owned(),
     };
-    assert_eq!(request.method, expected_method(cli, target), "{place}");
+    let method = expected_method(target, has_body(&cli.request));
+    assert_eq!(request.method, method, "{place}");
     assert_eq!(request.target, path, "{place}");
     for header in &cli.request.headers {
         let (name, value) = header.split_once(':').expect("Name: value");
