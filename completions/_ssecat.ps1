@@ -103,7 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Requests measured at each level [default: 100 without --duration]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Send requests for this long at each level (those in flight finish)')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Requests sent first at each level and left out of the figures')
-            [CompletionResult]::new('--bodies', '--bodies', [CompletionResultType]::ParameterName, 'Request bodies, one JSON a line, sent in turn')
+            [CompletionResult]::new('--bodies', '--bodies', [CompletionResultType]::ParameterName, 'Request bodies, one JSON a line, sent in turn (POST, JSON)')
             [CompletionResult]::new('--dialect', '--dialect', [CompletionResultType]::ParameterName, 'The LLM stream format, instead of detecting it')
             [CompletionResult]::new('--slo', '--slo', [CompletionResultType]::ParameterName, 'Service-level objectives, for goodput: ttft=500ms,tpot=50ms,itl=…,e2el=…')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the report as JSON to FILE (- for standard output)')

@@ -99,7 +99,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --requests 'Requests measured at each level [default: 100 without --duration]'
             cand --duration 'Send requests for this long at each level (those in flight finish)'
             cand --warmup 'Requests sent first at each level and left out of the figures'
-            cand --bodies 'Request bodies, one JSON a line, sent in turn'
+            cand --bodies 'Request bodies, one JSON a line, sent in turn (POST, JSON)'
             cand --dialect 'The LLM stream format, instead of detecting it'
             cand --slo 'Service-level objectives, for goodput: ttft=500ms,tpot=50ms,itl=…,e2el=…'
             cand --report 'Write the report as JSON to FILE (- for standard output)'

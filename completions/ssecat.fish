@@ -107,7 +107,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l seed -d 'The see
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s n -l requests -d 'Requests measured at each level [default: 100 without --duration]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'Send requests for this long at each level (those in flight finish)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l warmup -d 'Requests sent first at each level and left out of the figures' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bodies -d 'Request bodies, one JSON a line, sent in turn' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bodies -d 'Request bodies, one JSON a line, sent in turn (POST, JSON)' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l dialect -d 'The LLM stream format, instead of detecting it' -r -f -a "openai\t'OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1), and legacy completions'
 openai-responses\t'OpenAI Responses API'
 anthropic\t'Anthropic Messages'

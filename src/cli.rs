@@ -402,8 +402,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Load")]
     pub warmup: u64,
 
-    /// Request bodies, one JSON a line, sent in turn
-    #[arg(long, value_name = "FILE", help_heading = "Load")]
+    /// Request bodies, one JSON a line, sent in turn (POST, JSON)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["data", "json"], help_heading = "Load")]
     pub bodies: Option<PathBuf>,
 
     /// Send the --bodies in a random order

@@ -24,7 +24,7 @@ use crate::bench::summary;
 use crate::cli::{ArrivalChoice, BenchArgs};
 use crate::exit_code::Code;
 use crate::extract::Extraction;
-use crate::failure::Failure;
+use crate::failure::{Failure, OutputError};
 use crate::http::{self, Exchange, RequestSpec};
 use crate::signals::Interrupt;
 use crate::stderr;
@@ -76,7 +76,7 @@ fn merge_reports(paths: &[std::path::PathBuf], args: &BenchArgs) -> anyhow::Resu
     }
     match &args.report {
         Some(path) => {
-            print!("{}", summary::summary(&merged.report));
+            print_out(&summary::summary(&merged.report))?;
             write_report(path, &merged.report)?;
         }
         None => write_report(Path::new("-"), &merged.report)?,
@@ -142,7 +142,17 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
     if args.shuffle {
         fastrand::Rng::with_seed(seed).shuffle(&mut bodies);
     }
-    let (spec, warnings) = RequestSpec::new(url.clone(), &request::input(&args.request, method))?;
+    // Bodies from --bodies make a POST, as a body on the command line does.
+    let method = match (method, bodies.is_empty()) {
+        (None, false) => Some(reqwest::Method::POST),
+        (method, _) => method,
+    };
+    let (mut spec, warnings) =
+        RequestSpec::new(url.clone(), &request::input(&args.request, method))?;
+    if !bodies.is_empty() && !spec.headers.contains_key(reqwest::header::CONTENT_TYPE) {
+        let json = reqwest::header::HeaderValue::from_static("application/json");
+        spec.headers.insert(reqwest::header::CONTENT_TYPE, json);
+    }
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
@@ -182,7 +192,7 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
     let mut interrupt = Interrupt::install().context("watching for Ctrl-C")?;
     let progress = !args.silent && io::stderr().is_terminal();
     let mut report = Report::new(url.to_string(), slo.clone(), Vec::new());
-    let mut interrupted = None;
+    let (mut interrupted, mut closed) = (None, None);
     for (level, load) in levels {
         let mut aggregate = Aggregate::new(level, slo.clone());
         // The level lasts from the first measured request's due time to the
@@ -210,11 +220,13 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
                     }
                     finished = receiver.recv() => match finished {
                         Some(Finished { warmup, sample, .. }) => {
-                            if let Some(records) = &mut records {
-                                write_record(records, &level, &sample)
-                                    .context("writing --records")
-                                    .map_err(|err| stderr::report(&Err(err)))
-                                    .ok();
+                            if let Some(file) = &mut records {
+                                if let Err(err) = write_record(file, &level, &sample) {
+                                    // Said once; the test goes on without them.
+                                    let err = anyhow::Error::from(err).context("writing --records");
+                                    stderr::report(&Err(err));
+                                    records = None;
+                                }
                             }
                             bar.finished(&sample, warmup);
                             if !warmup {
@@ -233,27 +245,33 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
         bar.finish();
         let duration = span.map_or(Duration::ZERO, |(first, last)| last.saturating_sub(first));
         let measured = aggregate.report(duration);
-        if !report.levels.is_empty() {
-            println!();
-        }
-        print!("{}", summary::level_summary(&report, &measured));
+        let gap = if report.levels.is_empty() { "" } else { "\n" };
+        let printed = print_out(&format!(
+            "{gap}{}",
+            summary::level_summary(&report, &measured)
+        ));
         report.levels.push(measured);
         if let Some(signal) = outcome {
             interrupted = Some(signal);
             break;
         }
+        // A closed output (`| head`) ends the test; the files still get
+        // what was measured.
+        if let Err(err) = printed {
+            closed = Some(err);
+            break;
+        }
     }
     // Streams still open after Ctrl-C are dropped with the runtime, at once.
     runtime.shutdown_timeout(Duration::ZERO);
+    if let Some(err) = closed {
+        write_files(&mut records, args.report.as_deref(), &report)?;
+        return Err(err);
+    }
     if report.levels.len() > 1 {
-        print!("\n{}", summary::comparison(&report));
+        print_out(&format!("\n{}", summary::comparison(&report)))?;
     }
-    if let Some(records) = &mut records {
-        records.flush().context("writing --records")?;
-    }
-    if let Some(path) = &args.report {
-        write_report(path, &report)?;
-    }
+    write_files(&mut records, args.report.as_deref(), &report)?;
     if let Some(signal) = interrupted {
         return Err(Failure::Interrupted(signal).into());
     }
@@ -319,12 +337,36 @@ fn read_bodies(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(bodies)
 }
 
+/// Flushes the records and writes the report, when asked for.
+fn write_files(
+    records: &mut Option<BufWriter<File>>,
+    report_path: Option<&Path>,
+    report: &Report,
+) -> anyhow::Result<()> {
+    if let Some(records) = records {
+        records.flush().context("writing --records")?;
+    }
+    match report_path {
+        Some(path) => write_report(path, report),
+        None => Ok(()),
+    }
+}
+
+/// Writes `text` on standard output; a reader that closed it (`| head`)
+/// stops the test as any closed output does.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|err| OutputError(err).into())
+}
+
 /// Writes `report` as JSON to `path` (`-`: standard output).
 fn write_report(path: &Path, report: &Report) -> anyhow::Result<()> {
     let text = report.to_json();
     if path == Path::new("-") {
-        println!("{text}");
-        return Ok(());
+        return print_out(&format!("{text}\n"));
     }
     std::fs::write(path, format!("{text}\n"))
         .with_context(|| format!("writing --report {}", path.display()))
