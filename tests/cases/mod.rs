@@ -1,5 +1,6 @@
 //! One module per area of the command line; `support` holds the helpers.
 
+mod bench;
 mod data;
 mod done;
 mod encoding;
