@@ -51,8 +51,8 @@ impl Histograms {
             (&mut self.e2el, &other.e2el),
             (&mut self.queue, &other.queue),
         ] {
-            // Cannot fail: ours resize to any value, and decoding only lets
-            // through histograms of the same precision.
+            // Cannot fail: ours resize to any value (decoded ones too), and
+            // decoding only lets through histograms of the same precision.
             let _ = mine.add(theirs);
         }
     }
@@ -145,6 +145,10 @@ fn decode(text: &str) -> Result<Histogram<u64>, String> {
     if histogram.sigfig() != SIGNIFICANT_DIGITS || histogram.low() != 1 {
         return Err("a histogram is not of microseconds at 3 significant digits".to_owned());
     }
+    // Decoded with the bounds of its own values: it must grow when another
+    // run's larger values are added to it (a merge).
+    let mut histogram = histogram;
+    histogram.auto(true);
     Ok(histogram)
 }
 

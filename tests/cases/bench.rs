@@ -943,7 +943,7 @@ fn merge_refuses_what_is_not_a_report() {
     let stderr = bench_refuses(1, &["--merge", good, not_a_report]);
     assert!(
         stderr.starts_with(&format!(
-            "ssecat: error: {not_a_report} is not a report of ssecat bench: "
+            "ssecat: error: {not_a_report}: not an ssecat bench report: "
         )),
         "{stderr}"
     );

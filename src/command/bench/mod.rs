@@ -57,14 +57,8 @@ fn merge_reports(paths: &[std::path::PathBuf], args: &BenchArgs) -> anyhow::Resu
         .map(|path| {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            Report::from_json(&text).map_err(|err| {
-                let message = format!("{} is not a report of ssecat bench: {err}", path.display());
-                Failure::Unreadable {
-                    message,
-                    head: String::new(),
-                }
-                .into()
-            })
+            Report::from_json(&text)
+                .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
         })
         .collect::<anyhow::Result<Vec<Report>>>()?;
     let merged = merge(&reports).map_err(|err| Failure::Usage(named(&err, paths)))?;
