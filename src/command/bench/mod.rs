@@ -21,8 +21,9 @@ use crate::bench::records::write_record;
 use crate::bench::report::Report;
 use crate::bench::slo::Slo;
 use crate::bench::summary;
-use crate::cli::{ArrivalChoice, BenchArgs};
+use crate::cli::{ArrivalChoice, BenchArgs, RequestArgs};
 use crate::exit_code::Code;
+use crate::extract::wire::Prompt;
 use crate::extract::Extraction;
 use crate::failure::Failure;
 use crate::http::{self, Exchange, RequestSpec};
@@ -135,14 +136,27 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
         .transpose()
         .map_err(|err| Failure::Usage(format!("--slo: {err}")))?;
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut bodies = match &args.bodies {
-        Some(path) => read_bodies(path)?,
-        None => Vec::new(),
+    let prompts = match &args.prompts {
+        Some(path) => read_prompts(path, &args.request)?,
+        None => request::prompt(&args.request)?.into_iter().collect(),
+    };
+    let prompt_input = |prompt| http::PromptInput {
+        prompt,
+        dialect: args.dialect,
+    };
+    let mut bodies = match (&args.bodies, &args.prompts) {
+        (Some(path), _) => read_bodies(path)?,
+        (None, Some(_)) => (prompts.iter())
+            .map(|prompt| Ok(prompt_input(prompt).request(&url)?.0))
+            .collect::<Result<_, Failure>>()?,
+        (None, None) => Vec::new(),
     };
     if args.shuffle {
         fastrand::Rng::with_seed(seed).shuffle(&mut bodies);
     }
-    let (spec, warnings) = RequestSpec::new(url.clone(), &request::input(&args.request, method))?;
+    // The first prompt makes the headers; --prompts' bodies replace its body.
+    let input = request::input(&args.request, method, prompts.first().map(prompt_input));
+    let (spec, warnings) = RequestSpec::new(url.clone(), &input)?;
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
@@ -295,28 +309,43 @@ fn levels(args: &BenchArgs) -> Vec<(Level, Load)> {
 
 /// `--bodies`: one JSON body a line; blank lines skipped.
 fn read_bodies(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    let file = File::open(path).with_context(|| format!("reading --bodies {}", path.display()))?;
     let mut bodies = Vec::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading --bodies {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (number, line) in read_lines(path, "--bodies", "request body")? {
         if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&line) {
-            let message = format!(
-                "--bodies {} line {}: not JSON: {err}",
-                path.display(),
-                index + 1
-            );
+            let message = format!("--bodies {} line {number}: not JSON: {err}", path.display());
             return Err(Failure::Usage(message).into());
         }
         bodies.push(line.into_bytes());
     }
-    if bodies.is_empty() {
-        let message = format!("--bodies {} holds no request body", path.display());
+    Ok(bodies)
+}
+
+/// `--prompts`: one prompt a line, with the prompt options; blank lines
+/// skipped.
+fn read_prompts(path: &Path, args: &RequestArgs) -> anyhow::Result<Vec<Prompt>> {
+    let lines = read_lines(path, "--prompts", "prompt")?;
+    Ok((lines.into_iter())
+        .map(|(_, line)| request::prompt_of(args, line))
+        .collect())
+}
+
+/// The lines of `path` that are not blank, with their numbers; a usage
+/// error when there is none (`what`: what a line holds).
+fn read_lines(path: &Path, flag: &str, what: &str) -> anyhow::Result<Vec<(usize, String)>> {
+    let reading = || format!("reading {flag} {}", path.display());
+    let file = File::open(path).with_context(reading)?;
+    let mut lines = Vec::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(reading)?;
+        if !line.trim().is_empty() {
+            lines.push((index + 1, line));
+        }
+    }
+    if lines.is_empty() {
+        let message = format!("{flag} {} holds no {what}", path.display());
         return Err(Failure::Usage(message).into());
     }
-    Ok(bodies)
+    Ok(lines)
 }
 
 /// Writes `report` as JSON to `path` (`-`: standard output).
