@@ -330,8 +330,9 @@ pub struct RequestArgs {
 
     /// Send this prompt in the streaming request of the URL's API
     ///
-    /// TEXT, @FILE, or @- for standard input. The body is the API's
-    /// streaming request for the prompt, made for the API that the URL's path
+    /// TEXT, @FILE, or @- for standard input (the line breaks that end it
+    /// are left out). The body is the streaming request for the prompt in the
+    /// API that the URL's path
     /// names (/v1/chat/completions, /v1/responses, /v1/messages,
     /// …:streamGenerateContent, /v2/chat, /api/chat, /api/generate,
     /// /generate_stream, /completion), or --dialect for another path, with

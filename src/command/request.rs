@@ -47,13 +47,14 @@ pub fn policy(args: &RequestArgs) -> http::Policy {
 }
 
 /// `--prompt` with the options that go with it, its text read (`@FILE`,
-/// `@-`); `None` without it.
+/// `@-`) without the line break that ends a file; `None` without it.
 pub fn prompt(args: &RequestArgs) -> anyhow::Result<Option<Prompt>> {
     let Some(text) = &args.prompt else {
         return Ok(None);
     };
     let text = String::from_utf8(http::read_body(text, "--prompt")?)
         .map_err(|_| Failure::Usage("--prompt: the text is not UTF-8".to_owned()))?;
+    let text = text.trim_end_matches(['\n', '\r']).to_owned();
     Ok(Some(prompt_of(args, text)))
 }
 

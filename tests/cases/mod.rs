@@ -18,6 +18,7 @@ mod http_support;
 mod http_tls;
 mod input;
 mod jsonl;
+mod prompt;
 mod raw;
 mod readme;
 mod reconnect;
