@@ -16,6 +16,7 @@ pub const HELP_WIDTH: usize = 76;
 /// Example commands, one a line, for --help and the man page.
 pub const EXAMPLES: &str =
     "  ssecat --text https://api.example.com/v1/chat/completions --bearer env:KEY --json @body.json
+  ssecat --text --prompt 'Say OK' --model m :8080/v1/chat/completions
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 

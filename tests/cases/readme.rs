@@ -75,6 +75,8 @@ use std::process::Command;
 use reqwest::Url;
 use serde_json::Value;
 use ssecat::cli::{Cli, Format, ServeArgs};
+use ssecat::extract::wire::Prompt;
+use ssecat::http::PromptInput;
 use ssecat::target::Target;
 
 use super::http_support::{stderr_of, without_proxies};
@@ -750,7 +752,12 @@ fn expected_method<'a>(cli: &Cli, target: &'a Target) -> &'a str {
     };
     match method {
         Some(method) => method.as_str(),
-        None if cli.request.data.is_some() || cli.request.json.is_some() => "POST",
+        None if cli.request.data.is_some()
+            || cli.request.json.is_some()
+            || cli.request.prompt.is_some() =>
+        {
+            "POST"
+        }
         None => "GET",
     }
 }
@@ -1135,6 +1142,9 @@ fn check_request(
             "{place}"
         );
     }
+    if let Some(text) = &cli.request.prompt {
+        check_prompt(cli, text, target, &request, place);
+    }
     if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {
             Some(file) => std::fs::read_to_string(dir.join(file)).unwrap(),
@@ -1149,6 +1159,43 @@ fn check_request(
             Some("application/json"),
             "{place}"
         );
+    }
+}
+
+/// A `--prompt` example sends the body and headers `--prompt` builds for
+/// its URL's API (their shapes are checked against each API's reference by
+/// the unit tests of `extract/wire_tests/prompts.rs`).
+fn check_prompt(
+    cli: &Cli,
+    text: &str,
+    target: &Target,
+    request: &crate::server::Request,
+    place: &str,
+) {
+    let Target::Http { url, .. } = target else {
+        unreachable!("a request comes from a URL")
+    };
+    let prompt = Prompt {
+        text: text.to_owned(),
+        system: cli.request.system.clone(),
+        model: cli.request.model.clone(),
+        max_tokens: cli.request.max_tokens,
+        temperature: cli.request.temperature,
+    };
+    let input = PromptInput {
+        prompt: &prompt,
+        dialect: cli.dialect,
+    };
+    let (body, headers) = input
+        .request(url)
+        .unwrap_or_else(|err| panic!("{place}: {err}"));
+    let built: Value = serde_json::from_slice(&body).unwrap();
+    let sent: Value = serde_json::from_slice(&request.body)
+        .unwrap_or_else(|err| panic!("{place}: the body sent is not JSON: {err}"));
+    assert_eq!(sent, built, "{place}");
+    let content_type = [("content-type", "application/json")];
+    for (name, value) in headers.iter().chain(&content_type) {
+        assert_eq!(request.header(name), Some(*value), "{place}: {name}");
     }
 }
 
