@@ -45,7 +45,7 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l connect-timeout -d 'Give 
 complete -c ssecat -n "__fish_ssecat_needs_command" -l idle-timeout -d 'Give up when no byte arrives for SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s m -l max-time -d 'Give up when the whole transfer takes more than SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l prompt -d 'Send this prompt in the streaming request of the URL\'s API' -r
-complete -c ssecat -n "__fish_ssecat_needs_command" -l model -d 'The model that answers the prompt (not for Gemini: its URL names it)' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l model -d 'The model that answers the prompt (not for Gemini or TGI)' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l system -d 'The system prompt (instructions) sent before the prompt' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l max-tokens -d 'The most tokens the answer may have' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l temperature -d 'The sampling temperature' -r
@@ -105,7 +105,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout 
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l idle-timeout -d 'Give up when no byte arrives for SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s m -l max-time -d 'Give up when the whole transfer takes more than SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l prompt -d 'Send this prompt in the streaming request of the URL\'s API' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l model -d 'The model that answers the prompt (not for Gemini: its URL names it)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l model -d 'The model that answers the prompt (not for Gemini or TGI)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l system -d 'The system prompt (instructions) sent before the prompt' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-tokens -d 'The most tokens the answer may have' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l temperature -d 'The sampling temperature' -r

@@ -333,15 +333,15 @@ pub struct RequestArgs {
     ///
     /// TEXT, @FILE, or @- for standard input (the line breaks that end it
     /// are left out). The body is the streaming request for the prompt in the
-    /// API that the URL's path
-    /// names (/v1/chat/completions, /v1/responses, /v1/messages,
-    /// …:streamGenerateContent, /v2/chat, /api/chat, /api/generate,
-    /// /generate_stream, /completion), or --dialect for another path, with
-    /// the headers the API requires. The method is POST unless one is given.
+    /// API that the URL's path names (/v1/chat/completions, /v1/responses,
+    /// /v1/messages, …:streamGenerateContent, /v2/chat, /api/chat,
+    /// /api/generate, /generate_stream, /completion), or --dialect for another
+    /// path, with the headers the API requires. The method is POST unless one
+    /// is given.
     #[arg(long, value_name = "TEXT|@FILE", conflicts_with_all = ["data", "json"], help_heading = "Prompt")]
     pub prompt: Option<String>,
 
-    /// The model that answers the prompt (not for Gemini: its URL names it)
+    /// The model that answers the prompt (not for Gemini or TGI)
     #[arg(
         long,
         value_name = "NAME",
@@ -670,6 +670,7 @@ impl Cli {
             (!self.request.headers.is_empty(), "--header"),
             (self.request.data.is_some(), "--data"),
             (self.request.json.is_some(), "--json"),
+            (self.request.prompt.is_some(), "--prompt"),
             (self.request.bearer.is_some(), "--bearer"),
             (self.request.user.is_some(), "--user"),
             (self.request.last_event_id.is_some(), "--last-event-id"),

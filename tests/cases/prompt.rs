@@ -231,6 +231,17 @@ fn prompt_options_need_a_prompt_and_no_other_body() {
 }
 
 #[test]
+fn a_prompt_needs_a_url() {
+    ssecat()
+        .args(["--prompt", "hi"])
+        .arg(super::support::fixture("openai-chat.sse"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("ssecat: error: --prompt applies to a URL, not to a FILE or -\n");
+}
+
+#[test]
 fn bench_sends_each_prompt_of_the_file() {
     let reply = read_fixture("openai-chat.sse");
     let server = Server::start(move |_| Reply::sse(reply.clone()));

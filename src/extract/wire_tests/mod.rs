@@ -4,5 +4,6 @@
 
 mod hosted;
 mod local;
+mod paths;
 mod prompts;
 mod props;
