@@ -29,7 +29,7 @@ _ssecat() {
 
     case "${cmd}" in
         ssecat)
-            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --record --colour --color --verbose --silent --strict --stats --stats-json --help --version bench serve"
+            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --record --colour --color --verbose --silent --strict --stats --stats-json --help --version bench serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,26 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --reconnect)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -167,7 +187,7 @@ _ssecat() {
             return 0
             ;;
         ssecat__subcmd__bench)
-            opts="-H -d -u -k -L -m -c -n -s -h --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --shuffle --dialect --slo --report --records --merge --silent --help"
+            opts="-H -d -u -k -L -m -c -n -s -h --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --prompts --shuffle --dialect --slo --report --records --merge --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +257,26 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -274,6 +314,10 @@ _ssecat() {
                     return 0
                     ;;
                 --bodies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prompts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

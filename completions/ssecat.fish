@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ssecat_global_optspecs
-    string join \n generate= H/header= d/data= json= bearer= u/user= last-event-id= proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize o/output= save= record= color= v/verbose s/silent strict stats stats-json= h/help V/version
+    string join \n generate= H/header= d/data= json= bearer= u/user= last-event-id= proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= prompt= model= system= max-tokens= temperature= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize o/output= save= record= color= v/verbose s/silent strict stats stats-json= h/help V/version
 end
 
 function __fish_ssecat_needs_command
@@ -44,6 +44,11 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l max-redirs -d 'Most redir
 complete -c ssecat -n "__fish_ssecat_needs_command" -l connect-timeout -d 'Give up connecting after SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l idle-timeout -d 'Give up when no byte arrives for SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s m -l max-time -d 'Give up when the whole transfer takes more than SECS seconds' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l prompt -d 'Send this prompt in the streaming request of the URL\'s API' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l model -d 'The model that answers the prompt (not for Gemini or TGI)' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l system -d 'The system prompt (instructions) sent before the prompt' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l max-tokens -d 'The most tokens the answer may have' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l temperature -d 'The sampling temperature' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l reconnect -d 'Reconnect when the stream drops or ends, at most N times in all' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l max-retry-wait -d 'Longest wait before a reconnection' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l format -d 'Output format' -r -f -a "sse\t'Each event re-serialised as canonical SSE'
@@ -99,6 +104,11 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-redirs -d 'M
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up connecting after SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l idle-timeout -d 'Give up when no byte arrives for SECS seconds' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s m -l max-time -d 'Give up when the whole transfer takes more than SECS seconds' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l prompt -d 'Send this prompt in the streaming request of the URL\'s API' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l model -d 'The model that answers the prompt (not for Gemini or TGI)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l system -d 'The system prompt (instructions) sent before the prompt' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-tokens -d 'The most tokens the answer may have' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l temperature -d 'The sampling temperature' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s c -l concurrency -d 'Streams in flight (closed loop); a list is a sweep: -c 1,8,64' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l rate -d 'Requests a second (open loop), each sent when due; a list is a sweep' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l arrival -d 'When --rate\'s requests are due: poisson (at random) or constant' -r -f -a "poisson\t'At random, exponential gaps (independent users)'
@@ -108,6 +118,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s n -l requests -d
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'Send requests for this long at each level (those in flight finish)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l warmup -d 'Requests sent first at each level and left out of the figures' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bodies -d 'Request bodies, one JSON a line, sent in turn (POST, JSON)' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l prompts -d 'Prompts, one a line, each sent as --prompt sends one, in turn' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l dialect -d 'The LLM stream format, instead of detecting it' -r -f -a "openai\t'OpenAI Chat Completions and compatibles (vLLM, llama.cpp /v1, Mistral, LiteLLM, Ollama /v1, TGI /v1), and legacy completions'
 openai-responses\t'OpenAI Responses API'
 anthropic\t'Anthropic Messages'
@@ -122,7 +133,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l records -d 'Writ
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s k -l insecure -d 'Do not verify the server\'s TLS certificate'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s L -l location -d 'Follow redirects'
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l shuffle -d 'Send the --bodies in a random order'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l shuffle -d 'Send the --bodies or --prompts in a random order'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s s -l silent -d 'No progress bar'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l listen -d 'Where to listen, ADDR:PORT (port 0 picks a free one)' -r

@@ -16,6 +16,7 @@ pub const HELP_WIDTH: usize = 76;
 /// Example commands, one a line, for --help and the man page.
 pub const EXAMPLES: &str =
     "  ssecat --text https://api.example.com/v1/chat/completions --bearer env:KEY --json @body.json
+  ssecat --text --prompt 'Say OK' --model m :8080/v1/chat/completions
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 
@@ -36,6 +37,8 @@ pub const EXAMPLES: &str =
     disable_help_subcommand = true
 )]
 #[command(group(ArgGroup::new("formats").args(["format", "jsonl", "text", "raw"])))]
+// What --model and the other prompt options require.
+#[command(group(ArgGroup::new("prompting").args(["prompt"])))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -325,6 +328,52 @@ pub struct RequestArgs {
     /// SECS may have a fraction (0.5). When it fires, ssecat exits 7.
     #[arg(short = 'm', long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Timing")]
     pub max_time: Option<Duration>,
+
+    /// Send this prompt in the streaming request of the URL's API
+    ///
+    /// TEXT, @FILE, or @- for standard input (the line breaks that end it
+    /// are left out). The body is the streaming request for the prompt in the
+    /// API that the URL's path names (/v1/chat/completions, /v1/responses,
+    /// /v1/messages, …:streamGenerateContent, /v2/chat, /api/chat,
+    /// /api/generate, /generate_stream, /completion), or --dialect for another
+    /// path, with the headers the API requires. The method is POST unless one
+    /// is given.
+    #[arg(long, value_name = "TEXT|@FILE", conflicts_with_all = ["data", "json"], help_heading = "Prompt")]
+    pub prompt: Option<String>,
+
+    /// The model that answers the prompt (not for Gemini or TGI)
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "prompting",
+        help_heading = "Prompt"
+    )]
+    pub model: Option<String>,
+
+    /// The system prompt (instructions) sent before the prompt
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "prompting",
+        help_heading = "Prompt"
+    )]
+    pub system: Option<String>,
+
+    /// The most tokens the answer may have
+    ///
+    /// Under the API's own name (max_completion_tokens, max_output_tokens,
+    /// num_predict, …). Anthropic requires one: 1024 without it.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "prompting",
+        help_heading = "Prompt"
+    )]
+    pub max_tokens: Option<u64>,
+
+    /// The sampling temperature
+    #[arg(long, value_name = "X", value_parser = parse_temperature, requires = "prompting", help_heading = "Prompt")]
+    pub temperature: Option<f64>,
 }
 
 /// The commands besides reading one stream.
@@ -362,6 +411,8 @@ pub const BENCH_EXAMPLES: &str = "  ssecat bench -c 1,8,64 -n 200 :8080/v1/chat/
 /// The options of `ssecat bench`.
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("load").args(["concurrency", "rate"])))]
+#[command(group(ArgGroup::new("prompting").args(["prompt", "prompts"])))]
+#[command(group(ArgGroup::new("lines").args(["bodies", "prompts"])))]
 pub struct BenchArgs {
     /// [METHOD] URL to load
     #[arg(value_name = "URL", required_unless_present = "merge")]
@@ -406,8 +457,15 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["data", "json"], help_heading = "Load")]
     pub bodies: Option<PathBuf>,
 
-    /// Send the --bodies in a random order
-    #[arg(long, requires = "bodies", help_heading = "Load")]
+    /// Prompts, one a line, each sent as --prompt sends one, in turn
+    ///
+    /// Blank lines are skipped; --model, --system, --max-tokens and
+    /// --temperature apply to every prompt.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prompt", "data", "json"], help_heading = "Load")]
+    pub prompts: Option<PathBuf>,
+
+    /// Send the --bodies or --prompts in a random order
+    #[arg(long, requires = "lines", help_heading = "Load")]
     pub shuffle: bool,
 
     /// The LLM stream format, instead of detecting it
@@ -612,6 +670,7 @@ impl Cli {
             (!self.request.headers.is_empty(), "--header"),
             (self.request.data.is_some(), "--data"),
             (self.request.json.is_some(), "--json"),
+            (self.request.prompt.is_some(), "--prompt"),
             (self.request.bearer.is_some(), "--bearer"),
             (self.request.user.is_some(), "--user"),
             (self.request.last_event_id.is_some(), "--last-event-id"),
@@ -692,6 +751,16 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err("must be between 0.001 and 1000000000 seconds".to_owned());
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a temperature: a finite number, 0 or more.
+fn parse_temperature(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(temperature) if temperature.is_finite() && temperature >= 0.0 => Ok(temperature),
+        _ => Err(format!(
+            "{text:?} is not a temperature (a number, 0 or more)"
+        )),
+    }
 }
 
 /// Parses a rate or factor: a positive, finite number.

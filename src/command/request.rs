@@ -2,11 +2,18 @@
 //! plain values `http/` takes.
 
 use crate::cli::RequestArgs;
+use crate::extract::wire::Prompt;
+use crate::failure::Failure;
 use crate::http;
 
-/// The request as the command line gives it.
-pub fn input(args: &RequestArgs, method: Option<reqwest::Method>) -> http::RequestInput<'_> {
+/// The request as the command line gives it, with the prompt it sends.
+pub fn input<'a>(
+    args: &'a RequestArgs,
+    method: Option<reqwest::Method>,
+    prompt: Option<http::PromptInput<'a>>,
+) -> http::RequestInput<'a> {
     http::RequestInput {
+        prompt,
         method,
         headers: &args.headers,
         data: args.data.as_deref(),
@@ -36,5 +43,28 @@ pub fn policy(args: &RequestArgs) -> http::Policy {
         max_redirects: args.location.then_some(args.max_redirs),
         reconnect: None,
         strict: None,
+    }
+}
+
+/// `--prompt` with the options that go with it, its text read (`@FILE`,
+/// `@-`) without the line break that ends a file; `None` without it.
+pub fn prompt(args: &RequestArgs) -> anyhow::Result<Option<Prompt>> {
+    let Some(text) = &args.prompt else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(http::read_body(text, "--prompt")?)
+        .map_err(|_| Failure::Usage("--prompt: the text is not UTF-8".to_owned()))?;
+    let text = text.trim_end_matches(['\n', '\r']).to_owned();
+    Ok(Some(prompt_of(args, text)))
+}
+
+/// The prompt `text` with the options of `args` (`--model`, `--system`, …).
+pub fn prompt_of(args: &RequestArgs, text: String) -> Prompt {
+    Prompt {
+        text,
+        system: args.system.clone(),
+        model: args.model.clone(),
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
     }
 }

@@ -220,7 +220,13 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             };
         }
     };
-    let (spec, warnings) = http::RequestSpec::new(url, &request::input(&cli.request, method))?;
+    let prompt = request::prompt(&cli.request)?;
+    let prompt = (prompt.as_ref()).map(|prompt| http::PromptInput {
+        prompt,
+        dialect: cli.dialect,
+    });
+    let input = request::input(&cli.request, method, prompt);
+    let (spec, warnings) = http::RequestSpec::new(url, &input)?;
     let exchange = http::Exchange::new(spec, &request::connect(&cli.request), policy(cli))?;
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));

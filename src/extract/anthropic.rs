@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -198,6 +198,30 @@ fn read_block(block: &str, answer: &mut String, turn: &mut Turn) {
 }
 
 // Writing: what `ssecat serve` answers at `/v1/messages`.
+
+/// The API version every request must name; this one is current.
+pub const VERSION_HEADER: (&str, &str) = ("anthropic-version", "2023-06-01");
+
+/// The output limit a prompt without one asks for: the API requires one.
+pub const DEFAULT_MAX_TOKENS: u64 = 1024;
+
+/// The streaming request a prompt makes.
+pub fn request(prompt: &Prompt) -> Value {
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        ("system", prompt.system.clone().map(Value::from)),
+        (
+            "messages",
+            Some(json!([{"role": "user", "content": prompt.text}])),
+        ),
+        (
+            "max_tokens",
+            Some(prompt.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS).into()),
+        ),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("stream", Some(true.into())),
+    ])
+}
 
 /// What a messages request asks; its prompt is the `system` prompt and
 /// the text of every message.

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, slot};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::{event_kind, Turn};
 use crate::sse::Event;
 
@@ -233,6 +233,17 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 }
 
 // Writing: what `ssecat serve` answers at `/v2/chat`.
+
+/// The streaming request a prompt makes.
+pub fn request(prompt: &Prompt) -> Value {
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        ("messages", Some(wire::chat_messages(prompt))),
+        ("max_tokens", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("stream", Some(true.into())),
+    ])
+}
 
 /// What a chat request asks; its prompt is the text of every message, the
 /// system's included.

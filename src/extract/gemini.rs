@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -176,6 +176,24 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 
 // Writing: what `ssecat serve` answers at
 // `/v1beta/models/{model}:streamGenerateContent` and `:generateContent`.
+
+/// The request a prompt makes; the path names the model and whether the
+/// answer streams.
+pub fn request(prompt: &Prompt) -> Value {
+    let system = (prompt.system.as_deref()).map(|text| json!({"parts": [{"text": text}]}));
+    let config = wire::optional_members([
+        ("maxOutputTokens", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+    ]);
+    wire::members([
+        ("systemInstruction", system),
+        (
+            "contents",
+            Some(json!([{"role": "user", "parts": [{"text": prompt.text}]}])),
+        ),
+        ("generationConfig", config),
+    ])
+}
 
 /// What a request asks: the model and whether it streams are in its path
 /// (and the query's `alt=sse`); its prompt is the text of the system

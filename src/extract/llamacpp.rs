@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::json_path::{fields, Step};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -81,6 +81,17 @@ fn read_data(data: &str, turn: &mut Turn) {
 // `tools/server` writes its results (`to_json_non_oaicompat`, keys in that
 // order): `data: ` events when streamed, with no `[DONE]` after them.
 // ---------------------------------------------------------------------
+
+/// The streaming request a prompt makes.
+pub fn request(prompt: &Prompt) -> Value {
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        ("prompt", Some(prompt.text.clone().into())),
+        ("n_predict", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("stream", Some(true.into())),
+    ])
+}
 
 /// What a request asks: `n_predict` caps the answer (-1, no cap); it is
 /// streamed only with `"stream": true`. `prompt` is a string, or an array

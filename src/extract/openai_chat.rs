@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, string_value, Step};
 use super::turn::{gather, is_first, slot};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -287,6 +287,20 @@ fn read_tool_call(call: &str, turn: &mut Turn) {
 
 /// Fixed, as a deployment's would be while it does not change.
 const SYSTEM_FINGERPRINT: &str = "fp_ssecat";
+
+/// The streaming request a prompt makes. `max_completion_tokens` is the
+/// limit's name that every OpenAI model takes (reasoning models refuse
+/// `max_tokens`); usage is asked for, as OpenAI streams none otherwise.
+pub fn request(prompt: &Prompt) -> Value {
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        ("messages", Some(wire::chat_messages(prompt))),
+        ("max_completion_tokens", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("stream", Some(true.into())),
+        ("stream_options", Some(json!({"include_usage": true}))),
+    ])
+}
 
 /// What a chat completion request asks; its prompt is the text of every
 /// message, the system's included.

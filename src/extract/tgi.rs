@@ -5,10 +5,10 @@
 //! of them.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::json_path::{elements, fields, Step};
-use super::wire::{self, Answer, Ask, Finish, Speak};
+use super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 use super::Turn;
 use crate::sse::Event;
 
@@ -93,6 +93,17 @@ pub fn read_document(doc: &str, turn: &mut Turn) -> bool {
 // `/generate`, as TGI's router serializes its `StreamResponse` and
 // `GenerateResponse` (axum writes `data:` with no space after it).
 // ---------------------------------------------------------------------
+
+/// The request a prompt makes (the path says it streams): `details` asked
+/// for, so that the last event carries the finish reason and the counts.
+pub fn request(prompt: &Prompt) -> Value {
+    let parameters = wire::members([
+        ("max_new_tokens", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("details", Some(true.into())),
+    ]);
+    json!({"inputs": prompt.text, "parameters": parameters})
+}
 
 /// What a request asks: `parameters.max_new_tokens` caps the answer;
 /// `/generate_stream` streams, `/generate` does not. The body names no

@@ -2,9 +2,11 @@
 //! API would, byte for byte. Each dialect module writes its own wire format
 //! next to the code that reads it; this file holds what they share: which
 //! API a request path names, what a request asks, and the writer's shape.
+//! The other way round, each dialect module also writes the streaming
+//! request a [`Prompt`] makes in its API, which its own `ask` reads.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::{
     anthropic, cohere, gemini, llamacpp, ollama, openai_chat, openai_responses, tgi, Dialect,
@@ -32,6 +34,11 @@ pub enum Api {
     /// `POST /completion`
     LlamaCpp,
 }
+
+/// The paths of the APIs, for messages that list them.
+pub const PATHS: &str = "/v1/chat/completions, /v1/responses, /v1/messages, \
+     /v1beta/models/MODEL:streamGenerateContent, /v2/chat, /api/chat, /api/generate, \
+     /generate_stream or /completion";
 
 impl Api {
     pub const ALL: [Api; 9] = [
@@ -73,6 +80,59 @@ impl Api {
             Api::Cohere => format!("55ec0a70-0000-4000-8000-{number:012x}"),
             _ => format!("ssecat{number:08}"),
         }
+    }
+
+    /// The API that speaks `dialect` (Ollama's: its chat).
+    pub fn of(dialect: Dialect) -> Api {
+        match dialect {
+            Dialect::OpenAiChat => Api::OpenAiChat,
+            Dialect::OpenAiResponses => Api::OpenAiResponses,
+            Dialect::Anthropic => Api::Anthropic,
+            Dialect::Gemini => Api::Gemini,
+            Dialect::Cohere => Api::Cohere,
+            Dialect::Ollama => Api::OllamaChat,
+            Dialect::Tgi => Api::Tgi,
+            Dialect::LlamaCpp => Api::LlamaCpp,
+        }
+    }
+
+    /// Where this API's requests name the model.
+    pub fn model_field(self) -> ModelField {
+        match self {
+            Api::Gemini => ModelField::InPath,
+            // TGI serves the one model it was started with.
+            Api::Tgi => ModelField::Absent,
+            // llama-server picks the model by it only in its router mode.
+            Api::LlamaCpp => ModelField::Optional,
+            _ => ModelField::Required,
+        }
+    }
+
+    /// Whether this API's request has a place for a system prompt (TGI's
+    /// and llama.cpp's take one text, already templated).
+    pub fn takes_system(self) -> bool {
+        !matches!(self, Api::Tgi | Api::LlamaCpp)
+    }
+
+    /// The streaming request `prompt` makes in this API: its JSON body,
+    /// and the headers the API requires besides `Content-Type`.
+    pub fn request(self, prompt: &Prompt) -> (Vec<u8>, ApiHeaders) {
+        let body = match self {
+            Api::OpenAiChat => openai_chat::request(prompt),
+            Api::OpenAiResponses => openai_responses::request(prompt),
+            Api::Anthropic => anthropic::request(prompt),
+            Api::Gemini => gemini::request(prompt),
+            Api::Cohere => cohere::request(prompt),
+            Api::OllamaChat => ollama::request(ollama::Endpoint::Chat, prompt),
+            Api::OllamaGenerate => ollama::request(ollama::Endpoint::Generate, prompt),
+            Api::Tgi => tgi::request(prompt),
+            Api::LlamaCpp => llamacpp::request(prompt),
+        };
+        let headers = match self {
+            Api::Anthropic => vec![anthropic::VERSION_HEADER],
+            _ => Vec::new(),
+        };
+        (json_body(&body), headers)
     }
 
     /// The dialect this API's answers are read with.
@@ -175,6 +235,57 @@ pub fn gemini_method(path: &str) -> Option<(&str, &str)> {
         .or_else(|| path.strip_prefix("/v1/models/"))?;
     let (model, method) = rest.split_once(':')?;
     matches!(method, "streamGenerateContent" | "generateContent").then_some((model, method))
+}
+
+/// The headers an API requires of a request, names and values.
+pub type ApiHeaders = Vec<(&'static str, &'static str)>;
+
+/// Where an API's requests name the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelField {
+    /// In the body, which is refused without it.
+    Required,
+    /// In the body, when there is a choice.
+    Optional,
+    /// In the path (Gemini's `models/MODEL:…`).
+    InPath,
+    /// Nowhere: the server has one.
+    Absent,
+}
+
+/// A prompt, from which each dialect module writes its API's streaming
+/// request; what is `None` is left out, for the API's default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prompt {
+    pub text: String,
+    pub system: Option<String>,
+    pub model: Option<String>,
+    pub max_tokens: Option<u64>,
+    pub temperature: Option<f64>,
+}
+
+/// The chat messages of a prompt, as OpenAI, Cohere and Ollama take them:
+/// the system's, when there is one, then the user's.
+pub fn chat_messages(prompt: &Prompt) -> Value {
+    let system = (prompt.system.as_deref()).map(|text| json!({"role": "system", "content": text}));
+    let user = json!({"role": "user", "content": prompt.text});
+    Value::Array(system.into_iter().chain([user]).collect())
+}
+
+/// A JSON object of the members that have a value.
+pub fn members<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
+    let present = members.into_iter();
+    Value::Object(
+        present
+            .filter_map(|(key, value)| Some((key.to_owned(), value?)))
+            .collect(),
+    )
+}
+
+/// A JSON object of the members that have a value, when one has.
+pub fn optional_members<const N: usize>(members: [(&str, Option<Value>); N]) -> Option<Value> {
+    let any = members.iter().any(|(_, value)| value.is_some());
+    any.then(|| self::members(members))
 }
 
 /// What a client's request asks of an answer, read from its path, query
@@ -358,46 +469,4 @@ pub fn prompt_tokens(texts: &[&str]) -> u64 {
 /// The tokens of a request's prompt text, for [`Ask::input_tokens`].
 pub fn count_tokens(text: &str) -> u64 {
     tokens(text).len() as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_words_with_the_space_before_them() {
-        assert_eq!(tokens("Hello big world"), ["Hello", " big", " world"]);
-        assert_eq!(tokens("  two\n\nlines "), ["  two", "\n\nlines", " "]);
-        assert_eq!(tokens("héllo wörld"), ["héllo", " wörld"]);
-        assert!(tokens("").is_empty());
-        for text in ["a b  c", " lead", "trail ", "x\ty\nz", "  "] {
-            assert_eq!(tokens(text).concat(), text, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn each_api_is_found_at_its_path() {
-        for (path, api) in [
-            ("/v1/chat/completions", Api::OpenAiChat),
-            ("/v1/responses", Api::OpenAiResponses),
-            ("/v1/messages", Api::Anthropic),
-            (
-                "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
-                Api::Gemini,
-            ),
-            (
-                "/v1beta/models/gemini-2.0-flash:generateContent",
-                Api::Gemini,
-            ),
-            ("/v2/chat", Api::Cohere),
-            ("/api/chat", Api::OllamaChat),
-            ("/api/generate", Api::OllamaGenerate),
-            ("/generate_stream", Api::Tgi),
-            ("/completion", Api::LlamaCpp),
-        ] {
-            assert_eq!(Api::for_path(path), Some(api), "{path}");
-        }
-        assert_eq!(Api::for_path("/v1beta/models/x:countTokens"), None);
-        assert_eq!(Api::for_path("/nowhere"), None);
-    }
 }

@@ -23,6 +23,7 @@ use crate::pipeline::{Pipeline, Source};
 mod content;
 mod errors;
 mod limits;
+mod prompt;
 mod reconnect;
 mod request;
 
@@ -32,8 +33,10 @@ pub use content::{content_type, framing_of_content_type};
 use content::{framing_of_response, strict_check};
 use errors::{cause_chain, is_connection_error, reason, request_error, status_failure};
 use limits::Limits;
+pub use prompt::PromptInput;
 pub use reconnect::Reconnect;
 use reconnect::{is_lost_before_head, reconnect_reason, retry_on};
+pub use request::read_body;
 pub use request::{RequestInput, RequestSpec};
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");

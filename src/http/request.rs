@@ -11,6 +11,7 @@ use base64::Engine;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Request, StatusCode, Url};
 
+use super::prompt::PromptInput;
 use super::LAST_EVENT_ID;
 use crate::failure::Failure;
 use crate::secrets;
@@ -44,6 +45,8 @@ pub struct RequestInput<'a> {
     /// `-u`: USER:PASS, PASS may be env:VAR.
     pub user: Option<&'a str>,
     pub last_event_id: Option<&'a str>,
+    /// `--prompt`: the body is the request it makes, with its headers.
+    pub prompt: Option<PromptInput<'a>>,
 }
 
 impl RequestSpec {
@@ -113,6 +116,20 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
             Some(body)
         }
         (None, None) => None,
+    };
+    let body = match &input.prompt {
+        Some(prompt) => {
+            let (body, api_headers) = prompt.request(&url)?;
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            for (name, value) in api_headers {
+                headers.insert(name, HeaderValue::from_static(value));
+            }
+            Some(body)
+        }
+        None => body,
     };
     if let Some(token) = input.bearer {
         let token = secret_value(token, "--bearer")?;
@@ -244,7 +261,7 @@ fn secret_value(text: &str, flag: &str) -> Result<String, Failure> {
 }
 
 /// `TEXT`, `@FILE`, or `@-` for standard input.
-fn read_body(arg: &str, flag: &str) -> anyhow::Result<Vec<u8>> {
+pub fn read_body(arg: &str, flag: &str) -> anyhow::Result<Vec<u8>> {
     match arg.strip_prefix('@') {
         None => Ok(arg.as_bytes().to_vec()),
         Some("-") => {

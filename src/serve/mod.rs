@@ -28,7 +28,7 @@ use hyper_util::rt::TokioIo;
 use std::time::Instant;
 use tokio::net::TcpListener;
 
-use crate::extract::wire::Api;
+use crate::extract::wire::{self, Api};
 use body::Paced;
 use clock::Clock;
 use fault::{Fault, Kind};
@@ -194,11 +194,7 @@ fn wire_api(method: &hyper::Method, path: &str) -> Result<Api, Reply> {
     let Some(api) = Api::for_path(path) else {
         return Err(Reply::error(
             404,
-            &format!(
-                "ssecat serve: no API at {path}; try POST /v1/chat/completions, /v1/responses, \
-                 /v1/messages, /v1beta/models/MODEL:streamGenerateContent, /v2/chat, /api/chat, \
-                 /api/generate, /generate_stream or /completion"
-            ),
+            &format!("ssecat serve: no API at {path}; try POST {}", wire::PATHS),
         ));
     };
     if method != hyper::Method::POST {

@@ -19,6 +19,7 @@ mod http_support;
 mod http_tls;
 mod input;
 mod jsonl;
+mod prompt;
 mod raw;
 mod readme;
 mod reconnect;

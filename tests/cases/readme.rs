@@ -92,6 +92,8 @@ use std::process::Command;
 use reqwest::Url;
 use serde_json::Value;
 use ssecat::cli::{BenchArgs, Cli, Format, RequestArgs, ServeArgs};
+use ssecat::extract::wire::Prompt;
+use ssecat::http::PromptInput;
 use ssecat::target::Target;
 
 use super::http_support::{stderr_of, without_proxies};
@@ -785,7 +787,7 @@ fn expected_method(target: &Target, with_body: bool) -> &str {
 
 /// Whether `request` gives a body (`-d` or `--json`).
 fn has_body(request: &RequestArgs) -> bool {
-    request.data.is_some() || request.json.is_some()
+    request.data.is_some() || request.json.is_some() || request.prompt.is_some()
 }
 
 /// How many requests a command sent, as its serve's log must count them.
@@ -1238,7 +1240,7 @@ fn bench_load(
     let text = text.replacen(written, &serve.url_for(url, place), 1);
     let output = run_bench(&text, dir, place);
     check_bench_summary(bench, &String::from_utf8_lossy(&output.stdout), place);
-    let with_body = has_body(&bench.request) || bench.bodies.is_some();
+    let with_body = has_body(&bench.request) || bench.bodies.is_some() || bench.prompts.is_some();
     let method = expected_method(&target, with_body);
     serve.check_requests(method, &target, bench_sent(bench), place);
     check_bench_files(bench, dir, place);
@@ -1450,6 +1452,9 @@ fn check_request(
             "{place}"
         );
     }
+    if let Some(text) = &cli.request.prompt {
+        check_prompt(cli, text, target, &request, place);
+    }
     if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {
             Some(file) => std::fs::read_to_string(dir.join(file)).unwrap(),
@@ -1464,6 +1469,43 @@ fn check_request(
             Some("application/json"),
             "{place}"
         );
+    }
+}
+
+/// A `--prompt` example sends the body and headers `--prompt` builds for
+/// its URL's API (their shapes are checked against each API's reference by
+/// the unit tests of `extract/wire_tests/prompts.rs`).
+fn check_prompt(
+    cli: &Cli,
+    text: &str,
+    target: &Target,
+    request: &crate::server::Request,
+    place: &str,
+) {
+    let Target::Http { url, .. } = target else {
+        unreachable!("a request comes from a URL")
+    };
+    let prompt = Prompt {
+        text: text.to_owned(),
+        system: cli.request.system.clone(),
+        model: cli.request.model.clone(),
+        max_tokens: cli.request.max_tokens,
+        temperature: cli.request.temperature,
+    };
+    let input = PromptInput {
+        prompt: &prompt,
+        dialect: cli.dialect,
+    };
+    let (body, headers) = input
+        .request(url)
+        .unwrap_or_else(|err| panic!("{place}: {err}"));
+    let built: Value = serde_json::from_slice(&body).unwrap();
+    let sent: Value = serde_json::from_slice(&request.body)
+        .unwrap_or_else(|err| panic!("{place}: the body sent is not JSON: {err}"));
+    assert_eq!(sent, built, "{place}");
+    let content_type = [("content-type", "application/json")];
+    for (name, value) in headers.iter().chain(&content_type) {
+        assert_eq!(request.header(name), Some(*value), "{place}: {name}");
     }
 }
 

@@ -21,8 +21,9 @@ use crate::bench::records::write_record;
 use crate::bench::report::Report;
 use crate::bench::slo::Slo;
 use crate::bench::summary;
-use crate::cli::{ArrivalChoice, BenchArgs};
+use crate::cli::{ArrivalChoice, BenchArgs, RequestArgs};
 use crate::exit_code::Code;
+use crate::extract::wire::Prompt;
 use crate::extract::Extraction;
 use crate::failure::{Failure, OutputError};
 use crate::http::{self, Exchange, RequestSpec};
@@ -57,8 +58,7 @@ fn merge_reports(paths: &[std::path::PathBuf], args: &BenchArgs) -> anyhow::Resu
         .map(|path| {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            Report::from_json(&text)
-                .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
+            Report::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
         })
         .collect::<anyhow::Result<Vec<Report>>>()?;
     let merged = merge(&reports).map_err(|err| Failure::Usage(named(&err, paths)))?;
@@ -129,20 +129,33 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
         .transpose()
         .map_err(|err| Failure::Usage(format!("--slo: {err}")))?;
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut bodies = match &args.bodies {
-        Some(path) => read_bodies(path)?,
-        None => Vec::new(),
+    let prompts = match &args.prompts {
+        Some(path) => read_prompts(path, &args.request)?,
+        None => request::prompt(&args.request)?.into_iter().collect(),
+    };
+    let prompt_input = |prompt| http::PromptInput {
+        prompt,
+        dialect: args.dialect,
+    };
+    let mut bodies = match (&args.bodies, &args.prompts) {
+        (Some(path), _) => read_bodies(path)?,
+        (None, Some(_)) => (prompts.iter())
+            .map(|prompt| Ok(prompt_input(prompt).request(&url)?.0))
+            .collect::<Result<_, Failure>>()?,
+        (None, None) => Vec::new(),
     };
     if args.shuffle {
         fastrand::Rng::with_seed(seed).shuffle(&mut bodies);
     }
-    // Bodies from --bodies make a POST, as a body on the command line does.
+    // A body (from --bodies or --prompts too) makes a POST, as a body on the
+    // command line does; the first prompt makes the headers, and the
+    // bodies replace its body.
     let method = match (method, bodies.is_empty()) {
         (None, false) => Some(reqwest::Method::POST),
         (method, _) => method,
     };
-    let (mut spec, warnings) =
-        RequestSpec::new(url.clone(), &request::input(&args.request, method))?;
+    let input = request::input(&args.request, method, prompts.first().map(prompt_input));
+    let (mut spec, warnings) = RequestSpec::new(url.clone(), &input)?;
     if !bodies.is_empty() && !spec.headers.contains_key(reqwest::header::CONTENT_TYPE) {
         let json = reqwest::header::HeaderValue::from_static("application/json");
         spec.headers.insert(reqwest::header::CONTENT_TYPE, json);
@@ -307,28 +320,43 @@ fn levels(args: &BenchArgs) -> Vec<(Level, Load)> {
 
 /// `--bodies`: one JSON body a line; blank lines skipped.
 fn read_bodies(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    let file = File::open(path).with_context(|| format!("reading --bodies {}", path.display()))?;
     let mut bodies = Vec::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading --bodies {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (number, line) in read_lines(path, "--bodies", "request body")? {
         if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&line) {
-            let message = format!(
-                "--bodies {} line {}: not JSON: {err}",
-                path.display(),
-                index + 1
-            );
+            let message = format!("--bodies {} line {number}: not JSON: {err}", path.display());
             return Err(Failure::Usage(message).into());
         }
         bodies.push(line.into_bytes());
     }
-    if bodies.is_empty() {
-        let message = format!("--bodies {} holds no request body", path.display());
+    Ok(bodies)
+}
+
+/// `--prompts`: one prompt a line, with the prompt options; blank lines
+/// skipped.
+fn read_prompts(path: &Path, args: &RequestArgs) -> anyhow::Result<Vec<Prompt>> {
+    let lines = read_lines(path, "--prompts", "prompt")?;
+    Ok((lines.into_iter())
+        .map(|(_, line)| request::prompt_of(args, line))
+        .collect())
+}
+
+/// The lines of `path` that are not blank, with their numbers; a usage
+/// error when there is none (`what`: what a line holds).
+fn read_lines(path: &Path, flag: &str, what: &str) -> anyhow::Result<Vec<(usize, String)>> {
+    let reading = || format!("reading {flag} {}", path.display());
+    let file = File::open(path).with_context(reading)?;
+    let mut lines = Vec::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(reading)?;
+        if !line.trim().is_empty() {
+            lines.push((index + 1, line));
+        }
+    }
+    if lines.is_empty() {
+        let message = format!("{flag} {} holds no {what}", path.display());
         return Err(Failure::Usage(message).into());
     }
-    Ok(bodies)
+    Ok(lines)
 }
 
 /// Flushes the records and writes the report, when asked for.

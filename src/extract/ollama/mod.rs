@@ -10,7 +10,7 @@ use super::json_path::{elements, fields, Step};
 use super::Turn;
 use crate::sse::Event;
 
-pub use write::{ask, error_body, speaker, whole, Endpoint};
+pub use write::{ask, error_body, request, speaker, whole, Endpoint};
 
 const fn in_message(key: &'static str) -> [Step<'static>; 2] {
     [Step::Key("message"), Step::Key(key)]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::extract::wire::{self, Answer, Ask, Finish, Speak};
+use crate::extract::wire::{self, Answer, Ask, Finish, Prompt, Speak};
 
 /// Which of Ollama's two native endpoints a request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,29 @@ pub enum Endpoint {
     Chat,
     /// `/api/generate`: `prompt` in, `response` out.
     Generate,
+}
+
+/// The streaming request a prompt makes (Ollama streams by default; it is
+/// said anyway): the chat's messages, or generate's `prompt` and `system`.
+pub fn request(endpoint: Endpoint, prompt: &Prompt) -> Value {
+    let options = wire::optional_members([
+        ("num_predict", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+    ]);
+    let ((key, input), system) = match endpoint {
+        Endpoint::Chat => (("messages", wire::chat_messages(prompt)), None),
+        Endpoint::Generate => (
+            ("prompt", prompt.text.clone().into()),
+            prompt.system.clone(),
+        ),
+    };
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        (key, Some(input)),
+        ("system", system.map(Value::from)),
+        ("options", options),
+        ("stream", Some(true.into())),
+    ])
 }
 
 /// What a request asks: `options.num_predict` caps the answer, which is

@@ -11,7 +11,7 @@ use super::{event_kind, record_error, Turn};
 use crate::sse::Event;
 
 mod write;
-pub use write::{ask, speaker, whole};
+pub use write::{ask, request, speaker, whole};
 
 const RESPONSE: Step<'static> = Step::Key("response");
 

@@ -5,7 +5,20 @@
 
 use serde_json::{json, Value};
 
-use super::super::wire::{self, Answer, Ask, Finish, Speak};
+use super::super::wire::{self, Answer, Ask, Finish, Prompt, Speak};
+
+/// The streaming request a prompt makes: the system prompt is the
+/// `instructions`, the prompt the `input` text.
+pub fn request(prompt: &Prompt) -> Value {
+    wire::members([
+        ("model", prompt.model.clone().map(Value::from)),
+        ("instructions", prompt.system.clone().map(Value::from)),
+        ("input", Some(prompt.text.clone().into())),
+        ("max_output_tokens", prompt.max_tokens.map(Value::from)),
+        ("temperature", prompt.temperature.map(Value::from)),
+        ("stream", Some(true.into())),
+    ])
+}
 
 /// What a response request asks; its prompt is the `instructions` and the
 /// text of every input item (or the input, when it is a string).
