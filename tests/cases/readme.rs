@@ -188,6 +188,20 @@ const DOCUMENTS: [Document; 5] = [
                 "builds the release binary and a load client, and holds up to 1,000 streams \
                  of 4 seconds against ssecat serve, for a minute",
             ),
+            (
+                "SSECAT=/path/to/other/ssecat bash benches/serve.sh",
+                "the same benchmark of another build of ssecat, at a path to fill in",
+            ),
+            (
+                "bash benches/bench.sh",
+                "builds the release binary and runs ssecat bench against ssecat serve with up \
+                 to 2,048 streams, for minutes",
+            ),
+            (
+                "bash benches/overhead.sh",
+                "installs aiohttp into a venv and runs ssecat bench and a Python client with \
+                 up to 2,048 streams each, for minutes",
+            ),
         ],
     },
     Document {
