@@ -57,6 +57,9 @@ trap 'exit 130' INT TERM
 # start_server ARGS…: starts `ssecat serve ARGS…` on a free port; sets
 # server_pid and addr from the first stderr line.
 start_server() {
+  # Emptied first, here: the next server truncates it only once it has
+  # started, and until then the last server's port would be read.
+  : > "$work/server.log"
   "$ssecat" serve --listen 127.0.0.1:0 -s "$@" 2> "$work/server.log" &
   server_pid=$!
   addr=

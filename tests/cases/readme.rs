@@ -211,6 +211,16 @@ const DOCUMENTS: [Document; 5] = [
                 "SSECAT=/path/to/other/ssecat bash benches/serve.sh",
                 "benches/serve.sh (above) on another build, for a minute",
             ),
+            (
+                "bash benches/bench.sh",
+                "builds the release binary and runs ssecat bench against ssecat serve with up \
+                 to 2,048 streams, for minutes",
+            ),
+            (
+                "bash benches/overhead.sh",
+                "installs aiohttp into a venv and runs ssecat bench and a Python client with \
+                 up to 2,048 streams each, for minutes",
+            ),
         ],
     },
     Document {
