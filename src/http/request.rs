@@ -11,7 +11,7 @@ use base64::Engine;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Request, StatusCode, Url};
 
-use super::LAST_EVENT_ID;
+use super::{items, LAST_EVENT_ID};
 use crate::failure::Failure;
 use crate::secrets;
 
@@ -44,6 +44,15 @@ pub struct RequestInput<'a> {
     /// `-u`: USER:PASS, PASS may be env:VAR.
     pub user: Option<&'a str>,
     pub last_event_id: Option<&'a str>,
+    /// `--data-raw`: TEXT, sent as it is (no `@` meaning).
+    pub raw_data: Option<&'a str>,
+    /// `-A`: the User-Agent instead of ssecat's; empty, none is sent.
+    pub user_agent: Option<&'a str>,
+    /// `-e`: the Referer.
+    pub referer: Option<&'a str>,
+    /// xh's request items, the words after the URL (`Name:value`,
+    /// `field=text`, `field:=json`, `param==value`).
+    pub items: &'a [String],
 }
 
 impl RequestSpec {
@@ -87,7 +96,14 @@ impl RequestSpec {
 }
 
 /// The request, and warnings about it for the user.
-fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSpec, Vec<String>)> {
+fn request_spec(
+    mut url: Url,
+    input: &RequestInput<'_>,
+) -> anyhow::Result<(RequestSpec, Vec<String>)> {
+    let items = items::read(input.items)?;
+    if !items.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&items.query);
+    }
     let mut headers = HeaderMap::new();
     headers.insert(
         header::ACCEPT,
@@ -98,6 +114,16 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
         header::USER_AGENT,
         HeaderValue::from_static(concat!("ssecat/", env!("CARGO_PKG_VERSION"))),
     );
+    // As curl: -A '' sends no User-Agent.
+    if let Some(agent) = input.user_agent {
+        headers.remove(header::USER_AGENT);
+        if !agent.is_empty() {
+            headers.insert(header::USER_AGENT, header_value(agent, "--user-agent")?);
+        }
+    }
+    if let Some(referer) = input.referer.filter(|referer| !referer.is_empty()) {
+        headers.insert(header::REFERER, header_value(referer, "--referer")?);
+    }
 
     let body = match (input.data, input.json) {
         (Some(data), _) => Some(read_body(data, "--data")?),
@@ -112,7 +138,22 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
             );
             Some(body)
         }
-        (None, None) => None,
+        (None, None) => input.raw_data.map(|text| text.as_bytes().to_vec()),
+    };
+    let body = match (body, items.body) {
+        (None, Some(json)) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(json)
+        }
+        (Some(_), Some(_)) => {
+            let message = "request items (field=text, field:=json) build the body: \
+                           not with -d, --data-raw or --json";
+            return Err(Failure::Usage(message.to_owned()).into());
+        }
+        (body, None) => body,
     };
     if let Some(token) = input.bearer {
         let token = secret_value(token, "--bearer")?;
@@ -136,7 +177,7 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
     let mut env_headers = Vec::new();
     let mut warnings = Vec::new();
     let mut user_names: Vec<HeaderName> = Vec::new();
-    for line in input.headers {
+    for line in input.headers.iter().chain(&items.headers) {
         let (name, value) = line.split_once(':').ok_or_else(|| {
             Failure::Usage(format!("bad header {line:?}: expected 'Name: value'"))
         })?;

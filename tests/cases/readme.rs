@@ -744,15 +744,41 @@ fn path_and_query(url: &Url) -> String {
 
 /// The method a request goes with: the one written, or POST with a body
 /// and GET without.
-fn expected_method<'a>(cli: &Cli, target: &'a Target) -> &'a str {
+fn expected_method<'a>(cli: &'a Cli, target: &'a Target) -> &'a str {
     let Target::Http { method, .. } = target else {
         unreachable!("a request comes from a URL")
     };
-    match method {
-        Some(method) => method.as_str(),
-        None if cli.request.data.is_some() || cli.request.json.is_some() => "POST",
-        None => "GET",
+    let items_body = !body_items(&cli.words).is_empty();
+    match (method, &cli.request.method) {
+        (_, Some(method)) => method.as_str(),
+        (Some(method), None) => method.as_str(),
+        _ if cli.request.data.is_some() || cli.request.json.is_some() || items_body => "POST",
+        _ => "GET",
     }
+}
+
+/// The request items among `words` that go into the JSON body, by the
+/// first separator (`=` or `:=`), each with the value it sets: a string,
+/// or the JSON typed. A method or the URL among them sets none (a name
+/// with a / or ? is a URL's).
+fn body_items(words: &[String]) -> Vec<(String, Value)> {
+    words
+        .iter()
+        .filter_map(|word| {
+            let at = word.find(['=', ':'])?;
+            let (name, rest) = word.split_at(at);
+            if name.contains(['/', '?']) {
+                return None;
+            }
+            match (rest.strip_prefix(":="), rest.strip_prefix('=')) {
+                (Some(json), _) => Some((name.to_owned(), serde_json::from_str(json).ok()?)),
+                (None, Some(text)) if !text.starts_with('=') => {
+                    Some((name.to_owned(), Value::String(text.to_owned())))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Runs a document's examples and counts them.
@@ -867,9 +893,14 @@ impl Examples {
             .unwrap_or_else(|err| panic!("{place}: {err}"));
         let mut text = command.text.replacen("cargo run --release --", "ssecat", 1);
         let secrets = secrets_of(&text);
-        let first = cli.first.clone().expect("a URL or FILE");
-        let target = Target::parse(&first, cli.second.as_deref())
+        let words: Vec<String> = cli.first.iter().chain(&cli.words).cloned().collect();
+        let (target, items) = Target::parse(&words, cli.request.url.as_deref())
             .unwrap_or_else(|err| panic!("{place}: {err}"));
+        // The URL as written: the word before the request items.
+        let written = match &cli.request.url {
+            Some(url) => url.clone(),
+            None => words[words.len() - items.len() - 1].clone(),
+        };
         let reply = command
             .comments_before
             .iter()
@@ -877,14 +908,13 @@ impl Examples {
             .map(str::trim);
         // A URL goes to the serve of the block, once one runs.
         let mut to_serve = serve.filter(|_| matches!(target, Target::Http { .. }));
-        let written = cli.second.as_deref().unwrap_or(&first);
         let (server, read) = match (&target, &to_serve) {
             (Target::Http { url, .. }, Some(serve)) => {
                 assert!(
                     reply.is_none(),
                     "{place}: a sample reply for the serve above"
                 );
-                text = text.replacen(written, &serve.url_for(url, place), 1);
+                text = text.replacen(&written, &serve.url_for(url, place), 1);
                 (None, None)
             }
             (Target::Http { url, .. }, None) => {
@@ -902,7 +932,7 @@ impl Examples {
                         .send(body.clone())
                 });
                 let path = path_and_query(url);
-                text = text.replacen(written, &server.url(&path), 1);
+                text = text.replacen(&written, &server.url(&path), 1);
                 (Some((server, path)), Some(reply))
             }
             (Target::File(path), _) => {
@@ -1134,6 +1164,14 @@ fn check_request(
             Some(expected.as_str()),
             "{place}"
         );
+    }
+    let items = body_items(&cli.words);
+    if !items.is_empty() {
+        let sent: Value = serde_json::from_slice(&request.body)
+            .unwrap_or_else(|err| panic!("{place}: the body sent is not JSON: {err}"));
+        for (name, value) in items {
+            assert_eq!(sent.get(&name), Some(&value), "{place}: {name}");
+        }
     }
     if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {

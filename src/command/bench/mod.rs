@@ -120,14 +120,12 @@ impl Plan {
 }
 
 fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
-    let first = args
-        .first
-        .as_deref()
-        .ok_or_else(|| Failure::Usage("a URL is required".to_owned()))?;
-    let (method, url) = match Target::parse(first, args.second.as_deref())? {
-        Target::Http { method, url } => (method, url),
-        _ => {
-            return Err(Failure::Usage(format!("{first:?} is not a URL: bench loads a URL")).into())
+    let words: Vec<String> = args.first.iter().chain(&args.words).cloned().collect();
+    let (method, url, items) = match Target::parse(&words, args.request.url.as_deref())? {
+        (Target::Http { method, url }, items) => (method, url, items),
+        (local, _) => {
+            let message = format!("{local} is not a URL: bench loads a URL");
+            return Err(Failure::Usage(message).into());
         }
     };
     let slo = (args.slo.as_deref())
@@ -142,7 +140,8 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
     if args.shuffle {
         fastrand::Rng::with_seed(seed).shuffle(&mut bodies);
     }
-    let (spec, warnings) = RequestSpec::new(url.clone(), &request::input(&args.request, method))?;
+    let input = request::input(&args.request, method, items)?;
+    let (spec, warnings) = RequestSpec::new(url.clone(), &input)?;
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
