@@ -869,6 +869,22 @@ mod tests {
     }
 
     #[test]
+    fn reconnect_takes_a_count_after_a_space_or_an_equals_sign() {
+        let reconnect = |args: &[&str]| {
+            let args = ["ssecat"].iter().chain(args).map(OsString::from);
+            Cli::from_args(args).unwrap().reconnect
+        };
+        assert_eq!(reconnect(&["--reconnect", "3", ":8080/e"]), Some(Some(3)));
+        assert_eq!(reconnect(&["--reconnect=3", ":8080/e"]), Some(Some(3)));
+        assert_eq!(reconnect(&["--reconnect", ":8080/e"]), Some(None));
+        assert_eq!(reconnect(&[":8080/e", "--reconnect"]), Some(None));
+        assert_eq!(reconnect(&[":8080/e"]), None);
+        // After --, a number is a word like any other.
+        let cli = Cli::from_args(["ssecat", "--reconnect", "--", "u", "3"].map(OsString::from));
+        assert_eq!(cli.unwrap().words, ["3"]);
+    }
+
+    #[test]
     fn sizes_parse_with_binary_suffixes() {
         assert_eq!(parse_size("4096"), Ok(4096));
         assert_eq!(parse_size("512K"), Ok(512 << 10));
