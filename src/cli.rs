@@ -20,12 +20,20 @@ pub const EXAMPLES: &str =
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 
+/// What curl's and xh's users type, in ssecat's words, for --help.
+pub const CURL_HABITS: &str =
+    "  -X, -H, -d, --data-binary, --data-raw, -A, -e, --url, -L, -k, -m, -o, -v: as in curl
+  -sS, -N, -f, --compressed: accepted; ssecat always does what they ask
+  -i: the status line and headers before the body (not with --jsonl, --format final)
+  --retry N: use --reconnect N; -O, -F, -b, -w ...: one line says what to use instead
+  xh's items after the URL: Name:value, q==v, field=text, field:=json, a[0][b]=x";
+
 /// curl for Server-Sent Events: request or read a stream and print its events as they arrive.
 #[derive(Parser, Debug)]
 #[command(name = "ssecat", version, about)]
 // -h ends with the examples; --help (and the man page) adds the exit codes.
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
-#[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
+#[command(after_long_help = format!("Coming from curl or xh:\n{CURL_HABITS}\n\nExit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
 #[command(
     override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE> [ITEM]...\n       ssecat serve [OPTIONS] [RECORDING]...\n       ssecat bench [OPTIONS] [METHOD] <URL> [ITEM]..."
 )]

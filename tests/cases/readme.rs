@@ -759,15 +759,15 @@ fn expected_method<'a>(cli: &'a Cli, target: &'a Target) -> &'a str {
 
 /// The request items among `words` that go into the JSON body, by the
 /// first separator (`=` or `:=`), each with the value it sets: a string,
-/// or the JSON typed. A method or the URL among them sets none (a name
-/// with a / or ? is a URL's).
+/// or the JSON typed. A method or the URL among them sets none.
 fn body_items(words: &[String]) -> Vec<(String, Value)> {
     words
         .iter()
         .filter_map(|word| {
             let at = word.find(['=', ':'])?;
             let (name, rest) = word.split_at(at);
-            if name.contains(['/', '?']) {
+            // A URL's (a / or ?), or a nested path or an escape, not checked here.
+            if name.contains(['/', '?', '[', '\\']) {
                 return None;
             }
             match (rest.strip_prefix(":="), rest.strip_prefix('=')) {
@@ -1172,6 +1172,11 @@ fn check_request(
         for (name, value) in items {
             assert_eq!(sent.get(&name), Some(&value), "{place}: {name}");
         }
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/json"),
+            "{place}"
+        );
     }
     if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {

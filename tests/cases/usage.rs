@@ -2,7 +2,7 @@
 
 use clap::CommandFactory;
 use predicates::prelude::*;
-use ssecat::cli::{Cli, EXAMPLES, HELP_WIDTH};
+use ssecat::cli::{Cli, CURL_HABITS, EXAMPLES, HELP_WIDTH};
 use ssecat::exit_code;
 
 use super::support::{fixture, run_on_terminal, ssecat, with_stdin};
@@ -128,7 +128,17 @@ fn long_help_has_the_groups_the_exit_codes_and_the_examples() {
     let help = help_text("--help");
     headings_in_order(
         &help,
-        &[&GROUPS[..], &["Exit status:", "Examples:"]].concat(),
+        &[
+            &GROUPS[..],
+            &["Coming from curl or xh:", "Exit status:", "Examples:"],
+        ]
+        .concat(),
+    );
+    assert!(
+        help.contains(&format!(
+            "Coming from curl or xh:\n{CURL_HABITS}\n\nExit status:\n"
+        )),
+        "--help tells curl's and xh's users what works:\n{help}"
     );
     assert!(
         help.contains(&format!("Exit status:\n{}\n", exit_code::table(HELP_WIDTH))),
