@@ -290,9 +290,15 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                 response_framing(cli, source.framing(), content_type, unlabelled);
             options.framing = framing;
             if cli.include {
-                let shown = |value: &str| match to_terminal(cli) && !cli.no_sanitize {
-                    true => crate::escape::escape_controls(value).into_owned(),
-                    false => value.to_owned(),
+                // A terminal gets a header's control characters escaped, as
+                // the body's.
+                let sanitize = to_terminal(cli) && !cli.no_sanitize;
+                let shown = |value: &str| {
+                    if sanitize {
+                        crate::escape::escape_controls(value).into_owned()
+                    } else {
+                        value.to_owned()
+                    }
                 };
                 out.write_all(source.head(shown).as_bytes())
                     .map_err(OutputError)?;

@@ -11,13 +11,17 @@ fn sse_server() -> Server {
     Server::start(|_| Reply::sse(EVENT))
 }
 
-/// Runs ssecat with `args` (`{url}` is the server's /events), expects exit
-/// 0 with the one event printed and nothing on stderr, and returns the
-/// one request.
+/// `args` with `{url}` standing for the server's /events.
+fn to_server(server: &Server, args: &[&str]) -> Vec<String> {
+    let url = server.url("/events");
+    args.iter().map(|a| a.replace("{url}", &url)).collect()
+}
+
+/// Runs ssecat with `args` (see `to_server`), expects exit 0 with the one
+/// event printed and nothing on stderr, and returns the one request.
 fn request_with(args: &[&str]) -> Request {
     let server = sse_server();
-    let url = server.url("/events");
-    let args: Vec<String> = args.iter().map(|a| a.replace("{url}", &url)).collect();
+    let args = to_server(&server, args);
     http().args(&args).assert().code(0).stdout(EVENT).stderr("");
     server.request()
 }
@@ -26,8 +30,7 @@ fn request_with(args: &[&str]) -> Request {
 /// `words`, and checks that nothing was sent.
 fn refused(args: &[&str], words: &[&str]) {
     let server = sse_server();
-    let url = server.url("/events");
-    let args: Vec<String> = args.iter().map(|a| a.replace("{url}", &url)).collect();
+    let args = to_server(&server, args);
     let output = http().args(&args).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
     assert!(output.stdout.is_empty(), "{args:?}");
