@@ -319,7 +319,11 @@ pub fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
 /// (`messages[].content`), in the shapes [`content_texts`] reads.
 pub fn message_texts<'a>(request: &'a Map<String, Value>, texts: &mut Vec<&'a str>) {
     let messages = request.get("messages").and_then(Value::as_array);
-    for content in messages.into_iter().flatten().filter_map(|m| m.get("content")) {
+    for content in messages
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content"))
+    {
         content_texts(content, texts);
     }
 }
