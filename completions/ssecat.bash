@@ -29,7 +29,7 @@ _ssecat() {
 
     case "${cmd}" in
         ssecat)
-            opts="-H -d -u -k -L -m -o -v -s -h -V --generate --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --output --save --record --colour --color --verbose --silent --strict --stats --stats-json --help --version bench serve"
+            opts="-X -H -d -u -A -e -f -x -k -L -m -i -N -o -v -s -S -h -V --generate --url --request --header --data-binary --data --data-raw --json --bearer --user --user-agent --referer --fail --compressed --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --reconnect --max-retry-wait --format --jsonl --text --raw --dialect --extract --reasoning --ndjson --event --no-done --max-event-size --no-sanitize --include --no-buffer --output --save --record --colour --color --verbose --silent --show-error --strict --stats --stats-json --help --version serve bench"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -37,6 +37,18 @@ _ssecat() {
             case "${prev}" in
                 --generate)
                     COMPREPLY=($(compgen -W "bash zsh fish powershell elvish man man-serve man-bench" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --header)
@@ -51,7 +63,15 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --data-binary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-raw)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -71,11 +91,31 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --last-event-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -187,12 +227,24 @@ _ssecat() {
             return 0
             ;;
         ssecat__subcmd__bench)
-            opts="-H -d -u -k -L -m -c -n -s -h --header --data --json --bearer --user --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --prompts --shuffle --dialect --slo --report --records --merge --silent --help"
+            opts="-X -H -d -u -A -e -f -x -k -L -m -c -n -s -h --url --request --header --data-binary --data --data-raw --json --bearer --user --user-agent --referer --fail --compressed --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --prompts --shuffle --dialect --slo --report --records --merge --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -205,7 +257,15 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --data-binary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-raw)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -225,11 +285,31 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --last-event-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

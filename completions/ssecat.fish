@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ssecat_global_optspecs
-    string join \n generate= H/header= d/data= json= bearer= u/user= last-event-id= proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= prompt= model= system= max-tokens= temperature= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize o/output= save= record= color= v/verbose s/silent strict stats stats-json= h/help V/version
+    string join \n generate= url= X/request= H/header= d/data= data-raw= json= bearer= u/user= A/user-agent= e/referer= f/fail compressed last-event-id= x/proxy= k/insecure cacert= L/location max-redirs= connect-timeout= idle-timeout= m/max-time= prompt= model= system= max-tokens= temperature= reconnect= max-retry-wait= format= jsonl text raw dialect= extract= reasoning ndjson event= no-done max-event-size= no-sanitize i/include N/no-buffer o/output= save= record= color= v/verbose s/silent S/show-error strict stats stats-json= h/help V/version
 end
 
 function __fish_ssecat_needs_command
@@ -32,13 +32,18 @@ elvish\t''
 man\t'The man page, roff'
 man-serve\t'The man page of ssecat serve, roff'
 man-bench\t'The man page of ssecat bench, roff'"
+complete -c ssecat -n "__fish_ssecat_needs_command" -l url -d 'The URL, as curl\'s --url: the words left are [METHOD] and items' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -s X -l request -d 'The method, as curl\'s -X; the same as a METHOD before the URL' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s H -l header -d 'A request header, \'Name: value\' (repeatable)' -r
-complete -c ssecat -n "__fish_ssecat_needs_command" -s d -l data -d 'Request body: TEXT, @FILE, or @- for standard input' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -s d -l data -l data-binary -d 'Request body: TEXT, @FILE, or @- for standard input' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -l data-raw -d 'Request body TEXT as it is: a leading @ names no file, as curl\'s' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l json -d 'JSON request body, checked before anything is sent' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l bearer -d 'Send \'Authorization: Bearer TOKEN\' (env:VAR reads it from VAR)' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -s u -l user -d 'Basic authentication; PASS may be env:VAR' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -s A -l user-agent -d 'Send this User-Agent instead of ssecat/VERSION (\'\' sends none)' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -s e -l referer -d 'Send this Referer' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l last-event-id -d 'Send this Last-Event-ID, to resume a stream' -r
-complete -c ssecat -n "__fish_ssecat_needs_command" -l proxy -d 'Use this proxy' -r
+complete -c ssecat -n "__fish_ssecat_needs_command" -s x -l proxy -d 'Use this proxy' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l cacert -d 'Trust the CA certificates in this PEM file too' -r -F
 complete -c ssecat -n "__fish_ssecat_needs_command" -l max-redirs -d 'Most redirects followed with -L' -r
 complete -c ssecat -n "__fish_ssecat_needs_command" -l connect-timeout -d 'Give up connecting after SECS seconds' -r
@@ -75,6 +80,8 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l color -l colour -d 'When 
 always\t''
 never\t''"
 complete -c ssecat -n "__fish_ssecat_needs_command" -l stats-json -d 'Write the statistics as one JSON object to FILE (- for standard error)' -r -F
+complete -c ssecat -n "__fish_ssecat_needs_command" -s f -l fail -d 'Accepted for curl\'s sake: an HTTP error always fails (exit 3, 4, 5)'
+complete -c ssecat -n "__fish_ssecat_needs_command" -l compressed -d 'Accepted for curl\'s sake: gzip, br and deflate are always decoded'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s k -l insecure -d 'Do not verify the server\'s TLS certificate'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s L -l location -d 'Follow redirects'
 complete -c ssecat -n "__fish_ssecat_needs_command" -l jsonl -d 'Print one JSON object per event (same as --format jsonl)'
@@ -84,21 +91,42 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -l reasoning -d 'Print reaso
 complete -c ssecat -n "__fish_ssecat_needs_command" -l ndjson -d 'Read the stream as newline-delimited JSON, one event a line'
 complete -c ssecat -n "__fish_ssecat_needs_command" -l no-done -d 'Do not stop at data: [DONE]; read to the end of the stream'
 complete -c ssecat -n "__fish_ssecat_needs_command" -l no-sanitize -d 'On a terminal, print the stream\'s control characters as they are'
+complete -c ssecat -n "__fish_ssecat_needs_command" -s i -l include -d 'Print the response\'s status line and headers first, as curl -i'
+complete -c ssecat -n "__fish_ssecat_needs_command" -s N -l no-buffer -d 'Accepted for curl\'s sake: ssecat never buffers its output'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s v -l verbose -d 'Show the request and response heads on standard error'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s s -l silent -d 'Hide the progress spinner'
+complete -c ssecat -n "__fish_ssecat_needs_command" -s S -l show-error -d 'Accepted for curl\'s -sS: ssecat always shows errors, with or without -s'
 complete -c ssecat -n "__fish_ssecat_needs_command" -l strict -d 'Fail on what is otherwise only a warning, for scripted checks'
 complete -c ssecat -n "__fish_ssecat_needs_command" -l stats -d 'Print a summary of the run on standard error at the end'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s V -l version -d 'Print version'
-complete -c ssecat -n "__fish_ssecat_needs_command" -a "bench" -d 'Load-test an LLM or SSE endpoint: TTFT, ITL, TPOT and throughput percentiles'
 complete -c ssecat -n "__fish_ssecat_needs_command" -a "serve" -d 'Serve streams: mock every LLM streaming API, or replay recordings with their timing'
+complete -c ssecat -n "__fish_ssecat_needs_command" -a "bench" -d 'Load-test an LLM or SSE endpoint: TTFT, ITL, TPOT and throughput percentiles'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l listen -d 'Where to listen, ADDR:PORT (port 0 picks a free one)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l text -d 'Answer every LLM streaming API with this text: TEXT, or @FILE' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l ttft -d 'Time to the first token' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l itl -d 'Time between chunks (inter-token latency); for .sse and .ndjson files, between events' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tps -d 'Tokens per second, instead of --itl' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tokens-per-chunk -d 'Tokens in each chunk' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l jitter -d 'Vary each gap at random by up to this much, either way' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l seed -d 'The seed of --jitter\'s random numbers, for runs that repeat' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l speed -d 'Replay this many times faster (2 halves every wait)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l fault -d 'Fail on purpose, to test clients: cut-after=N, stall-after=N, error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to fail the first request and every Nth after it only (repeatable)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l no-delay -d 'Replay without waiting: every chunk at once'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s s -l silent -d 'Log nothing but errors (no line per request)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l url -d 'The URL, as curl\'s --url: the words left are [METHOD] and items' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s X -l request -d 'The method, as curl\'s -X; the same as a METHOD before the URL' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s H -l header -d 'A request header, \'Name: value\' (repeatable)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s d -l data -d 'Request body: TEXT, @FILE, or @- for standard input' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s d -l data -l data-binary -d 'Request body: TEXT, @FILE, or @- for standard input' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l data-raw -d 'Request body TEXT as it is: a leading @ names no file, as curl\'s' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l json -d 'JSON request body, checked before anything is sent' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bearer -d 'Send \'Authorization: Bearer TOKEN\' (env:VAR reads it from VAR)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s u -l user -d 'Basic authentication; PASS may be env:VAR' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s A -l user-agent -d 'Send this User-Agent instead of ssecat/VERSION (\'\' sends none)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s e -l referer -d 'Send this Referer' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l last-event-id -d 'Send this Last-Event-ID, to resume a stream' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l proxy -d 'Use this proxy' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s x -l proxy -d 'Use this proxy' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l cacert -d 'Trust the CA certificates in this PEM file too' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-redirs -d 'Most redirects followed with -L' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up connecting after SECS seconds' -r
@@ -131,21 +159,10 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l slo -d 'Service-
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l report -d 'Write the report as JSON to FILE (- for standard output)' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l records -d 'Write one JSON line per request to FILE' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s f -l fail -d 'Accepted for curl\'s sake: an HTTP error always fails (exit 3, 4, 5)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l compressed -d 'Accepted for curl\'s sake: gzip, br and deflate are always decoded'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s k -l insecure -d 'Do not verify the server\'s TLS certificate'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s L -l location -d 'Follow redirects'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l shuffle -d 'Send the --bodies or --prompts in a random order'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s s -l silent -d 'No progress bar'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l listen -d 'Where to listen, ADDR:PORT (port 0 picks a free one)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l text -d 'Answer every LLM streaming API with this text: TEXT, or @FILE' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l ttft -d 'Time to the first token' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l itl -d 'Time between chunks (inter-token latency); for .sse and .ndjson files, between events' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tps -d 'Tokens per second, instead of --itl' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tokens-per-chunk -d 'Tokens in each chunk' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l jitter -d 'Vary each gap at random by up to this much, either way' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l seed -d 'The seed of --jitter\'s random numbers, for runs that repeat' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l speed -d 'Replay this many times faster (2 halves every wait)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l fault -d 'Fail on purpose, to test clients: cut-after=N, stall-after=N, error-after=N, status=CODE[,retry-after=SECS], reset; add ,every=N to fail the first request and every Nth after it only (repeatable)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l no-delay -d 'Replay without waiting: every chunk at once'
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s s -l silent -d 'Log nothing but errors (no line per request)'
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'

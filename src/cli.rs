@@ -1,5 +1,6 @@
 //! The command line, as clap parses it.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,14 +21,22 @@ pub const EXAMPLES: &str =
   ssecat --jsonl :8080/events | jq -c .json
   ssecat --text recorded.sse";
 
+/// What curl's and xh's users type, in ssecat's words, for --help.
+pub const CURL_HABITS: &str =
+    "  -X, -H, -d, --data-binary, --data-raw, -A, -e, --url, -L, -k, -m, -o, -v: as in curl
+  -sS, -N, -f, --compressed: accepted; ssecat always does what they ask
+  -i: the status line and headers before the body (not with --jsonl, --format final)
+  --retry N: use --reconnect N; -O, -F, -b, -w ...: one line says what to use instead
+  xh's items after the URL: Name:value, q==v, field=text, field:=json, a[0][b]=x";
+
 /// curl for Server-Sent Events: request or read a stream and print its events as they arrive.
 #[derive(Parser, Debug)]
 #[command(name = "ssecat", version, about)]
 // -h ends with the examples; --help (and the man page) adds the exit codes.
 #[command(after_help = format!("Examples:\n{EXAMPLES}"))]
-#[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
+#[command(after_long_help = format!("Coming from curl or xh:\n{CURL_HABITS}\n\nExit status:\n{}\n\nExamples:\n{EXAMPLES}", exit_code::table(HELP_WIDTH)))]
 #[command(
-    override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE>\n       ssecat serve [OPTIONS] [RECORDING]...\n       ssecat bench [OPTIONS] [METHOD] <URL>"
+    override_usage = "ssecat [OPTIONS] [METHOD] <URL|FILE> [ITEM]...\n       ssecat serve [OPTIONS] [RECORDING]...\n       ssecat bench [OPTIONS] [METHOD] <URL> [ITEM]..."
 )]
 // `ssecat serve` is the command; a file or host of that name is `./serve`
 // or `http://serve`.
@@ -45,18 +54,27 @@ pub struct Cli {
 
     /// [METHOD] URL to request, or a recorded stream FILE (- for standard input)
     ///
-    /// http:// is implied and :PORT/path means localhost. METHOD is GET, or
-    /// POST when a body is given. *.ndjson and *.jsonl files are read as
-    /// newline-delimited JSON, and so is any FILE or - that starts with { or
-    /// [ (a whole JSON document when its first line is not a whole value). A
-    /// recording of --record is read as the live run read it, whatever its
-    /// name.
-    #[arg(value_name = "URL|FILE", required = true)]
+    /// http:// is implied and :PORT/path means localhost. METHOD is a word of
+    /// letters (GET, post): GET, or POST when a body is given, if none is.
+    /// *.ndjson and *.jsonl files are read as newline-delimited JSON, and so
+    /// is any FILE or - that starts with { or [ (a whole JSON document when
+    /// its first line is not a whole value). A recording of --record is read
+    /// as the live run read it, whatever its name.
+    #[arg(value_name = "URL|FILE", required_unless_present = "url")]
     pub first: Option<String>,
 
-    /// The URL, when a method comes first
-    #[arg(value_name = "URL", hide = true)]
-    pub second: Option<String>,
+    /// Request items, as xh's: Name:value, field=text, field:=json, param==value
+    ///
+    /// After the URL. Name:value is a header ('Name:' removes one); param==value a query
+    /// parameter; field=text a string and field:=json any JSON value of a
+    /// JSON body, sent with POST (unless a METHOD is given) and Content-Type:
+    /// application/json. A field may be a path (messages[0][role]=user,
+    /// list[]=x). =@FILE, :=@FILE, ==@FILE and :@FILE read the value from
+    /// FILE; a backslash escapes a separator (a\=b=c).
+    // The words after the first: the URL when a METHOD comes first, then
+    // the items (target.rs tells which is which).
+    #[arg(value_name = "ITEM")]
+    pub words: Vec<String>,
 
     /// Print shell completions or the man page, generated from this
     /// definition, and exit (for packagers)
@@ -72,8 +90,7 @@ pub struct Cli {
     /// response head), the server closes it without a response or ends the
     /// stream, the request is sent again with Last-Event-ID set to the id of
     /// the last event received, as EventSource does; a 204 No Content stops
-    /// it. No limit without =N (the = is required). Not with --text or
-    /// --format final.
+    /// it. No limit without N. Not with --text or --format final.
     #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, help_heading = "Reconnect")]
     pub reconnect: Option<Option<u32>>,
 
@@ -170,6 +187,22 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub no_sanitize: bool,
 
+    /// Print the response's status line and headers first, as curl -i
+    ///
+    /// As curl prints them: HTTP/1.1 200 OK, each header (names in lowercase)
+    /// and a blank line, the lines ending in CRLF; with -L, those of the last
+    /// response only (-v shows each on standard error). For the formats sse,
+    /// data, text and raw: --jsonl and --format final are JSON from the first
+    /// byte. Not with --reconnect.
+    #[arg(short = 'i', long, help_heading = "Output")]
+    pub include: bool,
+
+    /// Accepted for curl's sake: ssecat never buffers its output
+    ///
+    /// Each chunk's output is written as soon as the chunk arrives.
+    #[arg(short = 'N', long, help_heading = "Output")]
+    pub no_buffer: bool,
+
     /// Write the output to FILE instead of standard output
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
@@ -210,9 +243,13 @@ pub struct Cli {
     /// Hide the progress spinner
     ///
     /// The spinner is drawn only when standard error is a terminal. Errors and
-    /// warnings are printed with or without -s.
+    /// warnings are printed with or without -s, so curl's -sS is -s.
     #[arg(short = 's', long, help_heading = "Diagnostics")]
     pub silent: bool,
+
+    /// Accepted for curl's -sS: ssecat always shows errors, with or without -s
+    #[arg(short = 'S', long, help_heading = "Diagnostics")]
+    pub show_error: bool,
 
     /// Fail on what is otherwise only a warning, for scripted checks
     ///
@@ -246,8 +283,23 @@ pub struct Cli {
 /// which `ssecat bench` sends too.
 #[derive(Args, Debug)]
 #[group(skip)]
-#[command(group(ArgGroup::new("body").args(["data", "json"])))]
+#[command(group(ArgGroup::new("body").args(["data", "json", "data_raw"])))]
 pub struct RequestArgs {
+    /// The URL, as curl's --url: the words left are [METHOD] and items
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub url: Option<String>,
+
+    /// The method, as curl's -X; the same as a METHOD before the URL
+    ///
+    /// Sent as typed. A METHOD before the URL that differs is a usage error.
+    #[arg(
+        short = 'X',
+        long = "request",
+        value_name = "METHOD",
+        help_heading = "Request"
+    )]
+    pub method: Option<String>,
+
     /// A request header, 'Name: value' (repeatable)
     ///
     /// 'Name:' with nothing after it removes a default header. A value env:VAR
@@ -263,9 +315,20 @@ pub struct RequestArgs {
 
     /// Request body: TEXT, @FILE, or @- for standard input
     ///
-    /// The method is POST when a body is given and no METHOD is.
-    #[arg(short = 'd', long, value_name = "TEXT|@FILE", help_heading = "Request")]
+    /// The method is POST when a body is given and no METHOD is. A FILE is
+    /// sent byte for byte, as curl's --data-binary, which works too.
+    #[arg(
+        short = 'd',
+        long,
+        alias = "data-binary",
+        value_name = "TEXT|@FILE",
+        help_heading = "Request"
+    )]
     pub data: Option<String>,
+
+    /// Request body TEXT as it is: a leading @ names no file, as curl's
+    #[arg(long, value_name = "TEXT", help_heading = "Request")]
+    pub data_raw: Option<String>,
 
     /// JSON request body, checked before anything is sent
     ///
@@ -284,6 +347,25 @@ pub struct RequestArgs {
     #[arg(short = 'u', long, value_name = "USER:PASS", help_heading = "Request")]
     pub user: Option<String>,
 
+    /// Send this User-Agent instead of ssecat/VERSION ('' sends none)
+    #[arg(short = 'A', long, value_name = "TEXT", help_heading = "Request")]
+    pub user_agent: Option<String>,
+
+    /// Send this Referer
+    #[arg(short = 'e', long, value_name = "URL", help_heading = "Request")]
+    pub referer: Option<String>,
+
+    /// Accepted for curl's sake: an HTTP error always fails (exit 3, 4, 5)
+    ///
+    /// Its status line is reported on standard error and nothing of its body
+    /// is printed (-v shows its head).
+    #[arg(short = 'f', long, help_heading = "Request")]
+    pub fail: bool,
+
+    /// Accepted for curl's sake: gzip, br and deflate are always decoded
+    #[arg(long, help_heading = "Request")]
+    pub compressed: bool,
+
     /// Send this Last-Event-ID, to resume a stream
     #[arg(long, value_name = "ID", help_heading = "Request")]
     pub last_event_id: Option<String>,
@@ -292,7 +374,7 @@ pub struct RequestArgs {
     ///
     /// Without it, the HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY
     /// variables are honoured.
-    #[arg(long, value_name = "URL", help_heading = "Request")]
+    #[arg(short = 'x', long, value_name = "URL", help_heading = "Request")]
     pub proxy: Option<String>,
 
     /// Do not verify the server's TLS certificate
@@ -388,7 +470,7 @@ pub enum Command {
     #[command(after_help = format!("Examples:\n{BENCH_EXAMPLES}"))]
     #[command(after_long_help = format!("Exit status:\n{}\n\nExamples:\n{BENCH_EXAMPLES}", exit_code::bench_table(HELP_WIDTH)))]
     #[command(
-        override_usage = "ssecat bench [OPTIONS] [METHOD] <URL>\n       ssecat bench --merge <REPORT>..."
+        override_usage = "ssecat bench [OPTIONS] [METHOD] <URL> [ITEM]...\n       ssecat bench --merge <REPORT>..."
     )]
     Bench(Box<BenchArgs>),
 
@@ -415,12 +497,12 @@ pub const BENCH_EXAMPLES: &str = "  ssecat bench -c 1,8,64 -n 200 :8080/v1/chat/
 #[command(group(ArgGroup::new("lines").args(["bodies", "prompts"])))]
 pub struct BenchArgs {
     /// [METHOD] URL to load
-    #[arg(value_name = "URL", required_unless_present = "merge")]
+    #[arg(value_name = "URL", required_unless_present_any = ["merge", "url"])]
     pub first: Option<String>,
 
-    /// The URL, when a method comes first
-    #[arg(value_name = "URL", hide = true)]
-    pub second: Option<String>,
+    /// Request items, as xh's: Name:value, field=text, field:=json, param==value
+    #[arg(value_name = "ITEM")]
+    pub words: Vec<String>,
 
     #[command(flatten)]
     pub request: RequestArgs,
@@ -636,6 +718,34 @@ pub enum Format {
 }
 
 impl Cli {
+    /// Parses `args` (the program's name first). `--reconnect N` is read as
+    /// `--reconnect=N`: the `=` is needed only so that `--reconnect URL`
+    /// stays unlimited, and no URL, FILE or item is a bare number.
+    pub fn from_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
+        let mut joined: Vec<OsString> = Vec::new();
+        let mut args = args.into_iter().peekable();
+        while let Some(arg) = args.next() {
+            if arg == "--" {
+                joined.push(arg);
+                joined.extend(args);
+                break;
+            }
+            let count = args
+                .peek()
+                .and_then(|next| next.to_str())
+                .filter(|next| !next.is_empty() && next.bytes().all(|b| b.is_ascii_digit()))
+                .map(str::to_owned);
+            match count {
+                Some(count) if arg == "--reconnect" => {
+                    joined.push(format!("--reconnect={count}").into());
+                    args.next();
+                }
+                _ => joined.push(arg),
+            }
+        }
+        Cli::try_parse_from(joined)
+    }
+
     /// The output format, with the shorthand flags applied.
     pub fn format(&self) -> Format {
         if self.jsonl {
@@ -667,10 +777,14 @@ impl Cli {
     /// The first request or timing option given: only a URL can use them.
     pub fn request_option(&self) -> Option<&'static str> {
         [
+            (self.request.method.is_some(), "--request"),
             (!self.request.headers.is_empty(), "--header"),
             (self.request.data.is_some(), "--data"),
             (self.request.json.is_some(), "--json"),
             (self.request.prompt.is_some(), "--prompt"),
+            (self.request.data_raw.is_some(), "--data-raw"),
+            (self.request.user_agent.is_some(), "--user-agent"),
+            (self.request.referer.is_some(), "--referer"),
             (self.request.bearer.is_some(), "--bearer"),
             (self.request.user.is_some(), "--user"),
             (self.request.last_event_id.is_some(), "--last-event-id"),
@@ -683,6 +797,7 @@ impl Cli {
             (self.request.max_time.is_some(), "--max-time"),
             (self.reconnect.is_some(), "--reconnect"),
             (self.record.is_some(), "--record"),
+            (self.include, "--include"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -822,12 +937,28 @@ mod tests {
             assert_eq!(cli.first.as_deref(), Some(namesake[0]));
         }
         let method_first = parse(&["GET", "http://serve"]).unwrap();
-        assert_eq!(method_first.second.as_deref(), Some("http://serve"));
+        assert_eq!(method_first.words, ["http://serve"]);
         assert!(
             parse(&["serve"]).is_err(),
             "serve needs --text or a recording"
         );
         assert!(parse(&["--text", "serve", "--text", "hi"]).is_err());
+    }
+
+    #[test]
+    fn reconnect_takes_a_count_after_a_space_or_an_equals_sign() {
+        let reconnect = |args: &[&str]| {
+            let args = ["ssecat"].iter().chain(args).map(OsString::from);
+            Cli::from_args(args).unwrap().reconnect
+        };
+        assert_eq!(reconnect(&["--reconnect", "3", ":8080/e"]), Some(Some(3)));
+        assert_eq!(reconnect(&["--reconnect=3", ":8080/e"]), Some(Some(3)));
+        assert_eq!(reconnect(&["--reconnect", ":8080/e"]), Some(None));
+        assert_eq!(reconnect(&[":8080/e", "--reconnect"]), Some(None));
+        assert_eq!(reconnect(&[":8080/e"]), None);
+        // After --, a number is a word like any other.
+        let cli = Cli::from_args(["ssecat", "--reconnect", "--", "u", "3"].map(OsString::from));
+        assert_eq!(cli.unwrap().words, ["3"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cli;
 pub mod command;
+pub mod curl_flags;
 pub mod duration;
 pub mod ending;
 pub mod escape;

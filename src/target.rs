@@ -27,31 +27,49 @@ impl fmt::Display for Target {
 }
 
 impl Target {
-    /// Reads `[METHOD] URL|FILE`. A lone argument is a file when it exists or
-    /// does not look like a URL, so `ssecat saved.sse` never goes to the network.
-    pub fn parse(first: &str, second: Option<&str>) -> Result<Target, Failure> {
-        if let Some(url) = second {
-            if is_file_name(url) {
-                return Err(Failure::Usage(format!(
-                    "{url:?} is a file: a METHOD goes with a URL, a FILE is read without one"
-                )));
+    /// Reads `[METHOD] URL|FILE [ITEM]...`, or with `url` (curl's `--url`)
+    /// `[METHOD] [ITEM]...`; gives the items too. METHOD is a first word of
+    /// letters with more after it (as in xh), but `localhost`, a URL. A
+    /// lone argument is a file when it exists or does not look like a URL,
+    /// so `ssecat saved.sse` never goes to the network.
+    pub fn parse<'w>(
+        words: &'w [String],
+        url: Option<&str>,
+    ) -> Result<(Target, &'w [String]), Failure> {
+        let (method, rest) = match words {
+            [first, rest @ ..] if is_method(first) && (url.is_some() || !rest.is_empty()) => {
+                (Some(parse_method(first)?), rest)
             }
-            let method = parse_method(first)?;
-            return Ok(Target::Http {
-                method: Some(method),
-                url: parse_url(url)?,
-            });
+            _ => (None, words),
+        };
+        let (place, items) = match (url, rest) {
+            (Some(url), items) => {
+                let url = parse_url(url)?;
+                return Ok((Target::Http { method, url }, items));
+            }
+            (None, [place, items @ ..]) => (place.as_str(), items),
+            (None, []) => return Err(Failure::Usage("a URL or FILE is required".to_owned())),
+        };
+        if method.is_some() && is_file_name(place) {
+            return Err(Failure::Usage(format!(
+                "{place:?} is a file: a METHOD goes with a URL, a FILE is read without one"
+            )));
         }
-        if first == "-" {
-            return Ok(Target::Stdin);
+        let target = match place {
+            _ if method.is_some() || !is_file_name(place) => Target::Http {
+                method,
+                url: parse_url(place)?,
+            },
+            "-" => Target::Stdin,
+            file => Target::File(PathBuf::from(file)),
+        };
+        if let (Target::File(_) | Target::Stdin, [item, ..]) = (&target, items) {
+            return Err(Failure::Usage(format!(
+                "{item:?} follows {place:?}, which is read as a FILE: request items follow a \
+                 URL, and a METHOD is a word of letters (GET, POST)"
+            )));
         }
-        if is_file_name(first) {
-            return Ok(Target::File(PathBuf::from(first)));
-        }
-        Ok(Target::Http {
-            method: None,
-            url: parse_url(first)?,
-        })
+        Ok((target, items))
     }
 }
 
@@ -60,14 +78,17 @@ fn is_file_name(text: &str) -> bool {
     text == "-" || !text.contains("://") && (Path::new(text).exists() || !looks_like_url(text))
 }
 
-fn parse_method(text: &str) -> Result<Method, Failure> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Failure::Usage(format!(
-            "{text:?} is not an HTTP method; give [METHOD] URL"
-        )));
-    }
-    Method::from_bytes(text.to_ascii_uppercase().as_bytes())
-        .map_err(|_| Failure::Usage(format!("{text:?} is not an HTTP method")))
+/// A word of letters is a METHOD, but `localhost`: the one such URL.
+fn is_method(word: &str) -> bool {
+    !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_alphabetic())
+        && !word.eq_ignore_ascii_case("localhost")
+}
+
+/// The METHOD a word of letters names, in capitals.
+fn parse_method(word: &str) -> Result<Method, Failure> {
+    Method::from_bytes(word.to_ascii_uppercase().as_bytes())
+        .map_err(|_| Failure::Usage(format!("{word:?} is not an HTTP method")))
 }
 
 /// `host:port/…`, `:port/…`, `localhost…` and `name.tld/…` are URLs, as in xh.
@@ -110,58 +131,100 @@ mod tests {
         }
     }
 
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// The target of `text`, which has no items.
+    fn target(text: &str) -> Target {
+        let words = words(text);
+        let (target, items) = Target::parse(&words, None).unwrap();
+        assert!(items.is_empty(), "{text}: {items:?}");
+        target
+    }
+
     #[test]
     fn urls_are_completed_like_xh() {
         assert_eq!(
-            Target::parse(":8080/events", None).unwrap(),
-            (http(None, "http://localhost:8080/events"))
+            target(":8080/events"),
+            http(None, "http://localhost:8080/events")
         );
         assert_eq!(
-            Target::parse("localhost:8000/v1/x", None).unwrap(),
-            (http(None, "http://localhost:8000/v1/x"))
+            target("localhost:8000/v1/x"),
+            http(None, "http://localhost:8000/v1/x")
         );
+        assert_eq!(target("localhost"), http(None, "http://localhost/"));
         assert_eq!(
-            Target::parse("api.example.com/v1", None).unwrap(),
-            (http(None, "http://api.example.com/v1"))
+            target("api.example.com/v1"),
+            http(None, "http://api.example.com/v1")
         );
-        assert_eq!(
-            Target::parse("https://h/e", None).unwrap(),
-            (http(None, "https://h/e"))
-        );
-        assert_eq!(
-            Target::parse("post", Some("h:1/e")).unwrap(),
-            (http(Some("POST"), "http://h:1/e"))
-        );
+        assert_eq!(target("https://h/e"), http(None, "https://h/e"));
+        assert_eq!(target("post h:1/e"), http(Some("POST"), "http://h:1/e"));
+    }
+
+    #[test]
+    fn items_follow_the_url_and_a_method_is_a_word_of_letters() {
+        let given = words("POST :8080/v1 model=m stream:=true");
+        let (target, items) = Target::parse(&given, None).unwrap();
+        assert_eq!(target, http(Some("POST"), "http://localhost:8080/v1"));
+        assert_eq!(items, &given[2..]);
+        let given = words(":8080/v1 model=m");
+        let (target, items) = Target::parse(&given, None).unwrap();
+        assert_eq!(target, http(None, "http://localhost:8080/v1"));
+        assert_eq!(items, &given[1..]);
+        let given = words("localhost a==b");
+        let (target, items) = Target::parse(&given, None).unwrap();
+        assert_eq!(target, http(None, "http://localhost/"));
+        assert_eq!(items, &given[1..]);
+    }
+
+    #[test]
+    fn the_url_option_leaves_a_method_and_items() {
+        let url = Some("h/e");
+        let given = words("put a=b");
+        let (target, items) = Target::parse(&given, url).unwrap();
+        assert_eq!(target, http(Some("PUT"), "http://h/e"));
+        assert_eq!(items, &given[1..]);
+        let (target, items) = Target::parse(&[], url).unwrap();
+        assert_eq!(target, http(None, "http://h/e"));
+        assert!(items.is_empty());
+        let given = words("a=b");
+        let (_, items) = Target::parse(&given, url).unwrap();
+        assert_eq!(items, &given[..]);
     }
 
     #[test]
     fn files_and_stdin() {
-        assert_eq!(Target::parse("-", None).unwrap(), (Target::Stdin));
-        assert_eq!(
-            Target::parse("saved.sse", None).unwrap(),
-            (Target::File("saved.sse".into()))
-        );
-        assert_eq!(
-            Target::parse("data/saved.sse", None).unwrap(),
-            (Target::File("data/saved.sse".into()))
-        );
-        assert_eq!(
-            Target::parse("./saved.sse", None).unwrap(),
-            (Target::File("./saved.sse".into()))
-        );
-        assert_eq!(
-            Target::parse("../x/y.sse", None).unwrap(),
-            (Target::File("../x/y.sse".into()))
-        );
+        assert_eq!(target("-"), Target::Stdin);
+        for file in [
+            "saved.sse",
+            "data/saved.sse",
+            "./saved.sse",
+            "../x/y.sse",
+            "./serve",
+        ] {
+            assert_eq!(target(file), Target::File(file.into()));
+        }
     }
 
     #[test]
-    fn bad_methods_and_urls_are_usage_errors() {
-        assert!(Target::parse("GE T", Some("h/e")).is_err());
-        assert!(Target::parse("1", Some("h/e")).is_err());
-        assert!(Target::parse("GET", Some("ftp://h/e")).is_err());
-        assert!(Target::parse("GET", Some("http://")).is_err());
-        assert!(Target::parse("GET", Some("saved.sse")).is_err());
-        assert!(Target::parse("GET", Some("-")).is_err());
+    fn bad_methods_urls_and_items_are_usage_errors() {
+        for bad in [
+            "GE T h/e",
+            "1 h/e",
+            "GET ftp://h/e",
+            "GET http://",
+            "GET saved.sse",
+            "GET -",
+            "saved.sse a=b",
+            "- a=b",
+            "",
+        ] {
+            let given: Vec<String> = match bad {
+                "GE T h/e" => vec!["GE T".into(), "h/e".into()],
+                _ => words(bad),
+            };
+            assert!(Target::parse(&given, None).is_err(), "{bad:?} was accepted");
+        }
     }
 }

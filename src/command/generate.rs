@@ -130,15 +130,18 @@ pub fn write(kind: Generate, out: &mut Vec<u8>) -> io::Result<()> {
 }
 
 /// The definition the completions are generated from: the clap one, with
-/// its hidden aliases (`--colour`) made visible, as clap_complete offers
+/// its hidden aliases (`--colour`, `--data-binary`) made visible, as clap_complete offers
 /// only visible ones; a test checks that none is left out. They are hidden
 /// so that -h keeps one line an option; the long help tells of them.
 fn for_completions(cmd: Command) -> Command {
     // In place: mut_arg would move the option to the end of the lists.
-    cmd.mut_args(|arg| match arg.get_id().as_str() {
+    let visible = |arg: clap::Arg| match arg.get_id().as_str() {
         "color" => arg.alias(None).visible_alias("colour"),
+        "data" => arg.alias(None).visible_alias("data-binary"),
         _ => arg,
-    })
+    };
+    cmd.mut_args(visible)
+        .mut_subcommand("bench", |bench| bench.mut_args(visible))
 }
 
 /// The man page: clap_mangen's sections, then the exit codes, examples and

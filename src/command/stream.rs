@@ -11,7 +11,7 @@ use anyhow::Context;
 use super::request;
 use crate::cli::{Cli, ColorChoice, Format};
 use crate::exit;
-use crate::failure::Failure;
+use crate::failure::{Failure, OutputError};
 use crate::stderr;
 
 use crate::ending::Ending;
@@ -44,7 +44,7 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let summary = cli.stats || stats_json.is_some();
     let spinner = !cli.silent && io::stderr().is_terminal();
-    let source = cli.second.as_ref().or(cli.first.as_ref());
+    let source = cli.request.url.as_ref().or(cli.first.as_ref());
     let mut stats = (summary || spinner).then(|| {
         let source = source.map_or("", String::as_str);
         Stats::starting_now(source, summary.then(|| reader(cli)))
@@ -123,6 +123,16 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
                        sending the request again starts a new one";
         return Err(Failure::Usage(message.to_owned()).into());
     }
+    if cli.include && matches!(cli.format(), Format::Jsonl | Format::Final) {
+        let message = "--include would put the response head before JSON output: \
+                       -v shows it on standard error";
+        return Err(Failure::Usage(message.to_owned()).into());
+    }
+    if cli.include && cli.reconnect.is_some() {
+        let message = "--include prints the head of one response, not with --reconnect: \
+                       -v shows each on standard error";
+        return Err(Failure::Usage(message.to_owned()).into());
+    }
     if !cli.events.is_empty() && matches!(cli.format(), Format::Text | Format::Final) {
         let message = "--event applies to the other formats: --text and --format final \
                        read every event (the dialect's end marker among them)";
@@ -159,10 +169,8 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         stop_at_done: !cli.no_done,
         max_event_size: cli.max_event_size,
     };
-    // Only --generate, which goes alone, goes without one.
-    let first = (cli.first.as_deref())
-        .ok_or_else(|| Failure::Usage("a URL or FILE is required".to_owned()))?;
-    let target = Target::parse(first, cli.second.as_deref())?;
+    let words: Vec<String> = cli.first.iter().chain(&cli.words).cloned().collect();
+    let (target, items) = Target::parse(&words, cli.request.url.as_deref())?;
     let (mut requests, recorder) = match stats {
         Some(Stats {
             source,
@@ -225,14 +233,14 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
         prompt,
         dialect: cli.dialect,
     });
-    let input = request::input(&cli.request, method, prompt);
+    let input = request::input(&cli.request, method, prompt, items)?;
     let (spec, warnings) = http::RequestSpec::new(url, &input)?;
     let exchange = http::Exchange::new(spec, &request::connect(&cli.request), policy(cli))?;
     for warning in &warnings {
         stderr::say(format_args!("ssecat: warning: {warning}\n"));
     }
     // Created before the request is sent, so a bad path costs no request.
-    let out = sink(cli)?;
+    let mut out = sink(cli)?;
     let taps = taps(cli, recorder)?;
     let mut recording = cli
         .record
@@ -286,6 +294,20 @@ fn stream(cli: &Cli, stats: Option<&mut Stats>) -> anyhow::Result<Ending> {
             let (framing, format) =
                 response_framing(cli, source.framing(), content_type, unlabelled);
             options.framing = framing;
+            if cli.include {
+                // A terminal gets a header's control characters escaped, as
+                // the body's.
+                let sanitize = to_terminal(cli) && !cli.no_sanitize;
+                let shown = |value: &str| {
+                    if sanitize {
+                        crate::escape::escape_controls(value).into_owned()
+                    } else {
+                        value.to_owned()
+                    }
+                };
+                out.write_all(source.head(shown).as_bytes())
+                    .map_err(OutputError)?;
+            }
             drive(source, out, cli, format, &options, &mut waiting, taps)
         });
     close_recording(recording, result)

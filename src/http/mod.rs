@@ -22,6 +22,8 @@ use crate::pipeline::{Pipeline, Source};
 
 mod content;
 mod errors;
+mod head;
+mod items;
 mod limits;
 mod prompt;
 mod reconnect;
@@ -100,6 +102,12 @@ impl HttpSource<'_> {
     /// The response's content type, for messages; `None` when it has none.
     pub fn content_type(&self) -> Option<String> {
         content_type(&self.response)
+    }
+
+    /// The response's head as `curl -i` prints it; `shown` is how a header
+    /// value is shown.
+    pub fn head(&self, shown: impl Fn(&str) -> String) -> String {
+        head::curl_style(&self.response, shown)
     }
 }
 

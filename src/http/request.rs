@@ -12,7 +12,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Request, StatusCode, Url};
 
 use super::prompt::PromptInput;
-use super::LAST_EVENT_ID;
+use super::{items, LAST_EVENT_ID};
 use crate::failure::Failure;
 use crate::secrets;
 
@@ -47,6 +47,15 @@ pub struct RequestInput<'a> {
     pub last_event_id: Option<&'a str>,
     /// `--prompt`: the body is the request it makes, with its headers.
     pub prompt: Option<PromptInput<'a>>,
+    /// `--data-raw`: TEXT, sent as it is (no `@` meaning).
+    pub raw_data: Option<&'a str>,
+    /// `-A`: the User-Agent instead of ssecat's; empty, none is sent.
+    pub user_agent: Option<&'a str>,
+    /// `-e`: the Referer.
+    pub referer: Option<&'a str>,
+    /// xh's request items, the words after the URL (`Name:value`,
+    /// `field=text`, `field:=json`, `param==value`).
+    pub items: &'a [String],
 }
 
 impl RequestSpec {
@@ -90,7 +99,14 @@ impl RequestSpec {
 }
 
 /// The request, and warnings about it for the user.
-fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSpec, Vec<String>)> {
+fn request_spec(
+    mut url: Url,
+    input: &RequestInput<'_>,
+) -> anyhow::Result<(RequestSpec, Vec<String>)> {
+    let items = items::read(input.items)?;
+    if !items.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&items.query);
+    }
     let mut headers = HeaderMap::new();
     headers.insert(
         header::ACCEPT,
@@ -101,6 +117,16 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
         header::USER_AGENT,
         HeaderValue::from_static(concat!("ssecat/", env!("CARGO_PKG_VERSION"))),
     );
+    // As curl: -A '' sends no User-Agent.
+    if let Some(agent) = input.user_agent {
+        headers.remove(header::USER_AGENT);
+        if !agent.is_empty() {
+            headers.insert(header::USER_AGENT, header_value(agent, "--user-agent")?);
+        }
+    }
+    if let Some(referer) = input.referer.filter(|referer| !referer.is_empty()) {
+        headers.insert(header::REFERER, header_value(referer, "--referer")?);
+    }
 
     let body = match (input.data, input.json) {
         (Some(data), _) => Some(read_body(data, "--data")?),
@@ -115,9 +141,29 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
             );
             Some(body)
         }
-        (None, None) => None,
+        (None, None) => input.raw_data.map(|text| text.as_bytes().to_vec()),
+    };
+    let body = match (body, items.body) {
+        (None, Some(json)) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(json)
+        }
+        (Some(_), Some(_)) => {
+            let message = "request items (field=text, field:=json) build the body: \
+                           not with -d, --data-raw or --json";
+            return Err(Failure::Usage(message.to_owned()).into());
+        }
+        (body, None) => body,
     };
     let body = match &input.prompt {
+        Some(_) if body.is_some() => {
+            let message = "--prompt builds the body: not with request items (field=text), \
+                           -d, --data-raw or --json";
+            return Err(Failure::Usage(message.to_owned()).into());
+        }
         Some(prompt) => {
             let (body, api_headers) = prompt.request(&url)?;
             headers.insert(
@@ -153,7 +199,7 @@ fn request_spec(url: Url, input: &RequestInput<'_>) -> anyhow::Result<(RequestSp
     let mut env_headers = Vec::new();
     let mut warnings = Vec::new();
     let mut user_names: Vec<HeaderName> = Vec::new();
-    for line in input.headers {
+    for line in input.headers.iter().chain(&items.headers) {
         let (name, value) = line.split_once(':').ok_or_else(|| {
             Failure::Usage(format!("bad header {line:?}: expected 'Name: value'"))
         })?;

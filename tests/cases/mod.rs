@@ -9,6 +9,7 @@ mod faults;
 mod filter;
 mod generated;
 mod hostile;
+mod http_curl;
 mod http_output;
 mod http_proxy;
 mod http_request;

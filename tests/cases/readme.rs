@@ -784,20 +784,33 @@ fn path_and_query(url: &Url) -> String {
 
 /// The method a request goes with: the one written, or POST with a body
 /// and GET without.
-fn expected_method(target: &Target, with_body: bool) -> &str {
+fn expected_method<'a>(target: &'a Target, request: &'a RequestArgs, with_body: bool) -> &'a str {
     let Target::Http { method, .. } = target else {
         unreachable!("a request comes from a URL")
     };
-    match method {
-        Some(method) => method.as_str(),
-        None if with_body => "POST",
-        None => "GET",
+    match (method, &request.method) {
+        (_, Some(method)) => method.as_str(),
+        (Some(method), None) => method.as_str(),
+        _ if with_body => "POST",
+        _ => "GET",
     }
 }
 
-/// Whether `request` gives a body (`-d` or `--json`).
-fn has_body(request: &RequestArgs) -> bool {
-    request.data.is_some() || request.json.is_some() || request.prompt.is_some()
+/// The URL as the example writes it: `--url`'s, or the word before the
+/// request items.
+fn written_url(words: &[String], items: &[String], request: &RequestArgs) -> String {
+    match &request.url {
+        Some(url) => url.clone(),
+        None => words[words.len() - items.len() - 1].clone(),
+    }
+}
+
+/// Whether `request` and the request items among `words` give a body.
+fn has_body(request: &RequestArgs, words: &[String]) -> bool {
+    request.data.is_some()
+        || request.json.is_some()
+        || request.prompt.is_some()
+        || !body_items(words).is_empty()
 }
 
 /// How many requests a command sent, as its serve's log must count them.
@@ -829,6 +842,30 @@ impl std::fmt::Display for Sent {
             Sent::AtLeast(count) => write!(f, "at least {count}"),
         }
     }
+}
+
+/// The request items among `words` that go into the JSON body, by the
+/// first separator (`=` or `:=`), each with the value it sets: a string,
+/// or the JSON typed. A method or the URL among them sets none.
+fn body_items(words: &[String]) -> Vec<(String, Value)> {
+    words
+        .iter()
+        .filter_map(|word| {
+            let at = word.find(['=', ':'])?;
+            let (name, rest) = word.split_at(at);
+            // A URL's (a / or ?), or a nested path or an escape, not checked here.
+            if name.contains(['/', '?', '[', '\\']) {
+                return None;
+            }
+            match (rest.strip_prefix(":="), rest.strip_prefix('=')) {
+                (Some(json), _) => Some((name.to_owned(), serde_json::from_str(json).ok()?)),
+                (None, Some(text)) if !text.starts_with('=') => {
+                    Some((name.to_owned(), Value::String(text.to_owned())))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Runs a document's examples and counts them.
@@ -948,9 +985,10 @@ impl Examples {
             .unwrap_or_else(|err| panic!("{place}: {err}"));
         let mut text = command.text.replacen("cargo run --release --", "ssecat", 1);
         let secrets = secrets_of(&text);
-        let first = cli.first.clone().expect("a URL or FILE");
-        let target = Target::parse(&first, cli.second.as_deref())
+        let words: Vec<String> = cli.first.iter().chain(&cli.words).cloned().collect();
+        let (target, items) = Target::parse(&words, cli.request.url.as_deref())
             .unwrap_or_else(|err| panic!("{place}: {err}"));
+        let written = written_url(&words, items, &cli.request);
         let reply = command
             .comments_before
             .iter()
@@ -958,14 +996,13 @@ impl Examples {
             .map(str::trim);
         // A URL goes to the serve of the block, once one runs.
         let mut to_serve = serve.filter(|_| matches!(target, Target::Http { .. }));
-        let written = cli.second.as_deref().unwrap_or(&first);
         let (server, read) = match (&target, &to_serve) {
             (Target::Http { url, .. }, Some(serve)) => {
                 assert!(
                     reply.is_none(),
                     "{place}: a sample reply for the serve above"
                 );
-                text = text.replacen(written, &serve.url_for(url, place), 1);
+                text = text.replacen(&written, &serve.url_for(url, place), 1);
                 (None, None)
             }
             (Target::Http { url, .. }, None) => {
@@ -983,7 +1020,7 @@ impl Examples {
                         .send(body.clone())
                 });
                 let path = path_and_query(url);
-                text = text.replacen(written, &server.url(&path), 1);
+                text = text.replacen(&written, &server.url(&path), 1);
                 (Some((server, path)), Some(reply))
             }
             (Target::File(path), _) => {
@@ -1019,7 +1056,7 @@ impl Examples {
         self.check_output(&cli, read.as_deref(), &printed, place);
         if let Some(serve) = to_serve.as_mut() {
             check_served_output(&cli, &printed, place);
-            let method = expected_method(&target, has_body(&cli.request));
+            let method = expected_method(&target, &cli.request, has_body(&cli.request, &cli.words));
             serve.check_requests(method, &target, Sent::AtLeast(1), place);
         }
 
@@ -1240,18 +1277,19 @@ fn bench_load(
     serve: &mut Serve,
     place: &str,
 ) -> Vec<u8> {
-    let first = bench.first.as_deref().expect("a URL");
-    let target = Target::parse(first, bench.second.as_deref())
+    let words: Vec<String> = bench.first.iter().chain(&bench.words).cloned().collect();
+    let (target, items) = Target::parse(&words, bench.request.url.as_deref())
         .unwrap_or_else(|err| panic!("{place}: {err}"));
     let Target::Http { url, .. } = &target else {
-        panic!("{place}: ssecat bench loads a URL, not {first}")
+        panic!("{place}: ssecat bench loads a URL, not {words:?}")
     };
-    let written = bench.second.as_deref().unwrap_or(first);
-    let text = text.replacen(written, &serve.url_for(url, place), 1);
+    let written = written_url(&words, items, &bench.request);
+    let text = text.replacen(&written, &serve.url_for(url, place), 1);
     let output = run_bench(&text, dir, place);
     check_bench_summary(bench, &String::from_utf8_lossy(&output.stdout), place);
-    let with_body = has_body(&bench.request) || bench.bodies.is_some() || bench.prompts.is_some();
-    let method = expected_method(&target, with_body);
+    let with_body =
+        has_body(&bench.request, &bench.words) || bench.bodies.is_some() || bench.prompts.is_some();
+    let method = expected_method(&target, &bench.request, with_body);
     serve.check_requests(method, &target, bench_sent(bench), place);
     check_bench_files(bench, dir, place);
     output.stdout
@@ -1443,7 +1481,7 @@ fn check_request(
         Some(var) => secrets[var].clone(),
         None => value.to_owned(),
     };
-    let method = expected_method(target, has_body(&cli.request));
+    let method = expected_method(target, &cli.request, has_body(&cli.request, &cli.words));
     assert_eq!(request.method, method, "{place}");
     assert_eq!(request.target, path, "{place}");
     for header in &cli.request.headers {
@@ -1464,6 +1502,19 @@ fn check_request(
     }
     if let Some(text) = &cli.request.prompt {
         check_prompt(cli, text, target, &request, place);
+    }
+    let items = body_items(&cli.words);
+    if !items.is_empty() {
+        let sent: Value = serde_json::from_slice(&request.body)
+            .unwrap_or_else(|err| panic!("{place}: the body sent is not JSON: {err}"));
+        for (name, value) in items {
+            assert_eq!(sent.get(&name), Some(&value), "{place}: {name}");
+        }
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/json"),
+            "{place}"
+        );
     }
     if let Some(json) = &cli.request.json {
         let given = match json.strip_prefix('@') {

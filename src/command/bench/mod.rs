@@ -114,14 +114,12 @@ impl Plan {
 }
 
 fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
-    let first = args
-        .first
-        .as_deref()
-        .ok_or_else(|| Failure::Usage("a URL is required".to_owned()))?;
-    let (method, url) = match Target::parse(first, args.second.as_deref())? {
-        Target::Http { method, url } => (method, url),
-        _ => {
-            return Err(Failure::Usage(format!("{first:?} is not a URL: bench loads a URL")).into())
+    let words: Vec<String> = args.first.iter().chain(&args.words).cloned().collect();
+    let (method, url, items) = match Target::parse(&words, args.request.url.as_deref())? {
+        (Target::Http { method, url }, items) => (method, url, items),
+        (local, _) => {
+            let message = format!("{:?} is not a URL: bench loads a URL", local.to_string());
+            return Err(Failure::Usage(message).into());
         }
     };
     let slo = (args.slo.as_deref())
@@ -154,7 +152,12 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
         (None, false) => Some(reqwest::Method::POST),
         (method, _) => method,
     };
-    let input = request::input(&args.request, method, prompts.first().map(prompt_input));
+    let input = request::input(
+        &args.request,
+        method,
+        prompts.first().map(prompt_input),
+        items,
+    )?;
     let (mut spec, warnings) = RequestSpec::new(url.clone(), &input)?;
     if !bodies.is_empty() && !spec.headers.contains_key(reqwest::header::CONTENT_TYPE) {
         let json = reqwest::header::HeaderValue::from_static("application/json");
