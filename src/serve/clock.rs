@@ -93,6 +93,42 @@ impl Clock {
     }
 }
 
+/// A future that is ready at its time, woken by the clock.
+pub struct Until {
+    clock: Clock,
+    at: Instant,
+    asked: bool,
+}
+
+impl Clock {
+    /// Waits until `at`: at once when it has passed.
+    pub fn until(&self, at: Instant) -> Until {
+        Until {
+            clock: self.clone(),
+            at,
+            asked: false,
+        }
+    }
+}
+
+impl std::future::Future for Until {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if Instant::now() >= self.at {
+            return std::task::Poll::Ready(());
+        }
+        if !self.asked {
+            self.asked = true;
+            self.clock.wake_at(self.at, cx.waker().clone());
+        }
+        std::task::Poll::Pending
+    }
+}
+
 impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         // An alarm is a time and a waker: a panic elsewhere leaves them whole.

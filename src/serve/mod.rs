@@ -184,7 +184,9 @@ impl Shared {
         if let Some(fault) = fault {
             entry.faulted(fault);
         }
-        tokio::time::sleep_until((start + reply.head_at).into()).await;
+        // The clock, not tokio's timer: that one would hold even a head due
+        // now until its next millisecond.
+        self.clock.until(start + reply.head_at).await;
         Ok(respond_with(reply, start, self.clock.clone(), entry))
     }
 }
