@@ -167,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the report as JSON to FILE (- for standard output)')
             [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Write one JSON line per request to FILE')
             [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads that run the streams [default: one per CPU]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Accepted for curl''s sake: an HTTP error always fails (exit 3, 4, 5)')
             [CompletionResult]::new('--fail', '--fail', [CompletionResultType]::ParameterName, 'Accepted for curl''s sake: an HTTP error always fails (exit 3, 4, 5)')
             [CompletionResult]::new('--compressed', '--compressed', [CompletionResultType]::ParameterName, 'Accepted for curl''s sake: gzip, br and deflate are always decoded')

@@ -227,7 +227,7 @@ _ssecat() {
             return 0
             ;;
         ssecat__subcmd__bench)
-            opts="-X -H -d -u -A -e -f -x -k -L -m -c -n -s -h --url --request --header --data-binary --data --data-raw --json --bearer --user --user-agent --referer --fail --compressed --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --prompts --shuffle --dialect --slo --report --records --merge --silent --help"
+            opts="-X -H -d -u -A -e -f -x -k -L -m -c -n -s -h --url --request --header --data-binary --data --data-raw --json --bearer --user --user-agent --referer --fail --compressed --last-event-id --proxy --insecure --cacert --location --max-redirs --connect-timeout --idle-timeout --max-time --prompt --model --system --max-tokens --temperature --concurrency --rate --arrival --seed --requests --duration --warmup --bodies --prompts --shuffle --dialect --slo --report --records --merge --silent --threads --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +418,10 @@ _ssecat() {
                     return 0
                     ;;
                 --merge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

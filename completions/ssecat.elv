@@ -162,6 +162,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --report 'Write the report as JSON to FILE (- for standard output)'
             cand --records 'Write one JSON line per request to FILE'
             cand --merge 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it'
+            cand --threads 'Threads that run the streams [default: one per CPU]'
             cand -f 'Accepted for curl''s sake: an HTTP error always fails (exit 3, 4, 5)'
             cand --fail 'Accepted for curl''s sake: an HTTP error always fails (exit 3, 4, 5)'
             cand --compressed 'Accepted for curl''s sake: gzip, br and deflate are always decoded'

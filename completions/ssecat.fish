@@ -159,6 +159,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l slo -d 'Service-
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l report -d 'Write the report as JSON to FILE (- for standard output)' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l records -d 'Write one JSON line per request to FILE' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Merge the --report files of runs made apart (several machines) into one, exactly, and print it' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l threads -d 'Threads that run the streams [default: one per CPU]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s f -l fail -d 'Accepted for curl\'s sake: an HTTP error always fails (exit 3, 4, 5)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l compressed -d 'Accepted for curl\'s sake: gzip, br and deflate are always decoded'
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s k -l insecure -d 'Do not verify the server\'s TLS certificate'

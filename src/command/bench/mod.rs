@@ -195,7 +195,11 @@ fn load_test(args: &BenchArgs) -> anyhow::Result<Code> {
                 .with_context(|| format!("creating --records {}", path.display()))
         })
         .transpose()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        runtime.worker_threads(usize::from(threads));
+    }
+    let runtime = runtime
         .enable_all()
         .build()
         .context("starting the async runtime")?;
