@@ -47,42 +47,10 @@ ssecat=${SSECAT:-./target/release/ssecat}
 out=${BENCH_OUT:-target/bench-accuracy}
 mkdir -p "$out"
 
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=support/server.sh
+. benches/support/server.sh
 
-# start_server ARGS…: starts `ssecat serve ARGS…` on a free port; sets
-# server_pid and addr from the first stderr line.
-start_server() {
-  # Emptied first, here: the next server truncates it only once it has
-  # started, and until then the last server's port would be read.
-  : > "$work/server.log"
-  "$ssecat" serve --listen 127.0.0.1:0 -s "$@" 2> "$work/server.log" &
-  server_pid=$!
-  addr=
-  for _ in $(seq 100); do
-    addr=$(sed -n '1s|^ssecat: listening on http://\(.*\)$|\1|p' "$work/server.log")
-    [ -n "$addr" ] && return 0
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  echo "bench.sh: the server did not start:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-}
-
-awk -v n="$words" 'BEGIN {
-  split("the stream sends each token when it is due and the client notes when every chunk comes", w, " ")
-  for (i = 0; i < n; i++) printf "%s%s", (i ? " " : ""), w[i % length(w) + 1]
-}' > "$work/words.txt"
+write_words "$words" "$work/words.txt"
 
 # check NAME TOKENS_PER_CHUNK STREAM_OPTIONS: one table for all levels.
 check() {

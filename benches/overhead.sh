@@ -49,40 +49,10 @@ python=$venv/bin/python
 client=benches/support/aiohttp_client.py
 command -v /usr/bin/time > /dev/null || { echo "overhead.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=support/server.sh
+. benches/support/server.sh
 
-start_server() {
-  # Emptied first, here: the next server truncates it only once it has
-  # started, and until then the last server's port would be read.
-  : > "$work/server.log"
-  "$ssecat" serve --listen 127.0.0.1:0 -s "$@" 2> "$work/server.log" &
-  server_pid=$!
-  addr=
-  for _ in $(seq 100); do
-    addr=$(sed -n '1s|^ssecat: listening on http://\(.*\)$|\1|p' "$work/server.log")
-    [ -n "$addr" ] && return 0
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  echo "overhead.sh: the server did not start:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-}
-
-awk -v n="$words" 'BEGIN {
-  split("the stream sends each token when it is due and the client notes when every chunk comes", w, " ")
-  for (i = 0; i < n; i++) printf "%s%s", (i ? " " : ""), w[i % length(w) + 1]
-}' > "$work/words.txt"
+write_words "$words" "$work/words.txt"
 body='{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
 
 # run CLIENT LEVEL REQUESTS: one run of a client; prints

@@ -42,37 +42,8 @@ cargo build --release --quiet --bin ssecat --example serve_timing
 ssecat=${SSECAT:-./target/release/ssecat}
 client=./target/release/examples/serve_timing
 
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
-
-# start_server ARGS…: starts `ssecat serve ARGS…` on a free port; sets
-# server_pid and addr from the first stderr line.
-start_server() {
-  # Emptied first, here: the next server truncates it only once it has
-  # started, and until then the last server's port would be read.
-  : > "$work/server.log"
-  "$ssecat" serve --listen 127.0.0.1:0 -s "$@" 2> "$work/server.log" &
-  server_pid=$!
-  addr=
-  for _ in $(seq 100); do
-    addr=$(sed -n '1s|^ssecat: listening on http://\(.*\)$|\1|p' "$work/server.log")
-    [ -n "$addr" ] && return 0
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  echo "serve.sh: the server did not start:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-}
+# shellcheck source=support/server.sh
+. benches/support/server.sh
 
 cpu_ticks() { # the server's user + system CPU time so far, in clock ticks
   awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
@@ -105,16 +76,9 @@ run_levels() {
   done
 }
 
-# A text of $words words: one word a chunk.
-write_words() {
-  awk -v n="$words" 'BEGIN {
-    split("the stream sends each token when it is due and the client notes when every chunk comes", w, " ")
-    for (i = 0; i < n; i++) printf "%s%s", (i ? " " : ""), w[i % length(w) + 1]
-  }' > "$work/words.txt"
-}
-
 check_synth() {
-  write_words
+  # A text of $words words: one word a chunk.
+  write_words "$words" "$work/words.txt"
   start_server --text "@$work/words.txt" --ttft "${ttft_ms}ms" --itl "${itl_ms}ms"
   echo "synth: POST $path, $words chunks, --ttft ${ttft_ms}ms --itl ${itl_ms}ms; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
   run_levels "$path" --body "$body" --carries "$carries"
