@@ -890,9 +890,11 @@ fn parse_temperature(text: &str) -> Result<f64, String> {
 
 /// Parses a rate or factor: a positive, finite number.
 fn parse_rate(text: &str) -> Result<f64, String> {
+    // Bounded so that the times made from it (1/rate, a wait divided by a
+    // speed) stay within what a clock can count.
     match text.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!("{text:?} is not a positive number")),
+        Ok(rate) if (1e-3..=1e6).contains(&rate) => Ok(rate),
+        _ => Err(format!("{text:?} is not a number from 0.001 to 1000000")),
     }
 }
 

@@ -23,8 +23,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
         _ => return Err(format!("unknown unit {unit:?}: use ms, s or us")),
     };
+    // About 11 days: longer is no pace or limit anyone means, and times
+    // counted from now must not overflow.
+    if seconds > MAX_SECONDS {
+        return Err(format!("{text} is too long: at most {MAX_SECONDS} s"));
+    }
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} is too long"))
 }
+
+/// The longest duration taken.
+const MAX_SECONDS: f64 = 1e6;
 
 #[cfg(test)]
 mod tests {

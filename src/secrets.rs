@@ -5,12 +5,17 @@
 /// Request headers that carry credentials: never sent on to another
 /// origin, masked by `-v`. As the help names them; HTTP names match in
 /// any case.
-pub const REQUEST: [&str; 5] = [
+pub const REQUEST: [&str; 8] = [
     "Authorization",
     "Proxy-Authorization",
     "Cookie",
     "x-api-key",
     "api-key",
+    // Gemini's key header.
+    "x-goog-api-key",
+    "x-auth-token",
+    // Azure API Management.
+    "Ocp-Apim-Subscription-Key",
 ];
 
 /// The response header that carries credentials, masked by `-v`.
@@ -76,7 +81,8 @@ mod tests {
         assert!(!is_secret("x-trace"));
         assert_eq!(
             request_in_words(),
-            "Authorization, Proxy-Authorization, Cookie, x-api-key and api-key"
+            "Authorization, Proxy-Authorization, Cookie, x-api-key, api-key, x-goog-api-key, \
+             x-auth-token and Ocp-Apim-Subscription-Key"
         );
     }
 

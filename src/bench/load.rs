@@ -66,7 +66,9 @@ pub async fn run<F, R>(
 {
     let request = Arc::new(request);
     let deadline = bound.duration.map(|duration| Instant::now() + duration);
-    let total = bound.requests.map(|requests| requests + bound.warmup);
+    let total = bound
+        .requests
+        .map(|requests| requests.saturating_add(bound.warmup));
     let started = move |number: u64, due: Instant| {
         total.is_none_or(|total| number < total) && deadline.is_none_or(|end| due < end)
     };
@@ -105,7 +107,10 @@ pub async fn run<F, R>(
             let mut due = start;
             for number in 0.. {
                 if number > 0 {
-                    due += gap(rate, arrival, &mut rng);
+                    due = match due.checked_add(gap(rate, arrival, &mut rng)) {
+                        Some(due) => due,
+                        None => break,
+                    };
                 }
                 if !started(number, due) {
                     break;

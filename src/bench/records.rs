@@ -88,7 +88,7 @@ mod tests {
             concat!(
                 r#"{"level":{"concurrency":4},"due_ms":1000.0,"sent_ms":1000.25,"queue_ms":0.25,"#,
                 r#""ttfb_ms":50.0,"ttft_ms":100.0,"first_output_ms":80.0,"e2el_ms":130.0,"#,
-                r#""tpot_ms":15.0,"output_tokens":3,"token_basis":"usage","itl_ms":[10.0,20.001],"#,
+                r#""tpot_ms":25.0,"output_tokens":3,"token_basis":"usage","itl_ms":[10.0,20.001],"#,
                 r#""gap_basis":"per_token","outcome":"ok","error":null}"#,
                 "\n"
             )

@@ -24,7 +24,8 @@ pub enum Outcome {
     InStream,
     /// The stream ended before its end marker, or the connection broke.
     CutShort,
-    /// Anything else (a body no dialect reads, …).
+    /// Anything else (a body that is no stream the output can read, …); a
+    /// stream in no LLM dialect that ends well is ok (an SSE endpoint).
     Other,
 }
 
@@ -138,9 +139,12 @@ impl Sample {
     }
 
     /// Time per output token after the first: (E2E − TTFT) / (tokens − 1),
-    /// as vLLM defines it; none with fewer than two tokens.
+    /// as vLLM defines it; none with fewer than two tokens. The first token
+    /// is the first output of any kind: the usage counts a reasoning
+    /// model's reasoning tokens too, which come before its answer's.
     pub fn tpot(&self) -> Option<Duration> {
-        let ttft = self.ttft()?;
+        let first = self.first_output.or(self.first_token)?;
+        let ttft = first.saturating_sub(self.due);
         let later = u32::try_from(self.output_tokens.checked_sub(1)?).ok()?;
         (later > 0).then(|| self.e2e().saturating_sub(ttft) / later)
     }
@@ -173,7 +177,8 @@ mod tests {
         assert_eq!(sample.queue(), ms(30));
         assert_eq!(sample.ttft(), Some(ms(200)));
         assert_eq!(sample.e2e(), ms(1200));
-        assert_eq!(sample.tpot(), Some(ms(100)));
+        // From the first output (reasoning, at 250 ms): (1200 − 150) / 10.
+        assert_eq!(sample.tpot(), Some(ms(105)));
         let one_token = Sample {
             output_tokens: 1,
             ..sample.clone()
@@ -181,6 +186,7 @@ mod tests {
         assert_eq!(one_token.tpot(), None);
         let no_text = Sample {
             first_token: None,
+            first_output: None,
             ..sample
         };
         assert_eq!((no_text.ttft(), no_text.tpot()), (None, None));

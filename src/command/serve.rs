@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::cli::ServeArgs;
 use crate::ending::Ending;
 use crate::failure::Failure;
-use crate::serve::fault::Fault;
+use crate::serve::fault::{Fault, Kind};
 use crate::serve::{self, Answers, Pace, Replays, Server, Synthesis};
 use crate::signals::Interrupt;
 use crate::stderr;
@@ -109,6 +109,16 @@ fn server(args: &ServeArgs) -> anyhow::Result<Server> {
             Answers::Synthesized(Synthesis::new(&read_text(text)?, pace))
         }
         None => {
+            if let Some(fault) = faults
+                .iter()
+                .find(|f| matches!(f.kind, Kind::ErrorAfter(_)))
+            {
+                let message = format!(
+                    "--fault {}: an in-stream error is an API's; it goes with --text, not with files",
+                    fault.kind
+                );
+                return Err(Failure::Usage(message).into());
+            }
             let files = args
                 .files
                 .iter()

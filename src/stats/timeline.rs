@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+/// More tokens than any event of a real stream carries: a usage that
+/// grows by more in one event is not taken as a count per event.
+const MAX_TOKENS_PER_EVENT: u64 = 100_000;
+
 /// One event, as received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mark {
@@ -38,6 +42,10 @@ impl Timeline {
             };
             counts.push(now.saturating_sub(before));
             before = before.max(now);
+        }
+        // A count no event carries: the usage is not a count of tokens.
+        if counts.iter().any(|&count| count > MAX_TOKENS_PER_EVENT) {
+            return None;
         }
         // A count that grows only now and then (once at the end, for many
         // events of text) is no count per event.
