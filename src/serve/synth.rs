@@ -115,10 +115,8 @@ impl Synthesis {
     }
 
     fn text_of(&self, tokens: Range<usize>) -> &str {
-        match (
-            self.tokens.get(tokens.start),
-            self.tokens.get(tokens.end - 1),
-        ) {
+        let last = (tokens.end.checked_sub(1)).and_then(|last| self.tokens.get(last));
+        match (self.tokens.get(tokens.start), last) {
             (Some(first), Some(last)) if !tokens.is_empty() => &self.text[first.start..last.end],
             _ => "",
         }

@@ -84,6 +84,14 @@ mod tests {
     }
 
     #[test]
+    fn an_impossible_count_is_no_count_per_event() {
+        let timeline = Timeline {
+            marks: vec![mark(10, 1, Some(1)), mark(20, 1, Some(100_000_000_000_000))],
+        };
+        assert_eq!(timeline.tokens_per_event(), None);
+    }
+
+    #[test]
     fn usage_only_at_the_end_gives_no_count_per_event() {
         let timeline = Timeline {
             marks: vec![mark(10, 1, None), mark(20, 1, None), mark(30, 0, Some(9))],

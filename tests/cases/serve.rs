@@ -145,6 +145,17 @@ fn a_request_that_does_not_stream_gets_the_whole_document() {
 }
 
 #[test]
+fn a_limit_of_no_tokens_gets_an_empty_answer() {
+    let serving = Serving::start(&["--text", TEXT]);
+    for stream in [true, false] {
+        let body = json!({"model": "m", "stream": stream, "max_tokens": 0, "messages": []});
+        let answer = final_answer(&serving, "/v1/chat/completions", &body);
+        assert_eq!(answer["text"], "", "stream {stream}");
+        assert_eq!(answer["finish_reason"], "length", "stream {stream}");
+    }
+}
+
+#[test]
 fn faults_fail_as_asked() {
     let body = json!({"model": "m", "stream": true, "messages": []}).to_string();
     let run = |fault: &str, extra: &[&str]| {
@@ -462,6 +473,13 @@ fn bad_serve_options_say_what_is_wrong() {
         .stderr(predicates::str::starts_with(format!(
             "ssecat: error: could not listen on {address}: "
         )));
+    ssecat()
+        .args(["serve", "--fault", "error-after=1", "/no/such.sse"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "ssecat: error: --fault error-after=1: an in-stream error is an API's",
+        ));
     ssecat()
         .args(["serve", "--text", "hi", "--itl", "20"])
         .assert()
