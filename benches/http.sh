@@ -3,17 +3,22 @@
 # (default 200). Builds the release binary and examples/serve_stream.rs,
 # starts the server on a free port, and reports:
 #
-# 1. Throughput, best of 5 runs, of the whole client process (start, connect,
-#    request, read the chunked body, write to /dev/null, exit), wall clock:
-#    - /large: MIB MiB of ~64 KiB events. `curl -sN` (no decoding at all: the
-#      ceiling for an HTTP client) vs `ssecat --format data`, and the ratio
-#      ssecat/curl in throughput.
-#    - /openai: MIB MiB of ~290-byte OpenAI chunks: `ssecat --text` and
-#      `ssecat --format data` (curl shown for reference).
+# 1. Throughput of the whole client process (start, connect, request, read
+#    the chunked body, write to /dev/null, exit), wall clock, RUNS runs
+#    (default 5) each, the median and the best:
+#    - /large: MIB MiB of ~64 KiB one-line events.
+#    - /openai: MIB MiB of ~290-byte OpenAI chunks: `--text`, `--format
+#      data`, `--jsonl` and `--format sse` (the default format).
+#    - /multiline: MIB MiB of big multi-line events (64 KiB to 1 MiB each,
+#      many short `data:` lines): `--format data` and `--jsonl`.
+#    Each route starts with `curl -sN` into /dev/null, which decodes nothing:
+#    the no-parse floor of an HTTP client. Every ssecat line ends with its
+#    ratio to that floor, by medians (x; 1.00x = as fast as curl).
 #    MB/s is body bytes (as curl counts them) / 1e6 / seconds. The server
 #    runs on the same machine, so client and server share the CPUs.
-# 2. Peak RSS of each client (GNU time %M, the largest of the 5 runs).
-# 3. Latency per event with stdout a pipe: the server sends N small events
+# 2. Peak RSS of each client (GNU time %M, the largest of the runs).
+# 3. Latency per event with stdout a pipe (LAT_ROUNDS=0 skips it): the
+#    server sends N small events
 #    1 ms apart, each carrying the wall-clock time it was written at;
 #    `CLIENT URL | python3 benches/latency.py` notes the time each line
 #    comes out of the pipe. A sample is server write -> loopback -> client
@@ -22,12 +27,13 @@
 #    (raw lines, no decoding) in ssecat's place. Added latency = ssecat's p99
 #    minus curl's p99, each tool's best (lowest-p99) round of LAT_ROUNDS
 #    (default 3, alternating curl and ssecat); the same for p50.
+# SSECAT=/path/to/other/ssecat measures another build against the same server.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 
 mib=${1:-200}
-runs=5
+runs=${RUNS:-5}
 lat_events=2000
 lat_rounds=${LAT_ROUNDS:-3}
 
@@ -51,7 +57,7 @@ need
 command -v python3 > /dev/null || { echo "http.sh: needs python3 for the latency reader" >&2; exit 1; }
 
 cargo build --release --quiet --bin ssecat --example serve_stream
-ssecat=./target/release/ssecat
+ssecat=${SSECAT:-./target/release/ssecat}
 
 work=$(mktemp -d)
 server_pid=
@@ -94,45 +100,57 @@ timed() {
   kib=$(tail -n 1 "$work/rss")
 }
 
-# bench LABEL CMD...: best of $runs; sets best, prints one line. $bytes is the body size.
+# bench LABEL CMD...: $runs runs; sets best and median (seconds), prints one
+# line (with the ratio to $floor, the floor's median, when set). $bytes is
+# the body size.
 bench() {
-  local label=$1 rss=0
+  local label=$1 rss=0 times=()
   shift
-  best=
   for _ in $(seq "$runs"); do
     timed "$@"
-    if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
+    times+=("$secs")
     [ "$kib" -gt "$rss" ] && rss=$kib
   done
-  awk -v l="$label" -v s="$best" -v b="$bytes" -v r="$rss" \
-    'BEGIN { printf "  %-22s %7.3f s  %6.0f MB/s  peak RSS %5.1f MiB\n", l, s, b / s / 1e6, r / 1024 }'
+  read -r best median < <(printf '%s\n' "${times[@]}" | sort -g |
+    awk '{ t[NR] = $1 } END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print t[1], m }')
+  awk -v l="$label" -v s="$median" -v b="$bytes" -v r="$rss" -v f="${floor:-}" -v best="$best" \
+    'BEGIN { printf "  %-22s %7.3f s  %6.0f MB/s (best %6.0f)  peak RSS %5.1f MiB", l, s, b / s / 1e6, b / best / 1e6, r / 1024
+             if (f != "") printf "  %.2fx the floor", f / s
+             printf "\n" }'
+}
+
+# route NAME PATH: the untimed first request (body size, warm caches; the
+# server generates and caches /openai's stream here), then curl, the floor.
+route() {
+  url="$base$2?mib=$mib"
+  bytes=$(curl -sN -o /dev/null -w '%{size_download}' "$url")
+  echo "$2: $bytes bytes ($mib MiB), $1; median of $runs runs (ratios by medians)"
+  floor=
+  bench "curl -sN (floor)" curl -sN "$url"
+  floor=$median
 }
 
 verdict() { # verdict CONDITION-AWK-EXPR
   if awk "BEGIN { exit !($1) }"; then echo ok; else echo MISSED; fi
 }
 
-url="$base/large?mib=$mib"
-# Untimed first request: the body size, and warm caches.
-bytes=$(curl -sN -o /dev/null -w '%{size_download}' "$url")
-echo "/large: $bytes bytes ($mib MiB), ~64 KiB events; best of $runs"
-bench "curl -sN" curl -sN "$url"
-curl_s=$best
+route "~64 KiB one-line events" /large
 bench "ssecat --format data" "$ssecat" --format data "$url"
-ratio=$(awk -v c="$curl_s" -v s="$best" 'BEGIN { printf "%.0f", c / s * 100 }')
-echo "  throughput ssecat/curl: $ratio% (target >= 50%: $(verdict "$ratio >= 50"))"
 
-url="$base/openai?mib=$mib"
-# Untimed first request: the server generates and caches the stream here.
-bytes=$(curl -sN -o /dev/null -w '%{size_download}' "$url")
-echo "/openai: $bytes bytes ($mib MiB), ~290-byte events; best of $runs"
-bench "curl -sN" curl -sN "$url"
+route "~290-byte OpenAI chunks" /openai
 bench "ssecat --text" "$ssecat" --text "$url"
-text_mbs=$(awk -v s="$best" -v b="$bytes" 'BEGIN { printf "%.0f", b / s / 1e6 }')
+text_mbs=$(awk -v s="$median" -v b="$bytes" 'BEGIN { printf "%.0f", b / s / 1e6 }')
 bench "ssecat --format data" "$ssecat" --format data "$url"
+bench "ssecat --jsonl" "$ssecat" --jsonl "$url"
+bench "ssecat --format sse" "$ssecat" --format sse "$url"
 echo "  ssecat --text: $text_mbs MB/s (target >= 600 MB/s: $(verdict "$text_mbs >= 600"))"
+
+route "64 KiB-1 MiB multi-line events" /multiline
+bench "ssecat --format data" "$ssecat" --format data "$url"
+bench "ssecat --jsonl" "$ssecat" --jsonl "$url"
 echo "  peak RSS target < 16 MiB (see the ssecat lines above)"
 
+[ "$lat_rounds" -gt 0 ] || exit 0
 # Latency. start_ms gives the pipe's reader time to start before the first event.
 url="$base/latency?n=$lat_events&gap_ms=1&start_ms=300"
 echo "latency: $lat_events events 1 ms apart, CLIENT | benches/latency.py, in µs; $lat_rounds rounds"

@@ -8,6 +8,9 @@
 //!   size, then served from memory.
 //! - `/large?mib=N`: N MiB of events whose data is about 64 KiB each, one
 //!   event per 64 KiB frame, then `data: [DONE]`.
+//! - `/multiline?mib=N`: at least N MiB of big multi-line events (64 KiB to
+//!   1 MiB each, many short `data:` lines; `benches/support/multiline_stream.rs`)
+//!   in 64 KiB body frames, then `data: [DONE]`.
 //! - `/latency?n=N&gap_ms=M[&start_ms=S]`: after S ms (default 0, time for
 //!   the client's reader to start), N small events, one every M ms, each
 //!   `data: <unix-epoch nanoseconds>` with the clock read the moment hyper
@@ -35,6 +38,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::time::{Instant, Sleep};
 
+#[path = "../benches/support/multiline_stream.rs"]
+mod multiline_stream;
 #[path = "../benches/support/openai_stream.rs"]
 mod openai_stream;
 
@@ -49,6 +54,13 @@ type Cache = Arc<Mutex<HashMap<usize, Bytes>>>;
 enum StreamBody {
     /// `data` in frames of at most `FRAME` bytes, from `pos` on.
     Slices { data: Bytes, pos: usize },
+    /// `block` in frames of at most `FRAME` bytes from `pos` on, then
+    /// `left` more times, then `[DONE]`.
+    Cycle {
+        block: Bytes,
+        pos: usize,
+        left: usize,
+    },
     /// `frame` another `left` times, then `[DONE]`.
     Repeat { frame: Bytes, left: usize },
     /// `left` timestamp events, the next one when `sleep` fires.
@@ -78,6 +90,20 @@ impl Body for StreamBody {
                 if end == data.len() {
                     *this = StreamBody::End;
                 }
+                chunk
+            }
+            StreamBody::Cycle { block, pos, left } => {
+                if *pos == block.len() {
+                    if *left == 0 {
+                        *this = StreamBody::End;
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(DONE)))));
+                    }
+                    *left -= 1;
+                    *pos = 0;
+                }
+                let end = block.len().min(*pos + FRAME);
+                let chunk = block.slice(*pos..end);
+                *pos = end;
                 chunk
             }
             StreamBody::Repeat { left: 0, .. } => {
@@ -135,7 +161,7 @@ fn sse(body: StreamBody) -> Response<StreamBody> {
 }
 
 fn not_found() -> Response<StreamBody> {
-    let message = "routes: /openai?mib=N, /large?mib=N, /latency?n=N&gap_ms=M\n";
+    let message = "routes: /openai?mib=N, /large?mib=N, /multiline?mib=N, /latency?n=N&gap_ms=M\n";
     Response::builder()
         .status(StatusCode::NOT_FOUND)
         .header("content-type", "text/plain")
@@ -176,6 +202,16 @@ fn route(request: &Request<Incoming>, cache: &Cache) -> Response<StreamBody> {
             sse(StreamBody::Repeat {
                 frame: large_event(),
                 left: (mib << 20) / FRAME,
+            })
+        }
+        "/multiline" => {
+            let block = Bytes::from(multiline_stream::block());
+            let mib = param(query, "mib").unwrap_or(1);
+            let rounds = (mib << 20).div_ceil(block.len()).max(1);
+            sse(StreamBody::Cycle {
+                pos: 0,
+                left: rounds - 1,
+                block,
             })
         }
         "/latency" => {

@@ -21,6 +21,7 @@ mod specials;
 mod strings;
 
 use grammar::*;
+pub(crate) use specials::special_byte;
 use specials::*;
 pub use strings::{push_string, string_value};
 

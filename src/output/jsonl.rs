@@ -5,6 +5,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::EventWriter;
+use crate::extract::json_path::special_byte;
 use crate::extract::Reader;
 use crate::sse::Event;
 
@@ -27,14 +28,14 @@ impl JsonlWriter {
 impl EventWriter for JsonlWriter {
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
         out.write_all(b"{\"event\":")?;
-        serde_json::to_writer(&mut *out, event.event_type)?;
+        write_json_string(out, event.event_type)?;
         out.write_all(b",\"data\":")?;
-        serde_json::to_writer(&mut *out, event.data)?;
+        write_json_string(out, event.data)?;
         out.write_all(b",\"id\":")?;
         if event.id.is_empty() {
             out.write_all(b"null")?;
         } else {
-            serde_json::to_writer(&mut *out, event.id)?;
+            write_json_string(out, event.id)?;
         }
         match event.retry {
             Some(retry) => write!(out, ",\"retry\":{retry}")?,
@@ -49,7 +50,7 @@ impl EventWriter for JsonlWriter {
             let turn = reader.turn_mut();
             if !turn.text.is_empty() {
                 out.write_all(b",\"text\":")?;
-                serde_json::to_writer(&mut *out, &turn.text)?;
+                write_json_string(out, &turn.text)?;
             }
             turn.text.clear();
             turn.reasoning.clear();
@@ -60,6 +61,43 @@ impl EventWriter for JsonlWriter {
     fn reader(&self) -> Option<&Reader> {
         self.reader.as_ref()
     }
+}
+
+/// `text` as a JSON string, byte for byte as `serde_json::to_writer` writes
+/// it (`\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, other control bytes as
+/// `\u00xx`, everything else as it is), but finding the bytes to escape 16
+/// at a time with the JSON lookup's scan, and writing the runs between them
+/// whole: event data is mostly long runs.
+fn write_json_string<W: Write>(out: &mut W, text: &str) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.write_all(b"\"")?;
+    let mut start = 0;
+    while let Some(at) = special_byte(bytes, start) {
+        out.write_all(&bytes[start..at])?;
+        let byte = bytes[at];
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            _ => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ],
+        };
+        out.write_all(escape)?;
+        start = at + 1;
+    }
+    out.write_all(&bytes[start..])?;
+    out.write_all(b"\"")
 }
 
 fn is_json(data: &str) -> bool {
@@ -135,4 +173,37 @@ fn write_json_on_one_line<W: Write>(out: &mut W, json: &str) -> io::Result<()> {
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_json_string;
+    use proptest::prelude::*;
+
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        write_json_string(&mut out, text).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_ascii_byte_is_written_as_serde_json_writes_it() {
+        for byte in 0..0x80u8 {
+            // Alone, and inside runs long enough for the 16-byte scan.
+            let c = char::from(byte);
+            for text in [
+                c.to_string(),
+                format!("{}{c}{}", "a".repeat(17), "b".repeat(20)),
+            ] {
+                assert_eq!(written(&text), serde_json::to_string(&text).unwrap());
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(text in "(?s).{0,80}|[\"\\\\\\x00-\\x1f a\u{e9}\u{1F600}]{0,80}") {
+            prop_assert_eq!(written(&text), serde_json::to_string(&text).unwrap());
+        }
+    }
 }

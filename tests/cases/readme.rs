@@ -195,12 +195,22 @@ const DOCUMENTS: [Document; 5] = [
             ),
             (
                 "bash benches/e2e.sh",
-                "builds the release binary and reads 200 MiB five times per format, for minutes",
+                "builds the release binary and reads two 200 MiB files five times per format, \
+                 for minutes",
             ),
             (
                 "bash benches/http.sh",
                 "builds the release binary and a server, and streams 200 MiB over loopback \
                  five times per client, for minutes",
+            ),
+            (
+                "RUNS=3 LAT_ROUNDS=0 bash benches/http.sh",
+                "benches/http.sh (above) with 3 runs a client and no latency rounds, for a \
+                 minute",
+            ),
+            (
+                "RUNS=3 bash benches/e2e.sh",
+                "benches/e2e.sh (above) with 3 runs a format, for a minute",
             ),
             (
                 "bash benches/serve.sh",

@@ -102,7 +102,7 @@ pub(super) fn simd() -> bool {
 /// `pos`, 16 or eight bytes at a time: strings are most of an LLM chunk's
 /// bytes.
 #[inline(always)]
-pub(super) fn special_byte(bytes: &[u8], pos: usize) -> Option<usize> {
+pub(crate) fn special_byte(bytes: &[u8], pos: usize) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     if simd() {
         let mut pos = pos;
