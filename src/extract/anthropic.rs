@@ -232,13 +232,7 @@ pub fn ask(_path_and_query: &str, body: &[u8]) -> Result<Ask, String> {
         wire::content_texts(system, &mut texts);
     }
     wire::message_texts(&body, &mut texts);
-    Ok(Ask {
-        model: wire::string(&body, "model"),
-        max_tokens: wire::count(&body, "max_tokens"),
-        stream: wire::is_true(&body, "stream"),
-        input_tokens: wire::prompt_tokens(&texts),
-        ..Ask::default()
-    })
+    Ok(wire::chat_ask(&body, &texts))
 }
 
 /// Writes the events of a message with one text block.

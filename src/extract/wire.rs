@@ -426,6 +426,18 @@ pub fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
     object.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// What a chat request asks in the plainest shape (Anthropic's, Cohere's):
+/// `model`, `max_tokens`, `stream`, and the prompt's `texts`.
+pub fn chat_ask(request: &Map<String, Value>, texts: &[&str]) -> Ask {
+    Ask {
+        model: string(request, "model"),
+        max_tokens: count(request, "max_tokens"),
+        stream: is_true(request, "stream"),
+        input_tokens: prompt_tokens(texts),
+        ..Ask::default()
+    }
+}
+
 /// Collects the text of every message's content of a chat request
 /// (`messages[].content`), in the shapes [`content_texts`] reads.
 pub fn message_texts<'a>(request: &'a Map<String, Value>, texts: &mut Vec<&'a str>) {
