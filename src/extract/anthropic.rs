@@ -65,7 +65,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         input,
         output,
         error,
-    }) = EventFields::find(event.data)
+    }) = EventFields::find_like(event.data, &mut turn.template)
     else {
         return;
     };

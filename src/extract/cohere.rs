@@ -87,7 +87,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         output,
         end_error,
         error,
-    }) = EventFields::find(event.data)
+    }) = EventFields::find_like(event.data, &mut turn.template)
     else {
         return;
     };

@@ -65,7 +65,7 @@ fn read_chunk(data: &str, turn: &mut Turn) {
         id,
         blocked,
         error,
-    }) = EventFields::find(data)
+    }) = EventFields::find_like(data, &mut turn.template)
     else {
         return;
     };

@@ -15,15 +15,18 @@
 //! hash table per depth, so keys nobody wants cost one look-up.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod grammar;
 mod specials;
 mod strings;
+mod template;
 
 use grammar::*;
 pub(crate) use specials::special_byte;
 use specials::*;
 pub use strings::{push_string, string_value};
+pub use template::Template;
 
 /// One step of a path. `Key` only looks into an object and `Index` only
 /// into an array; `Token` is a JSON Pointer reference token (RFC 6901,
@@ -59,15 +62,33 @@ macro_rules! fields {
         }
 
         impl<'a> $name<'a> {
+            fn query(
+            ) -> &'static $crate::extract::json_path::Query<{ [$(stringify!($field)),+].len() }>
+            {
+                static QUERY: std::sync::LazyLock<
+                    $crate::extract::json_path::Query<{ [$(stringify!($field)),+].len() }>,
+                > = std::sync::LazyLock::new(|| {
+                    $crate::extract::json_path::Query::new(&[$(&$path[..]),+])
+                });
+                &QUERY
+            }
+
             /// The raw JSON text of every field, found in one pass over
             /// `json`; `None` when `json` is not valid JSON.
+            #[allow(dead_code)] // Structs read per chunk take `find_like`.
             fn find(json: &'a str) -> Option<Self> {
-                const FIELDS: usize = [$(stringify!($field)),+].len();
-                static QUERY: std::sync::LazyLock<$crate::extract::json_path::Query<FIELDS>> =
-                    std::sync::LazyLock::new(|| {
-                        $crate::extract::json_path::Query::new(&[$(&$path[..]),+])
-                    });
-                let [$($field),+] = QUERY.find(json)?;
+                let [$($field),+] = Self::query().find(json)?;
+                Some($name { $($field),+ })
+            }
+
+            /// [`Self::find`] for the chunks of a stream, read against the
+            /// last one read in full (see `json_path::Template`).
+            #[allow(dead_code)] // Only structs read per chunk take it.
+            fn find_like(
+                json: &'a str,
+                template: &mut $crate::extract::json_path::Template,
+            ) -> Option<Self> {
+                let [$($field),+] = Self::query().find_like(json, template)?;
                 Some($name { $($field),+ })
             }
         }
@@ -103,7 +124,12 @@ pub fn lookup_all<'a, const N: usize>(
 #[derive(Debug, Clone)]
 pub struct Query<const N: usize> {
     levels: Vec<Level>,
+    /// Tells this query's [`Template`]s from another's.
+    id: usize,
 }
+
+/// The next [`Query::id`]; `0` is no query.
+static NEXT_QUERY_ID: AtomicUsize = AtomicUsize::new(1);
 
 #[derive(Debug, Clone, Default)]
 struct Level {
@@ -306,12 +332,38 @@ impl<const N: usize> Query<N> {
         for level in &mut levels {
             level.index_keys();
         }
-        Query { levels }
+        Query {
+            levels,
+            id: NEXT_QUERY_ID.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// The raw text of the value at each path in `json`; `None` when the
     /// document is not valid JSON.
     pub fn find<'a>(&self, json: &'a str) -> Option<[Option<&'a str>; N]> {
+        let (spans, found) = self.scan(json)?;
+        values(json, &spans, found)
+    }
+
+    /// [`Query::find`], told by `template` when `json` is the document
+    /// it keeps but for some strings and numbers (the next chunk of an LLM
+    /// stream); else read in full and kept there.
+    pub fn find_like<'a>(
+        &self,
+        json: &'a str,
+        template: &mut Template,
+    ) -> Option<[Option<&'a str>; N]> {
+        if let Some((spans, found)) = template.read::<N>(self.id, json.as_bytes()) {
+            return values(json, &spans, found);
+        }
+        let (spans, found) = self.scan(json)?;
+        template.keep(self.id, json.as_bytes(), &spans, found);
+        values(json, &spans, found)
+    }
+
+    /// Where the value of each path in `json` is, for the paths in the set
+    /// returned; `None` when the document is not valid JSON.
+    fn scan(&self, json: &str) -> Option<([(usize, usize); N], u64)> {
         let bytes = json.as_bytes();
         let mut index = [0; INDEX_WORDS];
         let mut spans = [(0, 0); N];
@@ -327,14 +379,24 @@ impl<const N: usize> Query<N> {
         if skip_whitespace(bytes, end) != bytes.len() {
             return None;
         }
-        let mut values = [None; N];
-        // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
-        for i in bits(scanner.found) {
-            let (start, end) = spans[i];
-            values[i] = Some(&json[start..end]);
-        }
-        Some(values)
+        let found = scanner.found;
+        Some((spans, found))
     }
+}
+
+/// The text of each path's value, for the paths in `found`.
+fn values<'a, const N: usize>(
+    json: &'a str,
+    spans: &[(usize, usize); N],
+    found: u64,
+) -> Option<[Option<&'a str>; N]> {
+    let mut values = [None; N];
+    // Value boundaries are ASCII bytes, so this slicing is on char boundaries.
+    for i in bits(found) {
+        let (start, end) = spans[i];
+        values[i] = Some(json.get(start..end)?);
+    }
+    Some(values)
 }
 
 /// The raw text of each element of the JSON array `json`; empty when

@@ -59,7 +59,7 @@ fn read_data(data: &str, turn: &mut Turn) {
         predicted_n,
         model,
         error,
-    }) = EventFields::find(data)
+    }) = EventFields::find_like(data, &mut turn.template)
     else {
         return;
     };

@@ -82,7 +82,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         error,
         model,
         id,
-    }) = Chunk::find(event.data)
+    }) = Chunk::find_like(event.data, &mut turn.template)
     else {
         return;
     };

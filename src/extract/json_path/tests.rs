@@ -254,7 +254,7 @@ fn escaped_and_repeated_keys_follow_serde_json() {
     }
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
+pub(super) fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -284,7 +284,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// Documents shaped like chunks often enough that the path is present.
-fn chunk_like() -> impl Strategy<Value = String> {
+pub(super) fn chunk_like() -> impl Strategy<Value = String> {
     (json_value(), json_value(), any::<bool>()).prop_map(|(content, extra, pretty)| {
         let doc = serde_json::json!({
             "id": "x",

@@ -61,7 +61,7 @@ fn read_line(data: &str, turn: &mut Turn) {
         output,
         model,
         error,
-    }) = EventFields::find(data)
+    }) = EventFields::find_like(data, &mut turn.template)
     else {
         return;
     };

@@ -57,7 +57,7 @@ pub fn read(event: &Event<'_>, turn: &mut Turn) {
         arguments,
         error,
         message,
-    }) = EventFields::find(event.data)
+    }) = EventFields::find_like(event.data, &mut turn.template)
     else {
         return;
     };

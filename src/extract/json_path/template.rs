@@ -1,0 +1,214 @@
+//! The chunks of an LLM stream are one document over and over with other
+//! strings in it (the text, an obfuscation pad): the same keys in the same
+//! order, the same ids and numbers. A [`Template`] keeps the last document
+//! a query read in full, with where its string values are. A next document
+//! that differs from it only inside string values is the same JSON but for
+//! those strings: it is valid when each of its strings is, and every value
+//! found is where it was, moved by the strings' change in length. Reading
+//! it so is a compare and a scan of the new strings, not a parse.
+
+use super::grammar::{next_byte, number, string};
+use super::specials::special_byte;
+
+/// Documents longer than this are not kept: copying them costs more than a
+/// template saves, and LLM chunks are far smaller.
+const MAX_TEMPLATE: usize = 16 * 1024;
+
+/// Values a document may have replaced for the template to be used: an
+/// LLM chunk has its text, perhaps a pad and a few counts.
+const MAX_REPLACED: usize = 8;
+
+/// After this many documents in a row that the template did not tell,
+/// only one in [`KEEP_EVERY`] is kept: a stream of ever new shapes is
+/// not copied for nothing.
+const MISSES_KEPT: u32 = 4;
+const KEEP_EVERY: u32 = 16;
+
+/// The last document a [`super::Query`] read in full, and what it found.
+#[derive(Default)]
+pub struct Template {
+    /// The query that read it; `0` when there is no template.
+    query: usize,
+    doc: Vec<u8>,
+    /// Where each string lies, from its opening quote to just after its
+    /// closing quote, in order, and whether it is a key.
+    strings: Vec<(usize, usize, bool)>,
+    /// Where each path's value lies, for the paths in `found`.
+    spans: Vec<(usize, usize)>,
+    found: u64,
+    /// Documents in a row that the template did not tell.
+    misses: u32,
+}
+
+/// Only its size: it is a cache, not part of what was read.
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Template({} bytes)", self.doc.len())
+    }
+}
+
+/// A value of the template (a string or a number) that the new document
+/// has another one of the same kind in place of.
+#[derive(Debug, Clone, Copy)]
+struct Replaced {
+    /// Just after it, in the template.
+    end: usize,
+    /// How much longer the new value is, in bytes.
+    growth: isize,
+}
+
+impl Template {
+    /// Notes that `doc` was read in full by `query`, which found it valid
+    /// with these spans, and keeps it as the template (unless documents
+    /// that miss it are the rule).
+    pub(super) fn keep(&mut self, query: usize, doc: &[u8], spans: &[(usize, usize)], found: u64) {
+        self.misses = self.misses.saturating_add(1);
+        let kept = self.misses <= MISSES_KEPT || self.misses % KEEP_EVERY == 0;
+        if !kept {
+            return;
+        }
+        self.query = 0;
+        if doc.len() > MAX_TEMPLATE {
+            return;
+        }
+        self.doc.clear();
+        self.doc.extend_from_slice(doc);
+        self.spans.clear();
+        self.spans.extend_from_slice(spans);
+        self.found = found;
+        self.strings.clear();
+        let mut pos = 0;
+        // The document is valid JSON: outside strings, a special byte is a
+        // quote or white space.
+        while let Some(at) = special_byte(doc, pos) {
+            if doc[at] != b'"' {
+                pos = at + 1;
+                continue;
+            }
+            let Some((end, _)) = string(doc, None, at + 1) else {
+                return;
+            };
+            let is_key = next_byte(doc, end).is_some_and(|(_, byte)| byte == b':');
+            self.strings.push((at, end, is_key));
+            pos = end;
+        }
+        self.query = query;
+    }
+
+    /// What `query` finds in `doc`, when `doc` is this template but for
+    /// some string values and numbers: the spans of the paths found, and
+    /// the set of them. `None` when the template does not tell (another
+    /// query, another structure, a key or a value of another kind
+    /// replaced, an invalid string or number): the document must then be
+    /// read in full.
+    pub(super) fn read<const N: usize>(
+        &mut self,
+        query: usize,
+        doc: &[u8],
+    ) -> Option<([(usize, usize); N], u64)> {
+        if self.query != query || self.query == 0 {
+            return None;
+        }
+        let old = &self.doc[..];
+        let mut replaced = [Replaced { end: 0, growth: 0 }; MAX_REPLACED];
+        let mut count = 0;
+        // Positions in the template and in the document that are in step.
+        let (mut at_old, mut at_new) = (0, 0);
+        let mut next_string = 0;
+        loop {
+            let same = common_prefix(&old[at_old..], &doc[at_new..]);
+            let differs = at_old + same;
+            if differs == old.len() && at_new + same == doc.len() {
+                break;
+            }
+            if count == MAX_REPLACED {
+                return None;
+            }
+            while self
+                .strings
+                .get(next_string)
+                .is_some_and(|&(_, end, _)| end <= differs)
+            {
+                next_string += 1;
+            }
+            let inside = self
+                .strings
+                .get(next_string)
+                .filter(|&&(start, _, _)| start < differs);
+            let (start, end) = match inside {
+                Some(&(_, _, true)) => return None,
+                Some(&(start, end, false)) => (start, end),
+                None => number_around(old, at_old, differs)?,
+            };
+            // The bytes before it are in step.
+            let new_start = start + at_new - at_old;
+            let new_end = match inside {
+                // After the opening quote of a string value: the string is
+                // scanned anew in the document.
+                Some(_) => string(doc, None, new_start + 1)?.0,
+                None => number(doc, new_start)?,
+            };
+            replaced[count] = Replaced {
+                end,
+                growth: (new_end - new_start) as isize - (end - start) as isize,
+            };
+            count += 1;
+            (at_old, at_new) = (end, new_end);
+        }
+        self.misses = 0;
+        let replaced = &replaced[..count];
+        // A position of the template, moved by the values replaced before it.
+        let moved = |pos: usize| {
+            let growth: isize = replaced
+                .iter()
+                .filter(|r| r.end <= pos)
+                .map(|r| r.growth)
+                .sum();
+            pos.checked_add_signed(growth)
+        };
+        let mut spans = [(0, 0); N];
+        for (span, &(start, end)) in spans.iter_mut().zip(&self.spans) {
+            *span = (moved(start)?, moved(end)?);
+        }
+        Some((spans, self.found))
+    }
+}
+
+/// The number of `doc` (valid JSON) that the byte at `pos`, outside any
+/// string, is in or just after, when it starts at or after `from`: where
+/// it starts and ends.
+fn number_around(doc: &[u8], from: usize, pos: usize) -> Option<(usize, usize)> {
+    let is_number_byte = |b: u8| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E');
+    let mut start = pos;
+    while start > from && is_number_byte(doc[start - 1]) {
+        start -= 1;
+    }
+    if !matches!(doc.get(start)?, b'-' | b'0'..=b'9') {
+        return None;
+    }
+    let end = number(doc, start)?;
+    (end >= pos).then_some((start, end))
+}
+
+/// How many bytes `a` and `b` start with in common, eight at a time.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut pos = 0;
+    while pos + 8 <= len {
+        let x = u64::from_le_bytes(a[pos..pos + 8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(b[pos..pos + 8].try_into().expect("8 bytes"));
+        let diff = x ^ y;
+        if diff != 0 {
+            return pos + diff.trailing_zeros() as usize / 8;
+        }
+        pos += 8;
+    }
+    while pos < len && a[pos] == b[pos] {
+        pos += 1;
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests;
