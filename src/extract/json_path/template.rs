@@ -63,7 +63,7 @@ impl Template {
     /// that miss it are the rule).
     pub(super) fn keep(&mut self, query: usize, doc: &[u8], spans: &[(usize, usize)], found: u64) {
         self.misses = self.misses.saturating_add(1);
-        let kept = self.misses <= MISSES_KEPT || self.misses % KEEP_EVERY == 0;
+        let kept = self.misses <= MISSES_KEPT || self.misses.is_multiple_of(KEEP_EVERY);
         if !kept {
             return;
         }
