@@ -459,7 +459,9 @@ mod tests {
             "not json",
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"cut"}"#,
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":42}}"#,
-            r#"{"type":"content_block_start","index":1e400,"content_block":{"type":"tool_use","id":7,"name":null}}"#,
+            r#"{"type":"content_block_start","index":"1","content_block":{"type":"tool_use","id":7,"name":null}}"#,
+            // Out of an f64's range: not JSON as serde_json reads it.
+            r#"{"type":"content_block_delta","index":1e400,"delta":{"type":"text_delta","text":"big"}}"#,
             r#"{"type":"message_delta","delta":{"stop_reason":["x"]},"usage":{"output_tokens":99999999999999999999999}}"#,
             r#"{"type":"message_stop"} trailing"#,
             r#"{"type":42}"#,

@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::LazyLock;
 
 mod grammar;
 mod specials;
@@ -23,7 +24,7 @@ mod strings;
 mod template;
 
 use grammar::*;
-pub(crate) use specials::special_byte;
+pub(crate) use specials::special_mask;
 use specials::*;
 pub use strings::{push_string, string_value};
 pub use template::Template;
@@ -115,6 +116,14 @@ pub fn lookup_all<'a, const N: usize>(
     paths: &[&[Step<'_>]; N],
 ) -> Option<[Option<&'a str>; N]> {
     Query::new(paths).find(json)
+}
+
+/// Whether `json` is valid JSON as serde_json reads it (RFC 8259, numbers
+/// within an `f64`, no lone surrogate), read against `template` (see
+/// [`Template`]).
+pub fn is_valid_like(json: &str, template: &mut Template) -> bool {
+    static ANY: LazyLock<Query<0>> = LazyLock::new(|| Query::new(&[]));
+    ANY.find_like(json, template).is_some()
 }
 
 /// A set of up to 64 paths, compiled for looking up together: at each depth,

@@ -188,14 +188,22 @@ pub(super) fn literal(bytes: &[u8], pos: usize, word: &[u8]) -> Option<usize> {
     (bytes.get(pos..end)? == word).then_some(end)
 }
 
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-pub(super) fn number(bytes: &[u8], mut pos: usize) -> Option<usize> {
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, within the
+/// range of an `f64`, as serde_json reads numbers.
+pub(super) fn number(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut pos = start;
     if bytes.get(pos) == Some(&b'-') {
         pos += 1;
     }
+    let mut may_overflow = false;
     match *bytes.get(pos)? {
         b'0' => pos += 1,
-        b'1'..=b'9' => pos = digits(bytes, pos + 1),
+        b'1'..=b'9' => {
+            let end = digits(bytes, pos + 1);
+            // Below 10^308, any fraction leaves it below f64::MAX.
+            may_overflow = end - pos > 308;
+            pos = end;
+        }
         _ => return None,
     }
     if bytes.get(pos) == Some(&b'.') {
@@ -207,8 +215,20 @@ pub(super) fn number(bytes: &[u8], mut pos: usize) -> Option<usize> {
             pos += 1;
         }
         pos = required_digits(bytes, pos)?;
+        may_overflow = true;
+    }
+    if may_overflow && !fits_f64(&bytes[start..pos]) {
+        return None;
     }
     Some(pos)
+}
+
+/// Whether serde_json reads the number `text` as a finite `f64`: it
+/// refuses one out of range (`1e400`).
+#[cold]
+#[inline(never)]
+fn fits_f64(text: &[u8]) -> bool {
+    std::str::from_utf8(text).is_ok_and(|text| serde_json::from_str::<f64>(text).is_ok())
 }
 
 /// The position of the first byte at or after `pos` that is not a digit,

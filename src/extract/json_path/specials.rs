@@ -98,11 +98,23 @@ pub(super) fn simd() -> bool {
     true
 }
 
+/// Bit `i` is set when `block[i]` is `"`, `\\` or a control byte.
+#[inline(always)]
+pub(crate) fn special_mask(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if simd() {
+        return sse2::special_mask(block);
+    }
+    block.iter().enumerate().fold(0, |mask, (i, &b)| {
+        mask | u32::from(b == b'"' || b == b'\\' || b < 0x20) << i
+    })
+}
+
 /// The position of the first `"`, `\\` or control character at or after
 /// `pos`, 16 or eight bytes at a time: strings are most of an LLM chunk's
 /// bytes.
 #[inline(always)]
-pub(crate) fn special_byte(bytes: &[u8], pos: usize) -> Option<usize> {
+pub(super) fn special_byte(bytes: &[u8], pos: usize) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     if simd() {
         let mut pos = pos;

@@ -340,7 +340,9 @@ mod tests {
             "[DONE",
             r#"{"type":"response.output_text.delta","delta":"cut""#,
             r#"{"type":"response.output_text.delta","delta":{"text":"x"}}"#,
-            r#"{"type":"response.completed","response":{"status":7,"usage":{"input_tokens":-1,"output_tokens":1e999}}}"#,
+            r#"{"type":"response.completed","response":{"status":7,"usage":{"input_tokens":-1,"output_tokens":"1"}}}"#,
+            // Out of an f64's range: not JSON as serde_json reads it.
+            r#"{"type":"response.output_text.delta","delta":"big","n":1e999}"#,
             r#"{"type":"response.output_item.done","item":{"type":"function_call","call_id":1,"name":[],"arguments":null}}"#,
         ]);
         assert_eq!(turn.text, "");
