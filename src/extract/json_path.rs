@@ -362,7 +362,8 @@ impl<const N: usize> Query<N> {
         json: &'a str,
         template: &mut Template,
     ) -> Option<[Option<&'a str>; N]> {
-        if let Some((spans, found)) = template.read::<N>(self.id, json.as_bytes()) {
+        let mut spans = [(0, 0); N];
+        if let Some(found) = template.read(self.id, json.as_bytes(), &mut spans) {
             return values(json, &spans, found);
         }
         let (spans, found) = self.scan(json)?;

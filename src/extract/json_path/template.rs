@@ -8,7 +8,7 @@
 //! it so is a compare and a scan of the new strings, not a parse.
 
 use super::grammar::{next_byte, number, string};
-use super::specials::special_byte;
+use super::specials::{bits, special_byte};
 
 /// Documents longer than this are not kept: copying them costs more than a
 /// template saves, and LLM chunks are far smaller.
@@ -101,11 +101,12 @@ impl Template {
     /// query, another structure, a key or a value of another kind
     /// replaced, an invalid string or number): the document must then be
     /// read in full.
-    pub(super) fn read<const N: usize>(
+    pub(super) fn read(
         &mut self,
         query: usize,
         doc: &[u8],
-    ) -> Option<([(usize, usize); N], u64)> {
+        spans: &mut [(usize, usize)],
+    ) -> Option<u64> {
         if self.query != query || self.query == 0 {
             return None;
         }
@@ -124,13 +125,8 @@ impl Template {
             if count == MAX_REPLACED {
                 return None;
             }
-            while self
-                .strings
-                .get(next_string)
-                .is_some_and(|&(_, end, _)| end <= differs)
-            {
-                next_string += 1;
-            }
+            next_string +=
+                self.strings[next_string..].partition_point(|&(_, end, _)| end <= differs);
             let inside = self
                 .strings
                 .get(next_string)
@@ -161,16 +157,16 @@ impl Template {
         let moved = |pos: usize| {
             let growth: isize = replaced
                 .iter()
-                .filter(|r| r.end <= pos)
+                .take_while(|r| r.end <= pos)
                 .map(|r| r.growth)
                 .sum();
             pos.checked_add_signed(growth)
         };
-        let mut spans = [(0, 0); N];
-        for (span, &(start, end)) in spans.iter_mut().zip(&self.spans) {
-            *span = (moved(start)?, moved(end)?);
+        for i in bits(self.found) {
+            let (start, end) = *self.spans.get(i)?;
+            *spans.get_mut(i)? = (moved(start)?, moved(end)?);
         }
-        Some((spans, self.found))
+        Some(self.found)
     }
 }
 
@@ -190,24 +186,35 @@ fn number_around(doc: &[u8], from: usize, pos: usize) -> Option<(usize, usize)> 
     (end >= pos).then_some((start, end))
 }
 
-/// How many bytes `a` and `b` start with in common, eight at a time.
+/// How many bytes `a` and `b` start with in common, 16 at a time.
 #[inline]
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
+    let (a, b) = {
+        let len = a.len().min(b.len());
+        (&a[..len], &b[..len])
+    };
+    // The index of the first byte that differs in the 16 at `pos`.
+    let differs_at = |pos: usize| {
+        let x = u128::from_le_bytes(*a[pos..].first_chunk::<16>()?);
+        let y = u128::from_le_bytes(*b[pos..].first_chunk::<16>()?);
+        Some(pos + (x ^ y).trailing_zeros() as usize / 8)
+    };
     let mut pos = 0;
-    while pos + 8 <= len {
-        let x = u64::from_le_bytes(a[pos..pos + 8].try_into().expect("8 bytes"));
-        let y = u64::from_le_bytes(b[pos..pos + 8].try_into().expect("8 bytes"));
-        let diff = x ^ y;
-        if diff != 0 {
-            return pos + diff.trailing_zeros() as usize / 8;
+    while let Some(differs) = differs_at(pos) {
+        if differs < pos + 16 {
+            return differs;
         }
-        pos += 8;
+        pos += 16;
     }
-    while pos < len && a[pos] == b[pos] {
-        pos += 1;
+    // The last bytes: the last 16 (some seen already), else one by one.
+    if let Some(differs) = a.len().checked_sub(16).and_then(differs_at) {
+        return differs.max(pos);
     }
-    pos
+    pos + a[pos..]
+        .iter()
+        .zip(&b[pos..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 #[cfg(test)]

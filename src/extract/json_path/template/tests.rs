@@ -25,7 +25,11 @@ fn read_in_turn(query: &Query<6>, docs: &[String]) -> usize {
     let mut template = Template::default();
     let mut told = 0;
     for doc in docs {
-        told += usize::from(template.read::<6>(query.id, doc.as_bytes()).is_some());
+        told += usize::from(
+            template
+                .read(query.id, doc.as_bytes(), &mut [(0, 0); 6])
+                .is_some(),
+        );
         assert_eq!(
             query.find_like(doc, &mut template),
             query.find(doc),
@@ -48,7 +52,10 @@ fn chunks_that_differ_in_strings_and_numbers_are_told() {
         .replace("1731542460", "-1.5e3");
     let mut template = Template::default();
     assert_eq!(query.find_like(CHUNK, &mut template), query.find(CHUNK));
-    let (spans, found) = template.read::<6>(query.id, next.as_bytes()).unwrap();
+    let mut spans = [(0, 0); 6];
+    let found = template
+        .read(query.id, next.as_bytes(), &mut spans)
+        .unwrap();
     assert_eq!(found, 0b10_1111);
     let text = |i: usize| &next[spans[i].0..spans[i].1];
     assert_eq!(text(0), r#"" capital \"of\"""#);
@@ -86,7 +93,9 @@ fn other_shapes_are_read_in_full() {
         let mut template = Template::default();
         query.find_like(CHUNK, &mut template);
         assert!(
-            template.read::<6>(query.id, doc.as_bytes()).is_none(),
+            template
+                .read(query.id, doc.as_bytes(), &mut [(0, 0); 6])
+                .is_none(),
             "{doc}"
         );
         read_in_turn(&query, &[CHUNK.into(), doc]);
@@ -99,8 +108,12 @@ fn a_template_serves_only_its_query() {
     let other = Query::new(&PATHS);
     let mut template = Template::default();
     query.find_like(CHUNK, &mut template);
-    assert!(template.read::<6>(query.id, CHUNK.as_bytes()).is_some());
-    assert!(template.read::<6>(other.id, CHUNK.as_bytes()).is_none());
+    assert!(template
+        .read(query.id, CHUNK.as_bytes(), &mut [(0, 0); 6])
+        .is_some());
+    assert!(template
+        .read(other.id, CHUNK.as_bytes(), &mut [(0, 0); 6])
+        .is_none());
 }
 
 /// `value` with its strings and numbers replaced, in order, by those of
