@@ -164,15 +164,13 @@ const fn escapes() -> [([u8; 8], u8); 256] {
 /// with LF, and in valid JSON a LF can only be white space (strings cannot
 /// hold one raw), so it becomes a space to keep the record on one line.
 fn write_json_on_one_line<W: Write>(out: &mut W, json: &str) -> io::Result<()> {
-    let mut lines = json.split('\n');
-    if let Some(first) = lines.next() {
-        out.write_all(first.as_bytes())?;
-    }
-    for line in lines {
+    let mut rest = json.as_bytes();
+    while let Some(at) = memchr::memchr(b'\n', rest) {
+        out.write_all(&rest[..at])?;
         out.write_all(b" ")?;
-        out.write_all(line.as_bytes())?;
+        rest = &rest[at + 1..];
     }
-    Ok(())
+    out.write_all(rest)
 }
 
 #[cfg(test)]
