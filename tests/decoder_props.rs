@@ -356,9 +356,20 @@ fn start() -> impl Strategy<Value = &'static [u8]> {
 /// maybe an unterminated last line. A CR that ends one line followed by a
 /// blank line ending in LF reads as one CRLF: that is on purpose.
 fn stream() -> impl Strategy<Value = Vec<u8>> {
+    stream_of(0..24)
+}
+
+/// A stream of up to some hundreds of lines: long enough that the line
+/// scan's 64-byte blocks end anywhere in lines, and that runs of data
+/// lines are long.
+fn long_stream() -> impl Strategy<Value = Vec<u8>> {
+    stream_of(24..400)
+}
+
+fn stream_of(lines: std::ops::Range<usize>) -> impl Strategy<Value = Vec<u8>> {
     (
         start(),
-        vec((line(), terminator()), 0..24),
+        vec((line(), terminator()), lines),
         prop::option::weighted(0.3, line()),
     )
         .prop_map(|(start, lines, tail)| {
@@ -374,7 +385,13 @@ fn stream() -> impl Strategy<Value = Vec<u8>> {
 
 /// A stream with a sorted set of cut positions in `0..=len`.
 fn stream_and_cuts() -> impl Strategy<Value = (Vec<u8>, BTreeSet<usize>)> {
-    stream().prop_flat_map(|input| {
+    with_cuts(stream())
+}
+
+fn with_cuts(
+    stream: impl Strategy<Value = Vec<u8>>,
+) -> impl Strategy<Value = (Vec<u8>, BTreeSet<usize>)> {
+    stream.prop_flat_map(|input| {
         let n = input.len();
         let cuts = btree_set(0..=n, 0..=(n + 1).min(12));
         (Just(input), cuts)
@@ -447,6 +464,19 @@ proptest! {
     fn finish_reports_the_unclosed_block(input in stream()) {
         let (_, rest) = decode_whole(&input);
         prop_assert_eq!(rest, oracle::unfinished(&input), "input {:?}", input);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// (f) Long streams, whole and in any chunking, give the oracle's events.
+    #[test]
+    fn long_streams_match_the_oracle_in_any_chunking((input, cuts) in with_cuts(long_stream())) {
+        let (events, _) = decode_whole(&input);
+        prop_assert_eq!(&events, &oracle::events(&input), "input {:?}", input);
+        let chunks = cut(&input, &cuts, false);
+        prop_assert_eq!(decode_chunks(chunks.iter().copied()), decode_whole(&input), "chunks {:?}", chunks);
     }
 }
 

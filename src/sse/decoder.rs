@@ -16,7 +16,9 @@
 use std::fmt;
 use std::ops::{ControlFlow, Range};
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
+
+use super::line_ends::LineEnds;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -80,7 +82,7 @@ pub struct Decoder {
     /// the chunk being fed: an event whose data is one line (nearly every
     /// event) is dispatched from the chunk, without a copy. Only set while
     /// `data` is empty, and moved into `data` before `feed` returns.
-    chunk_data: Option<Range<usize>>,
+    chunk_data: Option<ChunkText>,
     event_type: String,
     /// The last event ID buffer: the last `id` field of this response. It
     /// only becomes the resume id when an event is dispatched.
@@ -216,8 +218,8 @@ impl Decoder {
         let decoded = self.lines(chunk, &mut on_event);
         // The chunk goes away: a data line still waiting for its blank line
         // is copied, as the lines of later chunks are.
-        if let Some(range) = self.chunk_data.take() {
-            push_lossy(&mut self.data, &chunk[range]);
+        if let Some(text) = self.chunk_data.take() {
+            text.push_to(&mut self.data, chunk);
             self.data.push('\n');
         }
         decoded
@@ -228,16 +230,13 @@ impl Decoder {
     where
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
+        let mut line_ends = LineEnds::new(chunk);
         let mut pos = 0;
-        loop {
-            let end = match chunk.get(pos) {
-                // A blank line, which ends every event, needs no search.
-                Some(b'\n' | b'\r') => pos,
-                _ => match memchr2(b'\n', b'\r', &chunk[pos..]) {
-                    Some(offset) => pos + offset,
-                    None => break,
-                },
-            };
+        while let Some(end) = line_ends.next() {
+            if end < pos {
+                // The LF of a CRLF, taken with its CR.
+                continue;
+            }
             let terminator = if chunk[end] == b'\r' {
                 match chunk.get(end + 1) {
                     Some(b'\n') => 2,
@@ -253,7 +252,33 @@ impl Decoder {
             };
             self.check_line_size(end - pos)?;
             let flow = if self.tail.is_empty() {
-                self.line(Line::InChunk(chunk, pos..end), terminator, on_event)?
+                let line = &chunk[pos..end];
+                let ascii = line_ends.is_ascii(pos, end);
+                match data_value_start(line) {
+                    // Nearly every line of a stream: taken here, without
+                    // a call per line.
+                    Some(value_start) if ascii && !self.json_lines => {
+                        self.block_bytes += (line.len() + terminator) as u64;
+                        self.block_has_field = true;
+                        // SAFETY: the line scan found the line ASCII.
+                        unsafe { self.push_ascii_data(chunk, pos + value_start..end) }?;
+                        ControlFlow::Continue(())
+                    }
+                    // A blank line: the end of an event.
+                    None if line.is_empty() && !self.json_lines => {
+                        self.block_bytes = 0;
+                        self.block_has_field = false;
+                        self.dispatch(chunk, on_event)
+                    }
+                    _ => {
+                        let at = Line::InChunk {
+                            chunk,
+                            range: pos..end,
+                            ascii,
+                        };
+                        self.line(at, terminator, on_event)?
+                    }
+                }
             } else {
                 let mut line = std::mem::take(&mut self.tail);
                 line.extend_from_slice(&chunk[pos..end]);
@@ -355,7 +380,9 @@ impl Decoder {
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
     {
         let (line, chunk) = match at {
-            Line::InChunk(chunk, ref range) => (&chunk[range.clone()], chunk),
+            Line::InChunk {
+                chunk, ref range, ..
+            } => (&chunk[range.clone()], chunk),
             Line::Joined(line, chunk) => (line, chunk),
         };
         if self.json_lines {
@@ -375,6 +402,11 @@ impl Decoder {
             return Ok(ControlFlow::Continue(()));
         }
         self.block_has_field = true;
+        // Most lines of most streams: no need to look for the colon.
+        if let Some(value_start) = data_value_start(line) {
+            self.push_data(at, value_start)?;
+            return Ok(ControlFlow::Continue(()));
+        }
         let (name, value_start) = match memchr(b':', line) {
             Some(colon) => {
                 let skip = usize::from(line.get(colon + 1) == Some(&b' '));
@@ -436,7 +468,15 @@ impl Decoder {
     fn push_data(&mut self, at: Line<'_>, value_start: usize) -> Result<(), DecodeError> {
         let chunk = at.chunk();
         let (line, chunk_range) = match at {
-            Line::InChunk(chunk, range) => (&chunk[range.clone()], Some(range)),
+            Line::InChunk {
+                range, ascii: true, ..
+            } => {
+                // SAFETY: the line scan found the line ASCII.
+                return unsafe {
+                    self.push_ascii_data(chunk, range.start + value_start..range.end)
+                };
+            }
+            Line::InChunk { range, .. } => (&chunk[range.clone()], Some(range)),
             Line::Joined(line, _) => (line, None),
         };
         let value = &line[value_start..];
@@ -444,23 +484,65 @@ impl Decoder {
         // bytes than what it replaces: a second line needs the first one
         // decoded.
         if let Some(first) = self.chunk_data.take() {
-            push_lossy(&mut self.data, &chunk[first]);
+            first.push_to(&mut self.data, chunk);
             self.data.push('\n');
         }
-        // Each value is followed by the LF that joins it to the next.
-        if self.data.len().saturating_add(value.len() + 1) > self.max_size {
-            return Err(DecodeError::TooLarge {
-                limit: self.max_size,
-            });
-        }
+        self.check_data_size(value.len())?;
         if let Some(range) = chunk_range {
             if self.data.is_empty() {
-                self.chunk_data = Some(range.start + value_start..range.end);
+                self.chunk_data = Some(ChunkText {
+                    range: range.start + value_start..range.end,
+                    ascii: false,
+                });
                 return Ok(());
             }
         }
         push_lossy(&mut self.data, value);
         self.data.push('\n');
+        Ok(())
+    }
+
+    /// [`Decoder::push_data`] for a value in the chunk, at `range`, that
+    /// the line scan found ASCII, and so is copied without a check.
+    ///
+    /// # Safety
+    ///
+    /// `chunk[range]` must be ASCII.
+    // Inlined into the line loop: a call per line costs as much as the rest.
+    #[inline(always)]
+    unsafe fn push_ascii_data(
+        &mut self,
+        chunk: &[u8],
+        range: Range<usize>,
+    ) -> Result<(), DecodeError> {
+        if self.data.is_empty() {
+            match self.chunk_data.take() {
+                Some(first) => {
+                    first.push_to(&mut self.data, chunk);
+                    self.data.push('\n');
+                }
+                None => {
+                    self.check_data_size(range.len())?;
+                    self.chunk_data = Some(ChunkText { range, ascii: true });
+                    return Ok(());
+                }
+            }
+        }
+        self.check_data_size(range.len())?;
+        // SAFETY: the caller vouches that the value is ASCII.
+        self.data.push_str(unsafe { ascii_str(&chunk[range]) });
+        self.data.push('\n');
+        Ok(())
+    }
+
+    /// Whether `data` has room for a value of `len` bytes.
+    fn check_data_size(&self, len: usize) -> Result<(), DecodeError> {
+        // Each value is followed by the LF that joins it to the next.
+        if self.data.len().saturating_add(len + 1) > self.max_size {
+            return Err(DecodeError::TooLarge {
+                limit: self.max_size,
+            });
+        }
         Ok(())
     }
 
@@ -483,10 +565,10 @@ impl Decoder {
             self.id_inherited = false;
         }
         let data = match self.chunk_data.take() {
-            Some(range) => match utf8(&chunk[range.clone()]) {
+            Some(text) => match text.as_str(chunk) {
                 Some(text) => text,
                 None => {
-                    push_lossy(&mut self.data, &chunk[range]);
+                    text.push_to(&mut self.data, chunk);
                     &self.data
                 }
             },
@@ -516,8 +598,13 @@ impl Decoder {
 /// A complete line: where it is, and the chunk being fed.
 #[derive(Clone)]
 enum Line<'a> {
-    /// Wholly in the chunk, at this range.
-    InChunk(&'a [u8], Range<usize>),
+    /// Wholly in the chunk, at `range`.
+    InChunk {
+        chunk: &'a [u8],
+        range: Range<usize>,
+        /// The line scan found the line ASCII.
+        ascii: bool,
+    },
     /// Joined from the kept tail and the start of the chunk.
     Joined(&'a [u8], &'a [u8]),
 }
@@ -525,9 +612,60 @@ enum Line<'a> {
 impl<'a> Line<'a> {
     fn chunk(&self) -> &'a [u8] {
         match *self {
-            Line::InChunk(chunk, _) | Line::Joined(_, chunk) => chunk,
+            Line::InChunk { chunk, .. } | Line::Joined(_, chunk) => chunk,
         }
     }
+}
+
+/// Where the value of a `data:` line starts: after the colon and at most
+/// one space.
+#[inline]
+fn data_value_start(line: &[u8]) -> Option<usize> {
+    let value = line.strip_prefix(b"data:")?;
+    Some(b"data:".len() + usize::from(value.first() == Some(&b' ')))
+}
+
+/// Text of the chunk being fed, at `range`.
+#[derive(Debug, Clone)]
+struct ChunkText {
+    range: Range<usize>,
+    /// The bytes at `range` are ASCII (only ever set by
+    /// [`Decoder::push_ascii_data`], whose caller vouches for it): they
+    /// need no UTF-8 check.
+    ascii: bool,
+}
+
+impl ChunkText {
+    fn as_str<'c>(&self, chunk: &'c [u8]) -> Option<&'c str> {
+        let bytes = &chunk[self.range.clone()];
+        if self.ascii {
+            // SAFETY: `ascii` says so.
+            return Some(unsafe { ascii_str(bytes) });
+        }
+        utf8(bytes)
+    }
+
+    fn push_to(&self, dst: &mut String, chunk: &[u8]) {
+        let bytes = &chunk[self.range.clone()];
+        if self.ascii {
+            // SAFETY: `ascii` says so.
+            dst.push_str(unsafe { ascii_str(bytes) });
+        } else {
+            push_lossy(dst, bytes);
+        }
+    }
+}
+
+/// ASCII bytes as text, without checking them again.
+///
+/// # Safety
+///
+/// `ascii` must be ASCII.
+#[inline]
+unsafe fn ascii_str(ascii: &[u8]) -> &str {
+    debug_assert!(ascii.is_ascii());
+    // SAFETY: ASCII is valid UTF-8, and the caller vouches that it is ASCII.
+    unsafe { std::str::from_utf8_unchecked(ascii) }
 }
 
 fn push_lossy(dst: &mut String, bytes: &[u8]) {
@@ -542,8 +680,8 @@ fn push_lossy(dst: &mut String, bytes: &[u8]) {
 #[inline]
 fn utf8(bytes: &[u8]) -> Option<&str> {
     if is_ascii(bytes) {
-        // SAFETY: ASCII bytes are valid UTF-8.
-        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+        // SAFETY: just checked.
+        return Some(unsafe { ascii_str(bytes) });
     }
     std::str::from_utf8(bytes).ok()
 }

@@ -6,5 +6,6 @@
 //! event stream" and "Interpreting an event stream".
 
 mod decoder;
+mod line_ends;
 
 pub use decoder::{DecodeError, Decoder, Event, IgnoredField, Resume, Unfinished};

@@ -565,3 +565,104 @@ fn a_strict_decoder_stops_at_an_unknown_field() {
         );
     }
 }
+
+/// Data lines of every length from `min` to `max`, ended by `terminator`,
+/// then a blank line: line ends fall at every offset of the 64-byte blocks
+/// the line scan reads.
+fn data_lines(min: usize, max: usize, terminator: &str) -> (String, String) {
+    let mut input = String::new();
+    let mut values = Vec::new();
+    for len in min..=max {
+        let value: String = (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        input.push_str(&format!("data: {value}{terminator}"));
+        values.push(value);
+    }
+    input.push_str(terminator);
+    (input, values.join("\n"))
+}
+
+#[test]
+fn line_ends_at_every_offset_of_a_block_end_their_lines() {
+    for terminator in ["\n", "\r", "\r\n"] {
+        let (input, data) = data_lines(0, 70, terminator);
+        check(input.as_bytes(), &[msg(&data)], None);
+    }
+}
+
+#[test]
+fn a_crlf_split_by_a_block_or_a_chunk_is_one_line_end() {
+    // "data: " and 57 bytes put the CR at offset 63 of the first block
+    // and its LF at the start of the second; `check` also cuts between them.
+    for len in 50..64 {
+        let value = "v".repeat(len);
+        let input = format!("data: {value}\r\ndata: {value}\r\n\r\n");
+        check(input.as_bytes(), &[msg(&format!("{value}\n{value}"))], None);
+    }
+}
+
+#[test]
+fn one_invalid_line_among_ascii_lines_is_decoded_alone() {
+    let (ascii, ascii_data) = data_lines(20, 90, "\n");
+    let lines: Vec<&str> = ascii.lines().filter(|line| !line.is_empty()).collect();
+    for bad in [0, 1, 2, 30, lines.len() - 1] {
+        let mut input = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            input.extend_from_slice(line.as_bytes());
+            if i == bad {
+                input.extend_from_slice(b"\xFF\xE2\x82");
+            }
+            input.push(b'\n');
+        }
+        input.push(b'\n');
+        let data: Vec<String> = ascii_data
+            .split('\n')
+            .enumerate()
+            .map(|(i, value)| {
+                if i == bad {
+                    format!("{value}\u{FFFD}\u{FFFD}")
+                } else {
+                    value.to_owned()
+                }
+            })
+            .collect();
+        check(&input, &[msg(&data.join("\n"))], None);
+    }
+}
+
+#[test]
+fn multibyte_characters_in_many_lines_survive_any_cut() {
+    let line = "data: ça coûte 5 €, 日本 😀\n";
+    let input = format!("{}\n", line.repeat(8));
+    let value = &line["data: ".len()..line.len() - 1];
+    check(input.as_bytes(), &[msg(&[value; 8].join("\n"))], None);
+}
+
+#[test]
+fn the_limit_stops_a_run_of_data_lines_at_the_same_line() {
+    // Each line adds 11 bytes ("0123456789" and LF): with a limit of 100
+    // the tenth line of a block is one too many, wherever the chunks end.
+    let line = b"data: 0123456789\n";
+    let nine = [line.repeat(9), b"\n".to_vec()].concat();
+    let ten = [line.repeat(10), b"\n".to_vec()].concat();
+    for input in [[nine.clone(), ten].concat(), [nine.clone(), nine].concat()] {
+        let fits = input.len() == 2 * (9 * line.len() + 1);
+        for chunks in chunkings(&input) {
+            let mut decoder = Decoder::new(100);
+            let mut events = 0;
+            let result = chunks.iter().try_for_each(|chunk| {
+                decoder.feed(chunk, |_| {
+                    events += 1;
+                    ControlFlow::Continue(())
+                })
+            });
+            if fits {
+                assert_eq!((result, events), (Ok(()), 2), "cut as {chunks:?}");
+            } else {
+                let expected = Err(DecodeError::TooLarge { limit: 100 });
+                assert_eq!((result, events), (expected, 1), "cut as {chunks:?}");
+            }
+        }
+    }
+}
