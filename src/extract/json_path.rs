@@ -27,7 +27,7 @@ use grammar::*;
 pub(crate) use specials::special_mask;
 use specials::*;
 pub use strings::{push_string, string_value};
-pub use template::Template;
+pub use template::{Replaced, Template, Told};
 
 /// One step of a path. `Key` only looks into an object and `Index` only
 /// into an array; `Token` is a JSON Pointer reference token (RFC 6901,
@@ -364,9 +364,16 @@ impl<const N: usize> Query<N> {
     ) -> Option<[Option<&'a str>; N]> {
         let mut spans = [(0, 0); N];
         if let Some(found) = template.read(self.id, json.as_bytes(), &mut spans) {
-            return values(json, &spans, found);
+            let values = values(json, &spans, found);
+            if values.is_none() {
+                template.forget_told();
+            }
+            return values;
         }
-        let (spans, found) = self.scan(json)?;
+        let Some((spans, found)) = self.scan(json) else {
+            template.forget_told();
+            return None;
+        };
         template.keep(self.id, json.as_bytes(), &spans, found);
         values(json, &spans, found)
     }

@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
 use super::EventWriter;
-use crate::extract::json_path::{is_valid_like, special_mask, Template};
+use crate::extract::json_path::{is_valid_like, special_mask, Template, Told};
 use crate::extract::Reader;
 use crate::sse::Event;
 
@@ -18,6 +18,45 @@ pub struct JsonlWriter {
     /// The last data checked in full to be JSON, which the next is checked
     /// against.
     template: Template,
+    /// That data escaped, from which data the template tells is written.
+    escaped_template: EscapedTemplate,
+}
+
+/// A template's text escaped as a JSON string's content, so that data the
+/// template tells is written from it, with only the values it replaced
+/// escaped anew: LLM chunks are JSON, and escaping JSON inside JSON (a
+/// quote every few bytes) cost more than anything else in `--jsonl`.
+#[derive(Default)]
+struct EscapedTemplate {
+    /// The template's generation; `0` before any.
+    generation: u64,
+    text: Vec<u8>,
+    /// Where the escape of each byte of the template starts in `text`,
+    /// and, last, the length of `text`.
+    starts: Vec<u32>,
+}
+
+impl EscapedTemplate {
+    /// Escapes `told`'s template, unless it is the one escaped already.
+    fn update(&mut self, told: &Told<'_>) {
+        if self.generation == told.generation {
+            return;
+        }
+        self.generation = told.generation;
+        self.text.clear();
+        self.starts.clear();
+        for &byte in told.template {
+            self.starts.push(self.text.len() as u32);
+            let (bytes, len) = &ESCAPES[usize::from(byte)];
+            self.text.extend_from_slice(&bytes[..usize::from(*len)]);
+        }
+        self.starts.push(self.text.len() as u32);
+    }
+
+    /// The escaped text of the template's bytes `from..to`.
+    fn between(&self, from: usize, to: usize) -> &[u8] {
+        &self.text[self.starts[from] as usize..self.starts[to] as usize]
+    }
 }
 
 impl JsonlWriter {
@@ -31,11 +70,20 @@ impl JsonlWriter {
 
 impl EventWriter for JsonlWriter {
     fn write_event<W: Write>(&mut self, out: &mut W, event: &Event<'_>) -> io::Result<()> {
+        // Only what serde_json can read is embedded, so that every output
+        // line stays parseable.
+        let is_json = is_valid_like(event.data, &mut self.template);
         let escaped = &mut self.escaped;
         out.write_all(b"{\"event\":")?;
         write_json_string(out, event.event_type, escaped)?;
         out.write_all(b",\"data\":")?;
-        write_json_string(out, event.data, escaped)?;
+        match self.template.told().filter(|_| is_json) {
+            Some(told) => {
+                self.escaped_template.update(&told);
+                write_told(out, event.data, &told, &self.escaped_template, escaped)?;
+            }
+            None => write_json_string(out, event.data, escaped)?,
+        }
         out.write_all(b",\"id\":")?;
         if event.id.is_empty() {
             out.write_all(b"null")?;
@@ -46,9 +94,7 @@ impl EventWriter for JsonlWriter {
             Some(retry) => write!(out, ",\"retry\":{retry}")?,
             None => out.write_all(b",\"retry\":null")?,
         }
-        // Only what serde_json can read is embedded, so that every output
-        // line stays parseable.
-        if is_valid_like(event.data, &mut self.template) {
+        if is_json {
             out.write_all(b",\"json\":")?;
             write_json_on_one_line(out, event.data)?;
         }
@@ -82,15 +128,45 @@ const ESCAPED_ROOM: usize = 6 * PIECE + 16;
 /// write per run between quotes cost more than the escaping on JSON inside
 /// JSON, where a quote comes every few bytes.
 fn write_json_string<W: Write>(out: &mut W, text: &str, escaped: &mut Vec<u8>) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    write_escaped(out, text.as_bytes(), escaped)?;
+    out.write_all(b"\"")
+}
+
+/// [`write_json_string`] of `data` that a template told: the escaped
+/// template, with the values the data replaced escaped in their place.
+fn write_told<W: Write>(
+    out: &mut W,
+    data: &str,
+    told: &Told<'_>,
+    template: &EscapedTemplate,
+    escaped: &mut Vec<u8>,
+) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let mut from = 0;
+    for replaced in told.replaced {
+        out.write_all(template.between(from, replaced.old.0))?;
+        write_escaped(
+            out,
+            &data.as_bytes()[replaced.new.0..replaced.new.1],
+            escaped,
+        )?;
+        from = replaced.old.1;
+    }
+    out.write_all(template.between(from, told.template.len()))?;
+    out.write_all(b"\"")
+}
+
+/// The content of a JSON string holding `bytes`.
+fn write_escaped<W: Write>(out: &mut W, bytes: &[u8], escaped: &mut Vec<u8>) -> io::Result<()> {
     if escaped.len() < ESCAPED_ROOM {
         escaped.resize(ESCAPED_ROOM, 0);
     }
-    out.write_all(b"\"")?;
-    for piece in text.as_bytes().chunks(PIECE) {
+    for piece in bytes.chunks(PIECE) {
         let len = escape_into(piece, escaped);
         out.write_all(&escaped[..len])?;
     }
-    out.write_all(b"\"")
+    Ok(())
 }
 
 /// Writes `bytes` escaped at the start of `escaped`, which has
@@ -180,7 +256,8 @@ mod tests {
     use proptest::prelude::*;
     use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-    use super::{is_valid_like, write_json_string, Template, PIECE};
+    use super::{is_valid_like, write_json_string, EventWriter, JsonlWriter, Template, PIECE};
+    use crate::sse::Event;
 
     fn written(text: &str) -> String {
         let mut out = Vec::new();
@@ -283,7 +360,69 @@ mod tests {
         }
     }
 
+    /// The records of `datas` as one writer writes them in turn, and as
+    /// writers that saw nothing before each.
+    fn records_in_turn_and_alone(datas: &[String]) -> (Vec<u8>, Vec<u8>) {
+        let (mut in_turn, mut alone) = (Vec::new(), Vec::new());
+        let mut writer = JsonlWriter::default();
+        for data in datas {
+            let event = Event {
+                event_type: "message",
+                data,
+                id: "",
+                retry: None,
+            };
+            writer.write_event(&mut in_turn, &event).unwrap();
+            JsonlWriter::default()
+                .write_event(&mut alone, &event)
+                .unwrap();
+        }
+        (in_turn, alone)
+    }
+
+    #[test]
+    fn chunks_told_by_a_template_are_written_as_alone() {
+        let chunk = |text: &str, pad: &str, n: i32| {
+            format!(
+                r#"{{"id":"c\"1","choices":[{{"delta":{{"content":{text}}}}}],"n":{n},"pad":"{pad}"}}"#
+            )
+        };
+        let datas = [
+            chunk(r#""The""#, "q7", 1),
+            chunk(r#"" \"quick\"\n\u0001""#, "Zp2mWq1", 22),
+            chunk(r#""""#, "", -3),
+            chunk("null", "x", 4),
+            "not json \"at\" all".to_owned(),
+            chunk(r#""brown""#, "\\", 5),
+        ];
+        let (in_turn, alone) = records_in_turn_and_alone(&datas);
+        assert_eq!(
+            String::from_utf8(in_turn).unwrap(),
+            String::from_utf8(alone).unwrap()
+        );
+        // The second chunk was written from the first one's escape, with
+        // its text, count and pad escaped anew.
+        let mut writer = JsonlWriter::default();
+        for data in &datas[..2] {
+            is_valid_like(data, &mut writer.template);
+        }
+        let told = writer.template.told().unwrap();
+        assert_eq!(told.template, datas[0].as_bytes());
+        assert_eq!(told.replaced.len(), 3);
+    }
+
     proptest! {
+        #[test]
+        fn data_in_turn_is_written_as_alone(
+            datas in prop::collection::vec(
+                r#"\{"id":"c[a-z]{0,2}","d":\{"content":("[a-z \\"\\\\/\n\t\u{1}é😀]{0,6}"|[0-9]{1,3}|null)\},"n":-?[0-9]{1,4}(\.[0-9])?,"p":"[a-zA-Z0-9\\"]{0,5}"\}|[a-z{}"\\ ]{0,8}"#,
+                1..8,
+            ),
+        ) {
+            let (in_turn, alone) = records_in_turn_and_alone(&datas);
+            prop_assert_eq!(String::from_utf8(in_turn).unwrap(), String::from_utf8(alone).unwrap());
+        }
+
         #[test]
         fn strings_are_written_as_serde_json_writes_them(text in "(?s).{0,80}|[\"\\\\\\x00-\\x1f a\u{e9}\u{1F600}]{0,80}") {
             prop_assert_eq!(written(&text), serde_json::to_string(&text).unwrap());

@@ -38,6 +38,25 @@ pub struct Template {
     found: u64,
     /// Documents in a row that the template did not tell.
     misses: u32,
+    /// Changes whenever another document is kept.
+    generation: u64,
+    /// The values the last document read replaced, when the template told
+    /// it (none when it was kept: it is the template).
+    replaced: [Replaced; MAX_REPLACED],
+    /// How many of `replaced` there are; `None` when the last document
+    /// read was neither told by the template nor kept as it.
+    told: Option<usize>,
+}
+
+/// What the last document read against a [`Template`] was made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Told<'t> {
+    /// The template's text.
+    pub template: &'t [u8],
+    /// Changes whenever the template does.
+    pub generation: u64,
+    /// The values the document has another one in place of, in order.
+    pub replaced: &'t [Replaced],
 }
 
 /// Only its size: it is a cache, not part of what was read.
@@ -49,12 +68,19 @@ impl std::fmt::Debug for Template {
 
 /// A value of the template (a string or a number) that the new document
 /// has another one of the same kind in place of.
-#[derive(Debug, Clone, Copy)]
-struct Replaced {
-    /// Just after it, in the template.
-    end: usize,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replaced {
+    /// Where it is in the template.
+    pub old: (usize, usize),
+    /// Where the new one is in the document.
+    pub new: (usize, usize),
+}
+
+impl Replaced {
     /// How much longer the new value is, in bytes.
-    growth: isize,
+    fn growth(&self) -> isize {
+        (self.new.1 - self.new.0) as isize - (self.old.1 - self.old.0) as isize
+    }
 }
 
 impl Template {
@@ -63,6 +89,7 @@ impl Template {
     /// that miss it are the rule).
     pub(super) fn keep(&mut self, query: usize, doc: &[u8], spans: &[(usize, usize)], found: u64) {
         self.misses = self.misses.saturating_add(1);
+        self.told = None;
         let kept = self.misses <= MISSES_KEPT || self.misses.is_multiple_of(KEEP_EVERY);
         if !kept {
             return;
@@ -71,6 +98,7 @@ impl Template {
         if doc.len() > MAX_TEMPLATE {
             return;
         }
+        self.generation += 1;
         self.doc.clear();
         self.doc.extend_from_slice(doc);
         self.spans.clear();
@@ -93,6 +121,22 @@ impl Template {
             pos = end;
         }
         self.query = query;
+        self.told = Some(0);
+    }
+
+    /// What the last document read was made of, when it was the template
+    /// or told by it.
+    pub fn told(&self) -> Option<Told<'_>> {
+        Some(Told {
+            template: &self.doc,
+            generation: self.generation,
+            replaced: self.replaced.get(..self.told?)?,
+        })
+    }
+
+    /// Notes that the last document read was not told by the template.
+    pub(super) fn forget_told(&mut self) {
+        self.told = None;
     }
 
     /// What `query` finds in `doc`, when `doc` is this template but for
@@ -107,11 +151,12 @@ impl Template {
         doc: &[u8],
         spans: &mut [(usize, usize)],
     ) -> Option<u64> {
+        self.told = None;
         if self.query != query || self.query == 0 {
             return None;
         }
         let old = &self.doc[..];
-        let mut replaced = [Replaced { end: 0, growth: 0 }; MAX_REPLACED];
+        let replaced = &mut self.replaced;
         let mut count = 0;
         // Positions in the template and in the document that are in step.
         let (mut at_old, mut at_new) = (0, 0);
@@ -145,8 +190,8 @@ impl Template {
                 None => number(doc, new_start)?,
             };
             replaced[count] = Replaced {
-                end,
-                growth: (new_end - new_start) as isize - (end - start) as isize,
+                old: (start, end),
+                new: (new_start, new_end),
             };
             count += 1;
             (at_old, at_new) = (end, new_end);
@@ -157,8 +202,8 @@ impl Template {
         let moved = |pos: usize| {
             let growth: isize = replaced
                 .iter()
-                .take_while(|r| r.end <= pos)
-                .map(|r| r.growth)
+                .take_while(|r| r.old.1 <= pos)
+                .map(Replaced::growth)
                 .sum();
             pos.checked_add_signed(growth)
         };
@@ -166,6 +211,7 @@ impl Template {
             let (start, end) = *self.spans.get(i)?;
             *spans.get_mut(i)? = (moved(start)?, moved(end)?);
         }
+        self.told = Some(count);
         Some(self.found)
     }
 }
