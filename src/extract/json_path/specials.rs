@@ -110,6 +110,16 @@ pub(crate) fn special_mask(block: &[u8; 16]) -> u32 {
     })
 }
 
+/// Bit `i` is set when `a[i] != b[i]`.
+#[inline(always)]
+pub(super) fn differing_mask(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if simd() {
+        return sse2::differing_mask(a, b);
+    }
+    (0..16).fold(0, |mask, i| mask | u32::from(a[i] != b[i]) << i)
+}
+
 /// The position of the first `"`, `\\` or control character at or after
 /// `pos`, 16 or eight bytes at a time: strings are most of an LLM chunk's
 /// bytes.
@@ -172,6 +182,19 @@ mod sse2 {
             u64::from(special_mask(part)) << (i * 16)
         };
         part(0) | part(1) | part(2) | part(3)
+    }
+
+    /// Bit `i` is set when `a[i] != b[i]`.
+    #[inline]
+    pub fn differing_mask(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is enabled at compile time (this module is only
+        // compiled then), and `a` and `b` are 16 readable bytes each, which
+        // is all the unaligned loads read.
+        unsafe {
+            let a = _mm_loadu_si128(a.as_ptr().cast::<__m128i>());
+            let b = _mm_loadu_si128(b.as_ptr().cast::<__m128i>());
+            !(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)) as u32) & 0xFFFF
+        }
     }
 
     /// Bit `i` is set when `block[i]` is `"`, `\\` or below 0x20.

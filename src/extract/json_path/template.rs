@@ -8,7 +8,7 @@
 //! it so is a compare and a scan of the new strings, not a parse.
 
 use super::grammar::{next_byte, number, string};
-use super::specials::{bits, special_byte};
+use super::specials::{bits, differing_mask, special_byte};
 
 /// Documents longer than this are not kept: copying them costs more than a
 /// template saves, and LLM chunks are far smaller.
@@ -232,29 +232,42 @@ fn number_around(doc: &[u8], from: usize, pos: usize) -> Option<(usize, usize)> 
     (end >= pos).then_some((start, end))
 }
 
-/// How many bytes `a` and `b` start with in common, 16 at a time.
+/// How many bytes `a` and `b` start with in common, 32 then 16 at a time.
 #[inline]
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let (a, b) = {
         let len = a.len().min(b.len());
         (&a[..len], &b[..len])
     };
-    // The index of the first byte that differs in the 16 at `pos`.
+    // Where the first byte that differs in the 16 at `pos` is, if one does.
     let differs_at = |pos: usize| {
-        let x = u128::from_le_bytes(*a[pos..].first_chunk::<16>()?);
-        let y = u128::from_le_bytes(*b[pos..].first_chunk::<16>()?);
-        Some(pos + (x ^ y).trailing_zeros() as usize / 8)
+        let mask = differing_mask(a[pos..].first_chunk()?, b[pos..].first_chunk()?);
+        Some((mask != 0).then(|| pos + mask.trailing_zeros() as usize))
     };
     let mut pos = 0;
-    while let Some(differs) = differs_at(pos) {
-        if differs < pos + 16 {
-            return differs;
+    while let (Some(x), Some(y)) = (a[pos..].first_chunk::<32>(), b[pos..].first_chunk::<32>()) {
+        let half = |block: &[u8; 32], i: usize| -> [u8; 16] {
+            block[i * 16..][..16].try_into().expect("16 bytes")
+        };
+        let low = differing_mask(&half(x, 0), &half(y, 0));
+        let high = differing_mask(&half(x, 1), &half(y, 1));
+        let mask = low | high << 16;
+        if mask != 0 {
+            return pos + mask.trailing_zeros() as usize;
         }
-        pos += 16;
+        pos += 32;
+    }
+    if let Some(differs) = differs_at(pos) {
+        match differs {
+            Some(differs) => return differs,
+            None => pos += 16,
+        }
     }
     // The last bytes: the last 16 (some seen already), else one by one.
-    if let Some(differs) = a.len().checked_sub(16).and_then(differs_at) {
-        return differs.max(pos);
+    if let Some(last) = a.len().checked_sub(16).filter(|&last| last < pos) {
+        return differs_at(last)
+            .flatten()
+            .map_or(a.len(), |differs| differs.max(pos));
     }
     pos + a[pos..]
         .iter()

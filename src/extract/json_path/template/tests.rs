@@ -190,3 +190,23 @@ proptest! {
         read_in_turn(&Query::new(&PATHS), &docs);
     }
 }
+
+#[test]
+fn common_prefixes_are_found_at_every_position() {
+    let a: Vec<u8> = (0..100u8).collect();
+    for len in 0..=a.len() {
+        for differs in 0..=len {
+            let mut b = a[..len].to_vec();
+            if differs < len {
+                b[differs] ^= 0x80;
+            }
+            assert_eq!(
+                super::common_prefix(&a[..len], &b),
+                differs,
+                "{len} {differs}"
+            );
+            // A longer text shares the shorter one's length at most.
+            assert_eq!(super::common_prefix(&a, &b), differs, "{len} {differs}");
+        }
+    }
+}
