@@ -204,8 +204,8 @@ const DOCUMENTS: [Document; 5] = [
                  five times per client, for minutes",
             ),
             (
-                "RUNS=3 LAT_ROUNDS=0 bash benches/http.sh",
-                "benches/http.sh (above) with 3 runs a client and no latency rounds, for a \
+                "RUNS=5 LAT_ROUNDS=0 bash benches/http.sh",
+                "benches/http.sh (above) with 5 runs a client and no latency rounds, for a \
                  minute",
             ),
             (
