@@ -1,11 +1,11 @@
 //! The chunks of an LLM stream are one document over and over with other
-//! strings in it (the text, an obfuscation pad): the same keys in the same
-//! order, the same ids and numbers. A [`Template`] keeps the last document
-//! a query read in full, with where its string values are. A next document
-//! that differs from it only inside string values is the same JSON but for
-//! those strings: it is valid when each of its strings is, and every value
-//! found is where it was, moved by the strings' change in length. Reading
-//! it so is a compare and a scan of the new strings, not a parse.
+//! strings and numbers in it (the text, an obfuscation pad, a count): the
+//! same keys in the same order, the same ids. A [`Template`] keeps the last
+//! document a query read in full, with where its strings are. A next
+//! document that differs from it only inside string values and numbers is
+//! the same JSON but for those values: it is valid when each of them is,
+//! and every value found is where it was, moved by their change in length.
+//! Reading it so is a compare and a scan of the new values, not a parse.
 
 use super::grammar::{next_byte, number, string};
 use super::specials::{bits, differing_mask, special_byte};
@@ -181,6 +181,11 @@ impl Template {
                 Some(&(start, end, false)) => (start, end),
                 None => number_around(old, at_old, differs)?,
             };
+            // Valid JSON has no value inside the one just replaced; this
+            // only keeps the arithmetic below safe.
+            if start < at_old {
+                return None;
+            }
             // The bytes before it are in step.
             let new_start = start + at_new - at_old;
             let new_end = match inside {
